@@ -1,0 +1,38 @@
+"""`guangying screen FILE... [--json]`: technical validation, AI-label and subtitle checks, no catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("screen", help="检查视频文件（技术指标、AI生成标识、简体字幕），不需要作品库")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="视频文件")
+    parser.add_argument("--json", action="store_true", help="每个文件输出一行JSON")
+    parser.add_argument("--record", action="store_true", help="同时把原件和检查结果存入作品库")
+    parser.set_defaults(handler=run)
+
+
+def render_text(result: dict[str, Any]) -> str:
+    lines = [f"文件：{result['file']}", f"结论：{VERDICT_LABELS[result['verdict']]}"]
+    for finding in result["findings"]:
+        label = CHECK_LABELS.get(finding["check"], finding["check"])
+        lines.append(f"  [{STATUS_LABELS[finding['status']]}] {label}：{finding['message']}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from flows.screen import screen_files
+
+    results = screen_files([p.resolve() if p.exists() else p for p in args.files], record=args.record)
+    for result in results:
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
+        else:
+            print(render_text(result) + "\n", flush=True)
+    return 0 if all(r["verdict"] == "pass" for r in results) else 1

@@ -1,0 +1,115 @@
+"""Screening flows: orchestration only (which task runs when, retries, artifacts); rules live in tasks/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.context import get_run_context
+from prefect.tasks import exponential_backoff
+
+from tasks import screening
+from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.records import replace_findings, upsert_file
+from tasks.config import get_settings
+from tasks.context import WorkContext
+from tasks.findings import STATUS_LABELS, Finding, Status
+from tasks.media.decode import DecodeReport
+from tasks.media.probe import MediaProbe
+from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.store import open_store, store_original
+from tasks.technical import technical_findings
+
+# I/O can fail for passing reasons (a busy NFS mount, a database restart): retry with backoff.
+# A rule that fails is a result, not an error: rule tasks never retry.
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
+
+
+@task(name="probe", tags=["ffprobe"], **IO_RETRIES)
+def probe_task(path: Path) -> MediaProbe | list[Finding]:
+    return screening.probe_or_findings(path)
+
+
+@task(name="full-decode", tags=["decode"], retries=1, retry_delay_seconds=5)
+def decode_task(media: MediaProbe, rules: ContestRules) -> DecodeReport | None:
+    return screening.decode(media, rules)
+
+
+@task(name="frame-rate-samples", tags=["ffprobe"], **IO_RETRIES)
+def slowest_second_task(media: MediaProbe) -> float | None:
+    return screening.slowest_second(media)
+
+
+@task(name="technical-rules")
+def technical_rules_task(
+    media: MediaProbe, name: str, report: DecodeReport | None, rules: ContestRules, slowest: float | None
+) -> list[Finding]:
+    return technical_findings(media, name, report, rules, slowest)
+
+
+@task(name="record-findings", **IO_RETRIES)
+def record_task(path: Path, name: str, result: screening.ScreenResult, submission_id: str | None) -> str:
+    """Store the original (content-addressed) and its findings in the catalogue; return the file id."""
+    settings = get_settings()
+    stored = store_original(open_store(settings), settings.bucket_originals, path)
+    run_id = str(get_run_context().task_run.flow_run_id)  # type: ignore[union-attr]
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        row = upsert_file(session, stored, name=name, submission_id=submission_id)
+        probe = result.probe.summary() if result.probe else None
+        replace_findings(session, row, result.findings, probe=probe, flow_run_id=run_id)
+        return row.id
+
+
+def _artifact_key(name: str) -> str:
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-")
+    return f"screen-{cleaned or 'file'}"[:60]
+
+
+def findings_table(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [{"检查项": f.check, "结果": STATUS_LABELS[f.status], "说明": f.message} for f in findings]
+
+
+@flow(name="screen-video", log_prints=True)
+def screen_video(
+    path: Path,
+    name: str | None = None,
+    record: bool = True,
+    context: WorkContext | None = None,
+) -> dict[str, Any]:
+    """Technical validation of one video file; findings go to the catalogue and a table artifact."""
+    path = Path(path)
+    name = name or path.name
+    context = context or WorkContext()
+    rules = DEFAULT_RULES
+    measured = probe_task(path)
+    if isinstance(measured, list):
+        result = screening.ScreenResult(file=str(path), probe=None, findings=measured)
+    else:
+        report = decode_task.submit(measured, rules)
+        slowest = slowest_second_task.submit(measured)
+        findings = technical_rules_task(measured, name, report.result(), rules, slowest.result())
+        result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
+    if record:
+        record_task(path, name, result, context.submission_id)
+    create_table_artifact(
+        key=_artifact_key(name),
+        table=findings_table(result.findings),
+        description=f"{name}：{result.verdict}",
+    )
+    return result.to_json()
+
+
+@flow(name="screen-files", log_prints=True)
+def screen_files(paths: list[Path], record: bool = False) -> list[dict[str, Any]]:
+    """`guangying screen`: each file as its own screen-video run, one result per file."""
+    results = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            missing = Finding("integrity", Status.FAIL, f"找不到文件：{path}（不存在或不是普通文件）")
+            results.append(screening.ScreenResult(file=str(path), probe=None, findings=[missing]).to_json())
+            continue
+        results.append(screen_video(path, record=record))
+    return results

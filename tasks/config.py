@@ -1,0 +1,77 @@
+"""Configuration in one place: environment (prefix GUANGYING_) over an optional guangying.toml."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tasks.rules import DEFAULT_RULES
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GUANGYING_",
+        toml_file="guangying.toml",
+        extra="ignore",
+    )
+
+    # The embedded default keeps the SQLite catalogue and the local object store here.
+    data_dir: Path = Path("var")
+    # Overrides the SQLite file, e.g. postgresql+psycopg://user@host/guangying
+    database_url: str | None = None
+
+    # When an endpoint is set the MinIO/S3 store replaces the local folder.
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_secure: bool = True
+    s3_region: str | None = None
+    bucket_originals: str = "guangying-originals"
+    bucket_evidence: str = "guangying-evidence"
+    bucket_inbox: str = "guangying-inbox"
+    bucket_published: str = "guangying-published"
+
+    # Submission deadline (notice 五); configurable for late extensions.
+    deadline: datetime = DEFAULT_RULES.deadline
+
+    # Where the assembled Whisper model and other caches live (defaults under data_dir).
+    cache_dir: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls), file_secret_settings)
+
+    @property
+    def catalogue_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'catalogue.sqlite3').resolve()}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,77 @@
+"""Findings: the one value type every check produces, and the verdict rule over them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    ERROR = "error"  # the check itself could not run; a person must look
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    REVIEW = "review"
+
+
+# Chinese labels for people (tables, notices, exports).
+STATUS_LABELS: dict[str, str] = {
+    Status.PASS: "通过",
+    Status.FAIL: "不通过",
+    Status.WARN: "提示",
+    Status.ERROR: "无法检查",
+}
+VERDICT_LABELS: dict[str, str] = {
+    Verdict.PASS: "通过",
+    Verdict.FAIL: "不通过",
+    Verdict.REVIEW: "待人工复核",
+}
+
+# Chinese names of the checks, for tables and notices.
+CHECK_LABELS: dict[str, str] = {
+    "format": "封装格式",
+    "duration": "单集时长",
+    "resolution": "分辨率",
+    "aspect_ratio": "画面比例",
+    "frame_rate": "帧率",
+    "integrity": "文件完整性",
+    "black_frames": "黑屏",
+    "frozen_frames": "静止画面",
+    "audio": "音轨",
+    "aigc_label": "AI生成内容标识",
+    "subtitles": "简体中文字幕",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check's result: `message` is for people (simplified Chinese), `evidence` is measured data."""
+
+    check: str
+    status: Status
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    stage: str = "technical"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data.pop("stage")
+        return data
+
+
+def verdict(findings: Iterable[Finding]) -> Verdict:
+    """fail if any check fails; review if any warns or could not run; else pass (design brief §5)."""
+    statuses = {f.status for f in findings}
+    if Status.FAIL in statuses:
+        return Verdict.FAIL
+    if statuses & {Status.WARN, Status.ERROR}:
+        return Verdict.REVIEW
+    return Verdict.PASS

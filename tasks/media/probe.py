@@ -1,0 +1,200 @@
+"""ffprobe seam: run it once per file and turn its JSON into a typed, display-aware description."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+
+class ProbeError(Exception):
+    """ffprobe could not read the file as media; `detail` is ffprobe's last stderr line."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path = path
+        self.detail = detail
+
+
+def _fraction(text: str | None) -> Fraction | None:
+    if not text or text in ("0/0", "N/A"):
+        return None
+    try:
+        value = Fraction(text.replace(":", "/"))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if value > 0 else None
+
+
+def _float(text: Any) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    """Rotation in degrees from the display-matrix side data (or the legacy `rotate` tag), in {0,90,180,270}."""
+    for side in stream.get("side_data_list", []) or []:
+        if "rotation" in side:
+            return round(float(side["rotation"])) % 360
+    rotate = (stream.get("tags") or {}).get("rotate")
+    return round(float(rotate)) % 360 if rotate is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStream:
+    index: int
+    codec: str
+    width: int  # coded
+    height: int
+    sample_aspect_ratio: str  # "num:den"
+    rotation: int
+    display_width: int  # after SAR and rotation: what the viewer sees
+    display_height: int
+    avg_fps: float | None
+    r_fps: float | None
+    duration: float | None
+    nb_frames: int | None
+    pix_fmt: str | None
+
+    @property
+    def short_side(self) -> int:
+        return min(self.display_width, self.display_height)
+
+    @property
+    def variable_frame_rate(self) -> bool:
+        if not self.avg_fps or not self.r_fps:
+            return False
+        return abs(self.avg_fps - self.r_fps) / self.r_fps > 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class MediaProbe:
+    path: str
+    format_name: str
+    format_long_name: str
+    duration: float | None
+    size: int
+    bit_rate: int | None
+    video: VideoStream | None
+    audio_codecs: list[str] = field(default_factory=list)
+    subtitle_codecs: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def format_names(self) -> list[str]:
+        return self.format_name.split(",")
+
+    def summary(self) -> dict[str, Any]:
+        """What `screen --json` prints as `probe`: the measured facts, without ffprobe's raw dump."""
+        data = asdict(self)
+        data.pop("raw")
+        return data
+
+
+def _video_stream(stream: dict[str, Any]) -> VideoStream:
+    width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+    sar = _fraction(stream.get("sample_aspect_ratio")) or Fraction(1)
+    rotation = _rotation(stream)
+    display_w, display_h = round(width * sar), height
+    if rotation in (90, 270):
+        display_w, display_h = display_h, display_w
+    avg, real = _fraction(stream.get("avg_frame_rate")), _fraction(stream.get("r_frame_rate"))
+    nb_frames = stream.get("nb_frames")
+    return VideoStream(
+        index=int(stream["index"]),
+        codec=stream.get("codec_name", "unknown"),
+        width=width,
+        height=height,
+        sample_aspect_ratio=f"{sar.numerator}:{sar.denominator}",
+        rotation=rotation,
+        display_width=display_w,
+        display_height=display_h,
+        avg_fps=float(avg) if avg else None,
+        r_fps=float(real) if real else None,
+        duration=_float(stream.get("duration")),
+        nb_frames=int(nb_frames) if str(nb_frames or "").isdigit() else None,
+        pix_fmt=stream.get("pix_fmt"),
+    )
+
+
+def parse_probe(path: Path, data: dict[str, Any]) -> MediaProbe:
+    """Pure: ffprobe JSON → MediaProbe. Cover art (attached_pic) is not the video."""
+    fmt = data.get("format") or {}
+    streams = data.get("streams") or []
+    videos = [
+        s
+        for s in streams
+        if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+    ]
+    return MediaProbe(
+        path=str(path),
+        format_name=fmt.get("format_name", ""),
+        format_long_name=fmt.get("format_long_name", ""),
+        duration=_float(fmt.get("duration")),
+        size=int(fmt.get("size") or (path.stat().st_size if path.exists() else 0)),
+        bit_rate=int(fmt["bit_rate"]) if str(fmt.get("bit_rate", "")).isdigit() else None,
+        video=_video_stream(videos[0]) if videos else None,
+        audio_codecs=[s.get("codec_name", "") for s in streams if s.get("codec_type") == "audio"],
+        subtitle_codecs=[s.get("codec_name", "") for s in streams if s.get("codec_type") == "subtitle"],
+        tags={str(k): str(v) for k, v in (fmt.get("tags") or {}).items()},
+        raw=data,
+    )
+
+
+def probe(path: Path) -> MediaProbe:
+    """Run ffprobe (through ffmpeg-python) on `path`; raise ProbeError when it is not readable media."""
+    try:
+        data = ffmpeg.probe(str(path))
+    except ffmpeg.Error as exc:
+        lines = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        # The cause is often an earlier line ("moov atom not found") than the last one.
+        raise ProbeError(path, " | ".join(lines[-3:]) if lines else "ffprobe failed") from None
+    except json.JSONDecodeError:
+        raise ProbeError(path, "ffprobe printed no JSON") from None
+    return parse_probe(path, data)
+
+
+def min_fps_per_second(path: Path, stream_index: int, timeout: float = 120.0) -> float | None:
+    """Lowest number of video frames in any whole second, from packet timestamps (no decoding).
+
+    Only asked for when the stream looks variable-rate: reading packets is cheap but not free.
+    """
+    cmd = [
+        "ffprobe",
+        "-v",
+        "error",
+        "-select_streams",
+        str(stream_index),
+        "-show_entries",
+        "packet=pts_time",
+        "-of",
+        "csv=p=0",
+        str(path),
+    ]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True).stdout
+    except (subprocess.SubprocessError, OSError):
+        return None
+    times = sorted(
+        t for t in (_float(line.strip().rstrip(",")) for line in out.splitlines()) if t is not None
+    )
+    if len(times) < 2:
+        return None
+    start, end = times[0], times[-1]
+    whole_seconds = int(end - start)
+    if whole_seconds < 1:
+        return None
+    counts = [0] * whole_seconds
+    for t in times:
+        slot = int(t - start)
+        if slot < whole_seconds:
+            counts[slot] += 1
+    return float(min(counts))

@@ -1,0 +1,67 @@
+"""The contest's rules as data: every limit the notice sets, in one place.
+
+Each field cites the sentence of 《关于开展“红色光影 英雄重庆”党史短视频征集展播活动的通知》 it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class AspectRatio:
+    label: str
+    width: int
+    height: int
+
+    @property
+    def value(self) -> float:
+        return self.width / self.height
+
+
+@dataclass(frozen=True, slots=True)
+class ContestRules:
+    # 四（二）「单集时长不超过5分钟，可成系列」
+    max_episode_seconds: float = 300.0
+    # 四（二）「画面清晰稳定（分辨率不低于1080P）」: 1080P is judged on the displayed frame's short side.
+    min_short_side_px: int = 1080
+    # 四（二）「横屏（16:9、4:3、3:2）或竖屏（9:16、3:4、2:3）均可」
+    aspect_ratios: tuple[AspectRatio, ...] = (
+        AspectRatio("16:9", 16, 9),
+        AspectRatio("4:3", 4, 3),
+        AspectRatio("3:2", 3, 2),
+        AspectRatio("9:16", 9, 16),
+        AspectRatio("3:4", 3, 4),
+        AspectRatio("2:3", 2, 3),
+    )
+    # Relative tolerance on the ratio: 1920×1088 (coded-size padding) or 1080×1920±few px still count.
+    aspect_tolerance: float = 0.02
+    # 四（二）「帧速不低于25帧/秒」; 0.5 % slack so that 25000/1001-style rounding is not punished.
+    min_fps: float = 25.0
+    fps_tolerance: float = 0.005
+    # 四（二）「文件格式支持MPG、MPEG、MP4、MOV等格式」, judged on ffprobe's demuxer names.
+    allowed_formats: dict[str, str] = field(
+        default_factory=lambda: {
+            "mpeg": "MPG/MPEG",  # MPEG program stream
+            "mpegts": "MPEG",  # MPEG transport stream (.mpg/.ts): still an MPEG container
+            "mov": "MP4/MOV",
+            "mp4": "MP4/MOV",
+            "m4a": "MP4/MOV",
+            "3gp": "MP4/MOV",
+            "3g2": "MP4/MOV",
+            "mj2": "MP4/MOV",
+        }
+    )
+    allowed_extensions: tuple[str, ...] = (".mpg", ".mpeg", ".mp4", ".mov", ".m4v")
+    # 四（二）「画面清晰稳定」: advisory checks only, the notice gives no numbers.
+    black_min_seconds: float = 3.0
+    freeze_min_seconds: float = 5.0
+    # 五「2026年11月30日前」
+    deadline: datetime = datetime(2026, 11, 30, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+DEFAULT_RULES = ContestRules()

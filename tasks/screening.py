@@ -1,0 +1,75 @@
+"""Screening one video file: the technical stage's I/O (probe, the one decode) around the pure rules.
+
+The Prefect flow in `flows/screen.py` calls these same functions as tasks; `guangying screen`
+runs that flow, so the CLI and the deployments share one code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tasks.findings import Finding, Verdict, verdict
+from tasks.media.decode import DecodeReport, full_decode
+from tasks.media.probe import MediaProbe, ProbeError, min_fps_per_second, probe
+from tasks.rules import ContestRules
+from tasks.technical import check_unreadable, technical_findings
+
+
+@dataclass(slots=True)
+class ScreenResult:
+    file: str
+    probe: MediaProbe | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict(self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `guangying screen --json` contract (design brief, command line)."""
+        return {
+            "file": self.file,
+            "verdict": str(self.verdict),
+            "probe": self.probe.summary() if self.probe else {},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def probe_or_findings(path: Path) -> MediaProbe | list[Finding]:
+    """The probe, or the findings that explain why the file cannot be read as media."""
+    size = path.stat().st_size
+    if size == 0:
+        return check_unreadable(0, ProbeError(path, "empty file"))
+    try:
+        return probe(path)
+    except ProbeError as exc:
+        return check_unreadable(size, exc)
+
+
+def decode(media: MediaProbe, rules: ContestRules) -> DecodeReport | None:
+    if media.video is None:
+        return None
+    return full_decode(
+        Path(media.path),
+        duration=media.duration,
+        black_min=rules.black_min_seconds,
+        freeze_min=rules.freeze_min_seconds,
+    )
+
+
+def slowest_second(media: MediaProbe) -> float | None:
+    if media.video is None or not media.video.variable_frame_rate:
+        return None
+    return min_fps_per_second(Path(media.path), media.video.index)
+
+
+def technical(path: Path, rules: ContestRules, name: str | None = None) -> ScreenResult:
+    """The whole technical stage of one file, without Prefect (used by tests and benchmarks)."""
+    measured = probe_or_findings(path)
+    if isinstance(measured, list):
+        return ScreenResult(file=str(path), probe=None, findings=measured)
+    report = decode(measured, rules)
+    findings = technical_findings(measured, name or path.name, report, rules, slowest_second(measured))
+    return ScreenResult(file=str(path), probe=measured, findings=findings)
