@@ -1,0 +1,65 @@
+"""Shared fixtures: an isolated data directory per test, real servers per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# No network here: Prefect must not phone home, Hugging Face must never be asked.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from tests.servers import S3Server, postgres_database, seaweedfs
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test gets its own embedded default (SQLite catalogue + local store) under tmp_path."""
+    from tasks.catalogue.db import open_catalogue
+    from tasks.config import get_settings
+
+    directory = tmp_path / "var"
+    monkeypatch.setenv("GUANGYING_DATA_DIR", str(directory))
+    # The model cache is shared by the whole session: assembling Whisper once is enough.
+    monkeypatch.setenv(
+        "GUANGYING_CACHE_DIR", str(Path(os.environ.get("GUANGYING_TEST_CACHE", ".cache/test")))
+    )
+    for name in ("GUANGYING_DATABASE_URL", "GUANGYING_S3_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield directory
+    get_settings.cache_clear()
+    open_catalogue.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (SeaweedFS `weed mini`) on a free loopback port."""
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throw-away database on the PostgreSQL at 127.0.0.1:5432 (trust auth)."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """A real, temporary Prefect server with its own database for flow tests."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Clips rendered once per session and shared by the tests that only read them."""
+    return tmp_path_factory.mktemp("media")

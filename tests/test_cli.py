@@ -1,0 +1,64 @@
+"""`guangying screen` as a user runs it: the JSON contract, exit codes, no traceback on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tasks.samples import ClipSpec, render_clip
+
+CLI = [sys.executable, "-m", "flows.cli"]
+
+
+def test_bad_inputs_are_findings_in_the_json_contract(tmp_path: Path, data_dir: Path) -> None:
+    good = render_clip(tmp_path / "红岩魂.mp4", ClipSpec(seconds=2))
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    text = tmp_path / "文稿.mp4"
+    text.write_text("不是视频", encoding="utf-8")
+    folder = tmp_path / "a-folder.mp4"
+    folder.mkdir()
+    files = [good, empty, text, tmp_path / "missing.mp4", folder]
+    env = {**os.environ, "GUANGYING_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [*CLI, "screen", "--json", *map(str, files)], capture_output=True, text=True, env=env
+    )
+
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.returncode == 1, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(f) for f in files]
+    for line in lines:
+        assert set(line) == {"file", "verdict", "probe", "findings"}
+        for finding in line["findings"]:
+            assert set(finding) == {"check", "status", "message", "evidence"}
+            assert finding["status"] in {"pass", "fail", "warn", "error"}
+    assert lines[0]["verdict"] in {"pass", "review"}
+    assert lines[0]["probe"]["video"]["display_width"] == 1920
+    assert [line["verdict"] for line in lines[1:]] == ["fail"] * 4
+    assert "0字节" in lines[1]["findings"][0]["message"]
+    assert "找不到文件" in lines[3]["findings"][0]["message"]
+
+
+def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["screen"])
+    assert exit_info.value.code == 2
+    assert "参数错误" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_text_table_and_exit_0_when_every_file_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = render_clip(tmp_path / "两江红旗.mov", ClipSpec(seconds=2, fps="30000/1001"))
+    code = main(["screen", str(good)])
+    out = capsys.readouterr().out
+    assert "结论：通过" in out and "[通过] 帧率：平均帧率为29.97帧/秒" in out
+    assert code == 0

@@ -1,0 +1,51 @@
+"""The screen-video flow on a real Prefect server: findings in the catalogue, a table artifact."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.screen import _artifact_key, screen_video
+from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.models import File, FindingRecord
+from tasks.config import get_settings
+from tasks.samples import ClipSpec, render_clip
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+async def _artifact(key: str):
+    async with get_client() as client:
+        found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return found
+
+
+def test_screen_video_records_the_original_and_its_findings(tmp_path: Path) -> None:
+    video = render_clip(tmp_path / "山城记忆.mp4", ClipSpec(width=1280, height=720, seconds=2))
+    result = screen_video(video, name="山城记忆.mp4", record=True)
+    assert result["verdict"] == "fail"
+
+    settings = get_settings()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        row = session.scalars(sa.select(File)).one()
+        assert row.name == "山城记忆.mp4" and row.verdict == "fail"
+        assert row.probe["video"]["display_height"] == 720
+        checks = {r.check: r for r in session.scalars(sa.select(FindingRecord))}
+        assert checks["resolution"].status == "fail"
+        assert checks["resolution"].flow_run_id
+    # The original is kept byte for byte under its sha256.
+    stored = settings.store_dir / settings.bucket_originals / row.object_key.split("/", 1)[1]
+    assert stored.read_bytes() == video.read_bytes()
+
+    artifacts = asyncio.run(_artifact(_artifact_key("山城记忆.mp4")))
+    assert artifacts and artifacts[0].type == "table"
+    table = artifacts[0].data if isinstance(artifacts[0].data, list) else json.loads(artifacts[0].data)
+    assert {"检查项": "resolution", "结果": "不通过"}.items() <= next(
+        r for r in table if r["检查项"] == "resolution"
+    ).items()
