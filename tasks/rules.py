@@ -46,8 +46,7 @@ class ContestRules:
     # 四（二）「文件格式支持MPG、MPEG、MP4、MOV等格式」, judged on ffprobe's demuxer names.
     allowed_formats: dict[str, str] = field(
         default_factory=lambda: {
-            "mpeg": "MPG/MPEG",  # MPEG program stream
-            "mpegts": "MPEG",  # MPEG transport stream (.mpg/.ts): still an MPEG container
+            "mpeg": "MPG/MPEG",  # MPEG program stream (MPEG-TS is not among the allowed formats)
             "mov": "MP4/MOV",
             "mp4": "MP4/MOV",
             "m4a": "MP4/MOV",
