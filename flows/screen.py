@@ -11,6 +11,7 @@ from prefect.context import get_run_context
 from prefect.tasks import exponential_backoff
 
 from tasks import screening
+from tasks.aigc.stage import crop_saver, screen_aigc
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.config import get_settings
@@ -47,6 +48,17 @@ def technical_rules_task(
     media: MediaProbe, name: str, report: DecodeReport | None, rules: ContestRules, slowest: float | None
 ) -> list[Finding]:
     return technical_findings(media, name, report, rules, slowest)
+
+
+@task(name="aigc-label", tags=["ocr", "asr"])
+def aigc_label_task(media: MediaProbe, context: WorkContext, rules: ContestRules, record: bool) -> Finding:
+    """AI-content labels (metadata, opening/middle/end OCR, speech, declarations); with `record`,
+    label crops go to the evidence bucket."""
+    save_crop = None
+    if record:
+        settings = get_settings()
+        save_crop = crop_saver(open_store(settings), settings.bucket_evidence)
+    return screen_aigc(media, context, rules, save_crop=save_crop)
 
 
 @task(name="record-findings", **IO_RETRIES)
@@ -90,6 +102,8 @@ def screen_video(
         report = decode_task.submit(measured, rules)
         slowest = slowest_second_task.submit(measured)
         findings = technical_rules_task(measured, name, report.result(), rules, slowest.result())
+        if measured.video is not None:
+            findings = [*findings, aigc_label_task(measured, context, rules, record)]
         result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
     if record:
         record_task(path, name, result, context.submission_id)

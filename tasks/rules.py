@@ -61,6 +61,24 @@ class ContestRules:
     freeze_min_seconds: float = 5.0
     # 五「2026年11月30日前」
     deadline: datetime = datetime(2026, 11, 30, 23, 59, 59, tzinfo=SHANGHAI)
+    # 四（一）3「使用人工智能生成合成内容的，须严格遵守《人工智能生成合成内容标识办法》等规定并予以明确标识」.
+    # 办法 Art. 4(四): a prominent label on the opening frames (视频起始画面); GB 45438-2025 §5.4:
+    # shown ≥2 s, text height ≥5 % of the short side, at an edge or corner.
+    # A label counts as "on the opening frames" when it is first visible within this many seconds.
+    aigc_opening_seconds: float = 3.0
+    aigc_min_label_seconds: float = 2.0
+    aigc_min_label_height_ratio: float = 0.05
+    # Statuses when an opening label exists but misses a limit. Too brief: fail (the 2 s is the
+    # standard's explicit video rule). Too small: warn (some readings apply the 5 % rule to images only).
+    aigc_brief_label_status: str = "fail"
+    aigc_small_label_status: str = "warn"
+    # Where OCR looks beyond the opening: one frame every this many seconds through the middle, and
+    # the closing seconds (end labels are optional but are AI evidence).
+    aigc_sample_interval_seconds: float = 20.0
+    aigc_closing_seconds: float = 3.0
+    # Spoken disclosures (Art. 4(二)): Whisper on the opening and closing seconds; the whole track
+    # when it is shorter than twice this plus a margin.
+    aigc_speech_window_seconds: float = 30.0
 
 
 DEFAULT_RULES = ContestRules()

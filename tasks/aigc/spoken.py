@@ -1,0 +1,113 @@
+"""Spoken AI disclosures (办法 Art. 4(二), GB 45438 §5.3): Whisper on the opening and closing seconds.
+
+The shared ASR engine (tasks/engines/asr.py) already returns simplified text; matching is fuzzy
+(labels.spoken_disclosure) because Whisper base hears 员工智能 for 人工智能.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tasks.aigc.labels import Strength, spoken_disclosure
+from tasks.engines.asr import SAMPLE_RATE, AsrEngine, Segment
+from tasks.media.probe import MediaProbe
+from tasks.rules import ContestRules
+
+# Biases Whisper towards the disclosure's words (notes: without them it heard 員工智能).
+HOTWORDS = "AI生成 人工智能生成 人工智能合成"
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenDisclosure:
+    start: float
+    end: float
+    text: str
+    strength: Strength
+
+    def to_evidence(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "match": str(self.strength)}
+
+
+@dataclass(slots=True)
+class SpokenReport:
+    disclosures: list[SpokenDisclosure] = field(default_factory=list)
+    windows: list[tuple[float, float]] = field(default_factory=list)
+    language: str | None = None
+    transcript: list[dict[str, Any]] = field(default_factory=list)  # what was heard, for a person
+    problems: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why no ASR ran (no audio track)
+
+    @property
+    def strong(self) -> list[SpokenDisclosure]:
+        return [d for d in self.disclosures if d.strength is Strength.STRONG]
+
+    def to_evidence(self) -> dict[str, Any]:
+        return {
+            "disclosures": [d.to_evidence() for d in self.disclosures],
+            "windows": [list(w) for w in self.windows],
+            "language": self.language,
+            "transcript": self.transcript[:40],
+            "problems": self.problems,
+            "skipped": self.skipped,
+        }
+
+
+def speech_windows(duration: float, rules: ContestRules) -> list[tuple[float, float]]:
+    """The opening and closing seconds, or the whole track when that is barely longer."""
+    window = rules.aigc_speech_window_seconds
+    if duration <= 2 * window + 10.0:
+        return [(0.0, duration)]
+    return [(0.0, window), (duration - window, duration)]
+
+
+def find_disclosures(segments: list[Segment]) -> list[SpokenDisclosure]:
+    """Disclosures in segment texts; a sentence split across two segments is tried joined."""
+    found: list[SpokenDisclosure] = []
+    used: set[int] = set()
+    for i, seg in enumerate(segments):
+        match = spoken_disclosure(seg.text)
+        if match:
+            found.append(SpokenDisclosure(seg.start, seg.end, seg.text, match.strength))
+            used.add(i)
+    for i in range(len(segments) - 1):
+        if i in used or i + 1 in used:
+            continue
+        a, b = segments[i], segments[i + 1]
+        match = spoken_disclosure(a.text + b.text)
+        if match and match.strength is Strength.STRONG:
+            found.append(SpokenDisclosure(a.start, b.end, a.text + b.text, match.strength))
+    return sorted(found, key=lambda d: d.start)
+
+
+def listen(media: MediaProbe, engine: AsrEngine, rules: ContestRules) -> SpokenReport:
+    """Transcribe the speech windows and look for disclosures; never raises."""
+    report = SpokenReport()
+    if not media.audio_codecs:
+        report.skipped = "没有音轨"
+        return report
+    try:
+        from faster_whisper import decode_audio
+
+        # Decode once and slice: two windows must not mean two decodes of the whole track.
+        samples = np.asarray(decode_audio(str(Path(media.path)), SAMPLE_RATE), dtype=np.float32)
+    except Exception as exc:  # PyAV raises its own error types for broken audio
+        report.problems.append(f"无法解码音轨：{exc}")
+        return report
+    duration = len(samples) / SAMPLE_RATE
+    segments: list[Segment] = []
+    for start, end in speech_windows(duration, rules):
+        report.windows.append((round(start, 2), round(end, 2)))
+        try:
+            transcript = engine.transcribe(samples, hotwords=HOTWORDS, clip=(start, end))
+        except Exception as exc:  # an engine failure is a problem to report, not a crash
+            report.problems.append(f"语音识别失败（{start:.0f}–{end:.0f}秒）：{exc}")
+            continue
+        report.language = report.language or transcript.language or None
+        segments += list(transcript.segments)
+    report.transcript = [{"start": s.start, "end": s.end, "text": s.text} for s in segments]
+    report.disclosures = find_disclosures(segments)
+    return report

@@ -1,0 +1,104 @@
+"""The AI-label stage of one video: metadata, OCR, ASR and declarations → the `aigc_label` Finding.
+
+Engines come in as arguments (the process's shared ones by default), and so does the place where
+frame crops go: the flow hands in a function that stores them; tests and `guangying screen` may not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from tasks.aigc.declared import DeclaredReport, read_declarations
+from tasks.aigc.metadata import MetadataReport, read_metadata
+from tasks.aigc.spoken import SpokenReport, listen
+from tasks.aigc.verdict import aigc_finding
+from tasks.aigc.visual import VisualReport, scan_video
+from tasks.context import WorkContext
+from tasks.engines.asr import AsrEngine
+from tasks.engines.ocr import OcrEngine
+from tasks.findings import Finding
+from tasks.media.probe import MediaProbe
+from tasks.rules import ContestRules
+from tasks.store import ObjectStore
+
+log = logging.getLogger(__name__)
+
+# (object key, PNG bytes) → stored key, or None when it could not be stored.
+SaveCrop = Callable[[str, bytes], str | None]
+
+
+def crop_key(data: bytes) -> str:
+    """Content-addressed: the same crop stored twice is one object."""
+    digest = hashlib.sha256(data).hexdigest()
+    return f"aigc-crops/{digest[:2]}/{digest}.png"
+
+
+def screen_aigc(
+    media: MediaProbe,
+    context: WorkContext,
+    rules: ContestRules,
+    *,
+    ocr: OcrEngine | None = None,
+    asr: AsrEngine | None = None,
+    save_crop: SaveCrop | None = None,
+) -> Finding:
+    """Every kind of AI-label evidence of one file, judged; a broken part is reported, not raised."""
+    metadata = MetadataReport()
+    try:
+        metadata = read_metadata(media)
+    except Exception as exc:  # the box reader is defensive; this is the last line
+        log.exception("metadata reading failed for %s", media.path)
+        metadata.problems.append(f"无法读取元数据：{exc}")
+
+    visual = VisualReport()
+    try:
+        if ocr is None:
+            from tasks.engines.ocr import get_ocr_engine
+
+            ocr = get_ocr_engine()
+        visual = scan_video(media, ocr, rules)
+    except Exception as exc:
+        log.exception("label OCR failed for %s", media.path)
+        visual.problems.append(f"画面文字识别失败：{exc}")
+
+    spoken = SpokenReport()
+    try:
+        if asr is None and media.audio_codecs:
+            from tasks.engines.asr import get_asr_engine
+
+            asr = get_asr_engine()
+        if asr is not None:
+            spoken = listen(media, asr, rules)
+        else:
+            spoken.skipped = "没有音轨"
+    except Exception as exc:
+        log.exception("speech recognition failed for %s", media.path)
+        spoken.problems.append(f"语音识别失败：{exc}")
+
+    declared = DeclaredReport()
+    try:
+        declared = read_declarations(context)
+    except Exception as exc:
+        log.exception("reading declarations failed")
+        declared.sources_read.append(f"error: {exc}")
+
+    if save_crop is not None:
+        for track in visual.tracks:
+            if track.crop_png:
+                try:
+                    track.crop_key = save_crop(crop_key(track.crop_png), track.crop_png)
+                except Exception:  # evidence storage must not sink the check
+                    log.exception("storing a label crop failed")
+    return aigc_finding(metadata, visual, spoken, declared, rules)
+
+
+def crop_saver(store: ObjectStore, bucket: str) -> SaveCrop:
+    """A SaveCrop that puts PNG crops into `bucket` of `store` (an existing key is kept as is)."""
+
+    def save(key: str, data: bytes) -> str:
+        store.put_bytes(bucket, key, data, content_type="image/png")
+        return key
+
+    return save
