@@ -20,7 +20,8 @@ from tasks.findings import STATUS_LABELS, Finding, Status
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.rules import DEFAULT_RULES, ContestRules
-from tasks.store import open_store, store_original
+from tasks.store import open_store, sha256_of, store_original
+from tasks.subtitles import run as subtitles
 from tasks.technical import technical_findings
 
 # I/O can fail for passing reasons (a busy NFS mount, a database restart): retry with backoff.
@@ -74,6 +75,70 @@ def record_task(path: Path, name: str, result: screening.ScreenResult, submissio
         return row.id
 
 
+@task(name="subtitle-sources", tags=["ffmpeg"], **IO_RETRIES)
+def subtitle_sources_task(media: MediaProbe, context: WorkContext) -> list[subtitles.SubtitleTrack]:
+    return subtitles.text_tracks(media, context)
+
+
+@task(name="burned-subtitles", tags=["ocr"])
+def burned_subtitles_task(media: MediaProbe) -> subtitles.SubtitleTrack | None:
+    return subtitles.burned_track(media)
+
+
+@task(name="transcribe", tags=["asr"])
+def transcribe_task(media: MediaProbe, context: WorkContext) -> subtitles.Transcript | None:
+    return subtitles.transcribe(media, context)
+
+
+@task(name="subtitle-rules")
+def subtitle_rules_task(
+    path: Path,
+    tracks: list[subtitles.SubtitleTrack],
+    transcript: subtitles.Transcript | None,
+    context: WorkContext,
+    rules: ContestRules,
+    problems: list[str],
+    record: bool,
+) -> Finding:
+    """The verdict; with `record`, the cues and transcript (WebVTT/JSON) go to the evidence bucket."""
+    extra = {}
+    if record:
+        settings = get_settings()
+        prefix = f"subtitles/{sha256_of(path)}"
+        keys = subtitles.store_exports(
+            open_store(settings), settings.bucket_evidence, prefix, tracks, transcript
+        )
+        extra["exports"] = {"bucket": settings.bucket_evidence, "keys": keys}
+    return subtitles.subtitle_finding(
+        tracks, transcript, rules, script_text=context.script_text, problems=problems, extra_evidence=extra
+    )
+
+
+def subtitles_stage(
+    path: Path, media: MediaProbe, context: WorkContext, rules: ContestRules, record: bool
+) -> Finding:
+    """OCR and ASR run side by side (each bounded by its tag's concurrency limit); a failed engine
+    becomes a problem in the finding, not a failed flow."""
+    sources = subtitle_sources_task.submit(media, context)
+    burned = burned_subtitles_task.submit(media)
+    heard = transcribe_task.submit(media, context)
+    problems: list[str] = []
+    tracks: list[subtitles.SubtitleTrack] = []
+    for future, what in ((sources, "字幕轨/字幕文件读取"), (burned, "画面字幕识别（OCR）")):
+        try:
+            value = future.result()
+        except Exception as exc:
+            problems.append(f"{what}出错：{type(exc).__name__}")
+            continue
+        tracks += value if isinstance(value, list) else [value] if value is not None else []
+    try:
+        transcript = heard.result()
+    except Exception as exc:
+        transcript = None
+        problems.append(f"语音识别出错：{type(exc).__name__}")
+    return subtitle_rules_task(path, tracks, transcript, context, rules, problems, record)
+
+
 def _artifact_key(name: str) -> str:
     cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-")
     return f"screen-{cleaned or 'file'}"[:60]
@@ -104,6 +169,8 @@ def screen_video(
         findings = technical_rules_task(measured, name, report.result(), rules, slowest.result())
         if measured.video is not None:
             findings = [*findings, aigc_label_task(measured, context, rules, record)]
+        if measured.video is not None:
+            findings = [*findings, subtitles_stage(path, measured, context, rules, record)]
         result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
     if record:
         record_task(path, name, result, context.submission_id)

@@ -80,5 +80,18 @@ class ContestRules:
     # when it is shorter than twice this plus a margin.
     aigc_speech_window_seconds: float = 30.0
 
+    # --- Subtitles: 四（二）「字幕应为中文简体字」 ---
+    # Subtitles should follow the speech: less than this share of the speech time subtitled is a warning.
+    subtitle_min_speech_coverage: float = 0.8
+    # Less recognised speech than this (seconds) is not "speech" (a shout, a song's last bar).
+    subtitle_min_speech_seconds: float = 3.0
+    # Subtitles vs Whisper base (CER after t2s and normalisation). Whisper base's own CER on clean
+    # Mandarin is 0.12–0.21 (../shared/notes), so only a much larger value means disagreement.
+    subtitle_max_speech_cer: float = 0.5
+    # Share of subtitle characters that do not follow the 文稿 (1 − LCS/length); OCR's own CER ≈ 0.
+    subtitle_max_script_mismatch: float = 0.3
+    # A track whose content characters are less than this share Chinese ideographs is "not Chinese".
+    subtitle_min_han_ratio: float = 0.5
+
 
 DEFAULT_RULES = ContestRules()

@@ -52,6 +52,10 @@ class ClipSpec:
     captions: tuple[Caption, ...] = field(default_factory=tuple)
     sar: str | None = None  # e.g. "4/3"
     extra_output_args: tuple[str, ...] = ()
+    # A recording (e.g. a speech fixture) as the audio track instead of the sine tone; padded with
+    # silence or cut to the clip's length, starting `audio_delay` seconds in.
+    audio_file: Path | None = None
+    audio_delay: float = 0.0
 
 
 def _video_source(spec: ClipSpec) -> str:
@@ -86,7 +90,11 @@ def render_clip(path: Path, spec: ClipSpec = ClipSpec()) -> Path:
     """Render a short clip with ffmpeg's test sources; raises CalledProcessError with ffmpeg's stderr."""
     path.parent.mkdir(parents=True, exist_ok=True)
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", _video_source(spec)]
-    if spec.audio:
+    if spec.audio and spec.audio_file is not None:
+        cmd += ["-i", str(spec.audio_file)]
+        delay = round(spec.audio_delay * 1000)
+        cmd += ["-af", f"adelay={delay}:all=1,apad,aresample=48000", "-t", str(spec.seconds)]
+    elif spec.audio:
         cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={spec.seconds}"]
     cmd += ["-vf", _filters(spec), "-c:v", spec.codec]
     if spec.codec == "libx264":
@@ -122,5 +130,23 @@ def remux(source: Path, target: Path, *args: str) -> Path:
         *args,
         str(target),
     ]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return target
+
+
+def add_subtitle_tracks(
+    source: Path, target: Path, tracks: tuple[tuple[Path, str], ...], codec: str = "mov_text"
+) -> Path:
+    """Copy `source` and mux subtitle files (path, ISO 639-2 language) as soft subtitle streams."""
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source)]
+    for path, _ in tracks:
+        cmd += ["-i", str(path)]
+    cmd += ["-map", "0"]
+    for index in range(len(tracks)):
+        cmd += ["-map", str(index + 1)]
+    cmd += ["-c", "copy", "-c:s", codec]
+    for index, (_, language) in enumerate(tracks):
+        cmd += [f"-metadata:s:s:{index}", f"language={language}"]
+    cmd.append(str(target))
     subprocess.run(cmd, check=True, capture_output=True)
     return target

@@ -3,17 +3,24 @@
 Decoding dominates the cost of screening, so everything that needs every frame rides on this
 single ffmpeg process. The advisory detectors see a 5 fps, 320-px-wide copy: they look for
 stretches of seconds, and a full-size comparison of every frame would cost more than the decode.
+
+A `GrayTap` adds a second branch to that same process: a few gray frames a second of chosen
+horizontal bands (the subtitle check's samples), piped out as raw video and handed to a callback
+while the decode runs. `sample_gray` runs the same branch alone when no full decode is wanted.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 
 # With `level+info` each line reads "[ctx @ 0x…] [level] text" or "[level] text".
 _LEVEL = re.compile(
@@ -87,18 +94,117 @@ def parse_decode_log(log: str) -> tuple[float, list[DecodeError], list[Stretch],
     return position, errors, black, frozen
 
 
-def decode_command(path: Path, *, black_min: float, freeze_min: float) -> list[str]:
-    stream = (
-        ffmpeg.input(str(path))
-        .video.filter("fps", 5)
+@dataclass(frozen=True, slots=True)
+class GrayTap:
+    """Gray samples of horizontal bands: `fps` frames a second, optionally scaled to `scale` (w, h)
+    first, then each (y, height) band cropped at full width and stacked top to bottom.
+
+    `on_frame(t, pixels)` gets the sample time in seconds (i / fps: the fps filter emits frames on
+    that grid) and a (sum of heights, width) uint8 array. It runs on the reading thread; a slow
+    callback slows the decode down instead of buffering frames in memory.
+    """
+
+    fps: float
+    width: int  # of the frame after scaling
+    bands: tuple[tuple[int, int], ...]
+    on_frame: Callable[[float, np.ndarray], None]
+    scale: tuple[int, int] | None = None
+
+    @property
+    def frame_shape(self) -> tuple[int, int]:
+        return (sum(h for _, h in self.bands), self.width)
+
+
+def _tap_stream(video: ffmpeg.nodes.FilterableStream, tap: GrayTap) -> ffmpeg.nodes.FilterableStream:
+    stream = video.filter("fps", tap.fps)
+    if tap.scale:
+        stream = stream.filter("scale", tap.scale[0], tap.scale[1])
+    stream = stream.filter("format", "gray")
+    if len(tap.bands) == 1:
+        y, h = tap.bands[0]
+        return stream.crop(0, y, tap.width, h)
+    parts = stream.split()
+    crops = [parts[i].crop(0, y, tap.width, h) for i, (y, h) in enumerate(tap.bands)]
+    return ffmpeg.filter(crops, "vstack", inputs=len(crops))
+
+
+def _detectors(video: ffmpeg.nodes.FilterableStream, *, black_min: float, freeze_min: float):
+    return (
+        video.filter("fps", 5)
         .filter("scale", 320, -2)
         .filter("blackdetect", d=black_min, pix_th=0.10)
         .filter("freezedetect", n=0.001, d=freeze_min)
     )
-    out = ffmpeg.output(stream, "-", format="null").global_args(
-        "-nostdin", "-hide_banner", "-loglevel", "level+info", "-stats_period", "0.5"
+
+
+_GLOBAL_ARGS = ("-nostdin", "-hide_banner", "-loglevel", "level+info", "-stats_period", "0.5")
+
+
+def decode_command(
+    path: Path, *, black_min: float, freeze_min: float, tap: GrayTap | None = None
+) -> list[str]:
+    video = ffmpeg.input(str(path)).video
+    if tap is None:
+        stream = _detectors(video, black_min=black_min, freeze_min=freeze_min)
+        return ffmpeg.output(stream, "-", format="null").global_args(*_GLOBAL_ARGS).compile()
+    split = video.split()
+    detectors = _detectors(split[0], black_min=black_min, freeze_min=freeze_min)
+    outputs = ffmpeg.merge_outputs(
+        ffmpeg.output(detectors, "-", format="null"),
+        ffmpeg.output(_tap_stream(split[1], tap), "pipe:1", format="rawvideo", pix_fmt="gray"),
     )
-    return out.compile()
+    return outputs.global_args(*_GLOBAL_ARGS).compile()
+
+
+def sample_command(path: Path, tap: GrayTap) -> list[str]:
+    """The tap alone. Skipping non-reference frames and the loop filter saves ~20 % of the decode
+    (../shared/notes/ocr-and-asr.md); a sample may then be a neighbouring frame, which does not
+    matter at a few samples a second."""
+    video = ffmpeg.input(str(path), skip_frame="noref", skip_loop_filter="all").video
+    out = ffmpeg.output(_tap_stream(video, tap), "pipe:1", format="rawvideo", pix_fmt="gray")
+    return out.global_args("-nostdin", "-hide_banner", "-loglevel", "error").compile()
+
+
+def _run_with_tap(cmd: list[str], tap: GrayTap, timeout: float) -> tuple[str, int, bool]:
+    """Run ffmpeg, feeding each raw frame on stdout to the tap; return (stderr, returncode, timed out)."""
+    rows, width = tap.frame_shape
+    size = rows * width
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    chunks: list[bytes] = []
+    # stderr must be drained concurrently or ffmpeg blocks once the pipe buffer fills.
+    reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    expired = threading.Event()
+
+    def _expire() -> None:
+        expired.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, _expire)
+    timer.start()
+    index = 0
+    try:
+        assert proc.stdout is not None
+        while True:
+            frame = proc.stdout.read(size)
+            if len(frame) < size:
+                break
+            tap.on_frame(index / tap.fps, np.frombuffer(frame, np.uint8).reshape(rows, width))
+            index += 1
+    except BaseException:
+        proc.kill()
+        raise
+    finally:
+        timer.cancel()
+        returncode = proc.wait()
+        reader.join(timeout=10)
+    return b"".join(chunks).decode("utf-8", "replace"), returncode, expired.is_set()
+
+
+def sample_gray(path: Path, tap: GrayTap, *, duration: float | None) -> bool:
+    """Run the tap in its own (cheaper) decode; True when ffmpeg ran to the end."""
+    _, returncode, timed_out = _run_with_tap(sample_command(path, tap), tap, decode_timeout(duration))
+    return returncode == 0 and not timed_out
 
 
 def decode_timeout(duration: float | None) -> float:
@@ -107,16 +213,26 @@ def decode_timeout(duration: float | None) -> float:
 
 
 def full_decode(
-    path: Path, *, duration: float | None, black_min: float = 3.0, freeze_min: float = 5.0
+    path: Path,
+    *,
+    duration: float | None,
+    black_min: float = 3.0,
+    freeze_min: float = 5.0,
+    tap: GrayTap | None = None,
 ) -> DecodeReport:
-    cmd = decode_command(path, black_min=black_min, freeze_min=freeze_min)
+    cmd = decode_command(path, black_min=black_min, freeze_min=freeze_min, tap=tap)
     started = time.monotonic()
     timed_out = False
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=decode_timeout(duration), check=False)
-        log, returncode = done.stderr.decode("utf-8", "replace"), done.returncode
-    except subprocess.TimeoutExpired as exc:
-        log, returncode, timed_out = (exc.stderr or b"").decode("utf-8", "replace"), -1, True
+    if tap is not None:
+        log, returncode, timed_out = _run_with_tap(cmd, tap, decode_timeout(duration))
+        if timed_out:
+            returncode = -1
+    else:
+        try:
+            done = subprocess.run(cmd, capture_output=True, timeout=decode_timeout(duration), check=False)
+            log, returncode = done.stderr.decode("utf-8", "replace"), done.returncode
+        except subprocess.TimeoutExpired as exc:
+            log, returncode, timed_out = (exc.stderr or b"").decode("utf-8", "replace"), -1, True
     position, errors, black, frozen = parse_decode_log(log)
     return DecodeReport(
         completed=returncode == 0 and not timed_out,
