@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     # Where the assembled Whisper model and other caches live (defaults under data_dir).
     cache_dir: Path | None = None
 
+    # Intake sources (`guangying run`): a drop folder, the inbox bucket above, an IMAP mailbox.
+    # None: the drop folder defaults to <data_dir>/inbox; IMAP is off until a host is set.
+    drop_dir: Path | None = None
+    imap_host: str | None = None
+    imap_port: int | None = None  # None: 993 with TLS, 143 without
+    imap_ssl: bool = True
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    # Name of a Prefect Secret block holding the IMAP password (used when imap_password is unset).
+    imap_password_block: str | None = None
+    imap_folder: str = "INBOX"
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -66,6 +78,10 @@ class Settings(BaseSettings):
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "store"
+
+    @property
+    def resolved_drop_dir(self) -> Path:
+        return self.drop_dir or self.data_dir / "inbox"
 
     @property
     def resolved_cache_dir(self) -> Path:

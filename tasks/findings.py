@@ -47,6 +47,21 @@ CHECK_LABELS: dict[str, str] = {
     "audio": "音轨",
     "aigc_label": "AI生成内容标识",
     "subtitles": "简体中文字幕",
+    # intake (notice 五, 附件1–3)
+    "deadline": "报送时间",
+    "naming": "文件命名",
+    "materials": "报送材料",
+    "netdisk": "百度网盘",
+    "form_fields": "登记表填写",
+    "field_length": "字数限制",
+    "phone": "联系电话",
+    "broadcast": "播出情况",
+    "declared_duration": "申报时长",
+    "summary_table": "作品汇总表",
+    "episodes": "系列集数",
+    "archive": "压缩包",
+    "document": "文档读取",
+    "pledge": "版权承诺书",
 }
 
 

@@ -79,6 +79,22 @@ class ContestRules:
     # Spoken disclosures (Art. 4(二)): Whisper on the opening and closing seconds; the whole track
     # when it is shorter than twice this plus a margin.
     aigc_speech_window_seconds: float = 30.0
+    # --- Intake (notice 五 and 附件1–3) ---
+    # 附件1「作品创作团队情况（100字以内）」「作品简介（150字以内）」: counted in characters, whitespace excluded.
+    max_team_chars: int = 100
+    max_intro_chars: int = 150
+    # 附件1「作品时长」 is typed by hand: a few seconds either way is rounding, not a wrong form.
+    duration_tolerance_seconds: float = 3.0
+    # 五「提取码有效期至少30天」; warn a week before a code runs out so that an operator downloads in time.
+    netdisk_min_valid_days: int = 30
+    netdisk_warn_days: int = 7
+    # Archive safety (no sentence of the notice: protection against zip bombs). A 5-minute 1080P
+    # original is a few GB at most and video barely compresses, so these leave room for a series.
+    archive_max_total_bytes: int = 32 * 1024**3
+    archive_max_files: int = 500
+    archive_max_ratio: float = 100.0  # uncompressed/compressed, judged on members above the next size
+    archive_ratio_min_bytes: int = 1024**2
+    archive_max_depth: int = 2  # an archive inside an archive inside the package, no deeper
 
     # --- Subtitles: 四（二）「字幕应为中文简体字」 ---
     # Subtitles should follow the speech: less than this share of the speech time subtitled is a warning.

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -39,6 +39,12 @@ class Submission(Base):
     form: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    # Intake (0002): how the package was named and sent, and a Baidu Netdisk share awaiting download.
+    package_name: Mapped[str | None] = mapped_column(String(500))
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    netdisk_url: Mapped[str | None] = mapped_column(String(500))
+    netdisk_code: Mapped[str | None] = mapped_column(String(20))
+    netdisk_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     files: Mapped[list[File]] = relationship(back_populates="submission", order_by="File.created_at")
     findings: Mapped[list[FindingRecord]] = relationship(
@@ -61,6 +67,8 @@ class File(Base):
     probe: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     verdict: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # Intake (0002): path inside the package, detected kind, measured duration, episode number.
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     submission: Mapped[Submission | None] = relationship(back_populates="files")
     findings: Mapped[list[FindingRecord]] = relationship(
@@ -89,3 +97,33 @@ class FindingRecord(Base):
 
     submission: Mapped[Submission | None] = relationship(back_populates="findings")
     file: Mapped[File | None] = relationship(back_populates="findings")
+
+
+class IntakePackage(Base):
+    """A package as received (archive, folder, e-mail), by the sha256 of its bytes: ingesting the
+    same package again finds this row and changes nothing."""
+
+    __tablename__ = "intake_package"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str | None] = mapped_column(String(400))
+    object_key: Mapped[str | None] = mapped_column(String(200))  # the archive or .eml in the originals bucket
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SeenSourceItem(Base):
+    """An item a source has already handed over (an inbox-bucket key, a Message-ID, a drop-folder
+    entry): polling skips it. S3 bucket notifications are not available on every server."""
+
+    __tablename__ = "intake_seen"
+    __table_args__ = (UniqueConstraint("source", "item", name="uq_intake_seen_source_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(300))
+    item: Mapped[str] = mapped_column(String(1000))
+    fingerprint: Mapped[str | None] = mapped_column(String(200))
+    submission_id: Mapped[str | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -1,0 +1,267 @@
+"""The intake flow: packages from paths or the configured sources → catalogue → screening → verdict.
+
+Orchestration only: unpacking, reading and judging live in `tasks.intake`, recording in
+`tasks.catalogue.submissions`. One task per package; I/O tasks retry; a package that still fails
+is reported and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.tasks import exponential_backoff
+
+from flows.screen import screen_video
+from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.models import Submission
+from tasks.catalogue.submissions import (
+    IngestOutcome,
+    is_seen,
+    mark_seen,
+    record_analysis,
+    refresh_intake,
+    seen_submission,
+    submission_json,
+    update_verdict,
+)
+from tasks.config import Settings, get_settings
+from tasks.context import WorkContext
+from tasks.intake.package import Package, analyse
+from tasks.intake.receipt import render_receipt
+from tasks.intake.sources import (
+    ImapAccount,
+    drop_folder_packages,
+    folder_item,
+    imap_packages,
+    inbox_batches,
+)
+from tasks.rules import DEFAULT_RULES
+from tasks.store import open_store
+
+log = logging.getLogger(__name__)
+IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
+
+
+@dataclass(slots=True)
+class Pending:
+    """A package waiting to be ingested, and how to tell its source afterwards."""
+
+    package: Package
+    for_submission: str | None = None
+    seen: list[tuple[str, str]] = field(default_factory=list)  # (source, item) to mark once recorded
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    return open_catalogue(settings.catalogue_url)
+
+
+@task(name="ingest-package", **IO_RETRIES)
+def ingest_package_task(pending: Pending, work: Path) -> IngestOutcome:
+    """Unpack, read and record one package (a fresh work folder per attempt, so a retry starts clean)."""
+    settings = get_settings()
+    attempt = work / uuid.uuid4().hex[:8]
+    analysis = analyse(pending.package, attempt, DEFAULT_RULES)
+    with session_scope(_engine(settings)) as session:
+        outcome = record_analysis(
+            session,
+            analysis,
+            open_store(settings),
+            settings.bucket_originals,
+            rules=DEFAULT_RULES,
+            deadline=settings.deadline,
+            for_submission=pending.for_submission,
+        )
+        for source, item in pending.seen:
+            mark_seen(session, source, item, submission_id=outcome.submission_id)
+    return outcome
+
+
+@task(name="finish-submission", **IO_RETRIES)
+def finish_submission_task(submission_id: str, screened: bool) -> dict[str, Any]:
+    """Verdict from all findings, state, and the 回执 written beside the catalogue."""
+    settings = get_settings()
+    with session_scope(_engine(settings)) as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            return {}
+        refresh_intake(session, submission, rules=DEFAULT_RULES, deadline=settings.deadline)
+        if screened and submission.state == "received":
+            submission.state = "screened"
+        update_verdict(session, submission)
+        session.flush()
+        item = submission_json(session, submission)
+    receipts = settings.data_dir / "receipts"
+    receipts.mkdir(parents=True, exist_ok=True)
+    (receipts / f"{submission_id}.txt").write_text(render_receipt(item), encoding="utf-8")
+    return item
+
+
+def _newest_mtime(path: Path) -> datetime:
+    stamps = [path.stat().st_mtime]
+    if path.is_dir():
+        stamps += [p.stat().st_mtime for p in path.rglob("*") if p.is_file() and not p.is_symlink()]
+    return datetime.fromtimestamp(max(stamps), UTC)
+
+
+def packages_from_paths(
+    paths: list[Path], for_submission: str | None
+) -> tuple[list[Pending], list[dict[str, Any]]]:
+    """`guangying ingest`: each path a package; with --for, all paths one addition to that submission."""
+    missing = [
+        {"package": str(p), "error": f"找不到“{p}”（文件或文件夹不存在）。"} for p in paths if not p.exists()
+    ]
+    present = [p.resolve() for p in paths if p.exists()]
+    if not present:
+        return [], missing
+    if for_submission:
+        package = Package(
+            name=present[0].name,
+            paths=present,
+            source=f"cli:--for {for_submission}",
+            received_at=datetime.now(UTC),
+        )
+        return [Pending(package, for_submission=for_submission)], missing
+    pending = [
+        Pending(Package(name=p.name, paths=[p], source=f"cli:{p}", received_at=_newest_mtime(p)))
+        for p in present
+    ]
+    return pending, missing
+
+
+@task(name="collect-drop-folder", **IO_RETRIES)
+def collect_drop_folder_task(folder: Path) -> list[Pending]:
+    settings = get_settings()
+    source = f"folder:{folder.resolve()}"
+    with session_scope(_engine(settings)) as session:
+        packages = drop_folder_packages(folder, seen=lambda item: is_seen(session, source, item))
+    return [Pending(p, seen=[(source, folder_item(p.paths[0]))]) for p in packages]
+
+
+@task(name="collect-inbox-bucket", **IO_RETRIES)
+def collect_inbox_task(work: Path) -> list[Pending]:
+    settings = get_settings()
+    store, bucket = open_store(settings), settings.bucket_inbox
+    source = f"inbox:{bucket}"
+    pending = []
+    with session_scope(_engine(settings)) as session:
+        for batch in inbox_batches(store, bucket, work, seen=lambda key: is_seen(session, source, key)):
+            earlier = seen_submission(session, source, batch.earlier_keys[0]) if batch.earlier_keys else None
+            pending.append(
+                Pending(batch.package, for_submission=earlier, seen=[(source, k) for k in batch.keys])
+            )
+    return pending
+
+
+def imap_password(settings: Settings) -> str | None:
+    """From the environment (GUANGYING_IMAP_PASSWORD) or a Prefect Secret block (imap_password_block)."""
+    if settings.imap_password is not None:
+        return settings.imap_password.get_secret_value()
+    if settings.imap_password_block:
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(settings.imap_password_block).get())
+    return None
+
+
+@task(name="collect-mailbox", **IO_RETRIES)
+def collect_mailbox_task(work: Path) -> list[Pending]:
+    settings = get_settings()
+    account = ImapAccount(
+        host=settings.imap_host or "",
+        user=settings.imap_user or "",
+        password=imap_password(settings) or "",
+        port=settings.imap_port,
+        ssl=settings.imap_ssl,
+        folder=settings.imap_folder,
+    )
+    pending = []
+    with session_scope(_engine(settings)) as session:
+        for package in imap_packages(account, work, seen=lambda mid: is_seen(session, account.source, mid)):
+            pending.append(Pending(package, seen=[(account.source, package.message_id or "")]))
+    return pending
+
+
+def _screen(outcome: IngestOutcome) -> None:
+    context = WorkContext(
+        title=outcome.title,
+        script_text=outcome.script_text,
+        form_text=outcome.form_text,
+        sidecar_subtitles=tuple(outcome.sidecars),
+        submission_id=outcome.submission_id,
+    )
+    for name, path in outcome.videos:
+        try:
+            screen_video(path, name=name, record=True, context=context)
+        except Exception:  # the screening flow records its own failures; the batch goes on
+            log.exception("screening %s failed", name)
+
+
+@flow(name="intake", log_prints=True)
+def intake(
+    paths: list[Path] | None = None,
+    for_submission: str | None = None,
+    sources: bool = False,
+    screen: bool = True,
+) -> list[dict[str, Any]]:
+    """Ingest `paths` (or, with `sources`, the drop folder, inbox bucket and mailbox), screen each new
+    video into its submission, and return one result per package (`status --json` objects)."""
+    settings = get_settings()
+    work = settings.data_dir / "work" / f"intake-{uuid.uuid4().hex[:12]}"
+    work.mkdir(parents=True, exist_ok=True)
+    pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission)
+    try:
+        if sources:
+            collectors = [("投稿文件夹", collect_drop_folder_task.submit(settings.resolved_drop_dir))]
+            collectors.append(("收件存储桶", collect_inbox_task.submit(work / "inbox")))
+            if settings.imap_host:
+                collectors.append(("邮箱", collect_mailbox_task.submit(work / "mail")))
+            for label, future in collectors:
+                state = future.wait() or future.state
+                if state.is_completed():
+                    pending += future.result()
+                else:
+                    results.append(
+                        {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}
+                    )
+        futures = [(p, ingest_package_task.submit(p, work / f"p{i}")) for i, p in enumerate(pending)]
+        outcomes: list[IngestOutcome] = []
+        for item, future in futures:
+            future.wait()
+            if future.state.is_completed():
+                outcomes.append(future.result())
+            else:
+                results.append(
+                    {
+                        "package": item.package.name,
+                        "error": f"处理失败：{_reason(future)}。原件未改动，可稍后重试。",
+                    }
+                )
+        finished: dict[str, dict[str, Any]] = {}
+        for outcome in outcomes:
+            if outcome.duplicate:
+                results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
+                continue
+            if screen:
+                _screen(outcome)
+            finished[outcome.submission_id] = finish_submission_task(
+                outcome.submission_id, screen and bool(outcome.videos)
+            )
+            results.append({"package": outcome.package, **finished[outcome.submission_id]})
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _reason(future: Any) -> str:
+    try:
+        future.result()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return "未知原因"

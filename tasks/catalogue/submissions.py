@@ -1,0 +1,373 @@
+"""Submissions in the catalogue: recording an analysed package, re-judging, status rows, seen items.
+
+The intake checks run over everything a submission holds (files from earlier packages included),
+so `guangying ingest --for ID` after a Netdisk download is judged as one package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
+from tasks.catalogue.records import upsert_file
+from tasks.findings import Finding, Status, verdict
+from tasks.intake.checks import FileFact, PackageFacts, intake_findings
+from tasks.intake.forms import RegistrationForm, SummaryRow
+from tasks.intake.naming import PackageName
+from tasks.intake.netdisk import NetdiskLink
+from tasks.intake.package import Analysis
+from tasks.rules import ContestRules
+from tasks.store import ObjectStore, store_original
+
+# Checks recomputed from the whole submission on every change; the others (archive, document,
+# pledge) describe one package as received and are kept.
+RECOMPUTED_CHECKS = (
+    "deadline",
+    "naming",
+    "materials",
+    "netdisk",
+    "form_fields",
+    "field_length",
+    "phone",
+    "broadcast",
+    "declared_duration",
+    "summary_table",
+    "episodes",
+)
+CATEGORIES = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
+
+
+@dataclass(slots=True)
+class IngestOutcome:
+    """What the flow needs after recording: which submission, and what to screen with what context."""
+
+    submission_id: str
+    package: str
+    created: bool = False
+    duplicate: bool = False
+    title: str | None = None
+    videos: list[tuple[str, Path]] = field(default_factory=list)  # (name, local path) to screen
+    script_text: str | None = None
+    form_text: str | None = None
+    sidecars: list[Path] = field(default_factory=list)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive (they were stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def guess_category(*texts: str) -> str | None:
+    """The 作品类别 (四（二）: 微专题、微纪录片、微动漫、Vlog、情景再现) when exactly one is named."""
+    joined = " ".join(t for t in texts if t).lower()
+    found = [c for c in CATEGORIES if c.lower() in joined]
+    return found[0] if len(found) == 1 else None
+
+
+def find_package(session: Session, fingerprint: str) -> IntakePackage | None:
+    return session.get(IntakePackage, fingerprint)
+
+
+def find_by_message_id(session: Session, message_id: str) -> Submission | None:
+    return session.scalars(select(Submission).where(Submission.message_id == message_id)).first()
+
+
+def record_analysis(
+    session: Session,
+    analysis: Analysis,
+    store: ObjectStore,
+    bucket: str,
+    *,
+    rules: ContestRules,
+    deadline: datetime,
+    now: datetime | None = None,
+    for_submission: str | None = None,
+) -> IngestOutcome:
+    """Store the originals and catalogue one analysed package; the same package twice changes nothing."""
+    package = analysis.package
+    known = find_package(session, analysis.fingerprint)
+    if known is None and package.message_id:
+        by_mail = find_by_message_id(session, package.message_id)
+        if by_mail is not None:
+            return IngestOutcome(by_mail.id, package.name, duplicate=True, title=by_mail.title)
+    if known is not None:
+        existing = session.get(Submission, known.submission_id)
+        return IngestOutcome(
+            known.submission_id, package.name, duplicate=True, title=existing.title if existing else None
+        )
+
+    if for_submission is not None:
+        submission = session.get(Submission, for_submission)
+        if submission is None:
+            raise KeyError(for_submission)
+        created = False
+    else:
+        submission = Submission(
+            received_at=package.received_at,
+            source=package.source[:400],
+            package_name=package.name[:500],
+            message_id=package.message_id,
+            state="received",
+            form={},
+        )
+        session.add(submission)
+        session.flush()
+        created = True
+
+    container_key = None
+    originals = [package.original] if package.original else analysis.containers
+    for original in originals:
+        stored = store_original(store, bucket, original)
+        container_key = container_key or f"{stored.bucket}/{stored.key}"
+    session.add(
+        IntakePackage(
+            sha256=analysis.fingerprint,
+            submission_id=submission.id,
+            name=package.name[:500],
+            source=package.source[:400],
+            object_key=container_key,
+            received_at=package.received_at,
+        )
+    )
+
+    outcome = IngestOutcome(submission.id, package.name, created=created)
+    for file in analysis.files:
+        stored = store_original(store, bucket, file.path)
+        row = upsert_file(session, stored, name=file.name[:500], role=file.role, submission_id=submission.id)
+        if row.meta is None:
+            row.meta = file.meta()
+        if file.role == "video":
+            outcome.videos.append((file.name, file.path))
+
+    _merge_form(submission, analysis)
+    for finding in analysis.findings:
+        session.add(_record(submission.id, finding))
+    session.flush()
+    refresh_intake(session, submission, rules=rules, deadline=deadline, now=now)
+    outcome.title = submission.title
+    outcome.script_text = analysis.script_text
+    form = analysis.form
+    outcome.form_text = "\n".join(t for t in (form.team, form.intro) if t) if form else None
+    outcome.sidecars = analysis.sidecars
+    return outcome
+
+
+def _merge_form(submission: Submission, analysis: Analysis) -> None:
+    """Keep what is known: a later package's form replaces the earlier one only when it has one."""
+    data = dict(submission.form or {})
+    if analysis.form is not None:
+        data.update(analysis.form.to_dict())
+        data["form_file"] = analysis.form_file
+    data["forms_count"] = max(int(data.get("forms_count", 0)), analysis.forms_count)
+    if analysis.summary_rows is not None:
+        data["summary_rows"] = [r.to_dict() for r in analysis.summary_rows]
+        data["summary_file"] = analysis.summary_file
+    if analysis.netdisk:
+        data["netdisk"] = [link.to_dict() for link in analysis.netdisk]
+    if "package" not in data:
+        data["package"] = analysis.name.to_dict()
+    submission.form = data
+    if analysis.netdisk and submission.netdisk_url is None:
+        first = analysis.netdisk[0]
+        submission.netdisk_url = first.url[:500]
+        submission.netdisk_code = first.code
+        submission.netdisk_expires_at = first.expires_at
+
+
+def _record(submission_id: str, finding: Finding) -> FindingRecord:
+    return FindingRecord(
+        submission_id=submission_id,
+        stage=finding.stage,
+        check=finding.check,
+        status=str(finding.status),
+        message=finding.message,
+        evidence=finding.evidence,
+    )
+
+
+def _facts(submission: Submission, files: list[File]) -> PackageFacts:
+    data = submission.form or {}
+    fields = set(RegistrationForm.__dataclass_fields__)
+    form = (
+        RegistrationForm(**{k: v for k, v in data.items() if k in fields}) if data.get("form_file") else None
+    )
+    rows = data.get("summary_rows")
+    summary = [SummaryRow(**r) for r in rows] if rows is not None else None
+    name_data = data.get("package") or {"raw": submission.package_name or ""}
+    links = [
+        NetdiskLink(
+            url=link["url"],
+            code=link.get("code"),
+            valid_days=link.get("valid_days"),
+            expires_at=datetime.fromisoformat(link["expires_at"]) if link.get("expires_at") else None,
+            permanent=bool(link.get("permanent")),
+        )
+        for link in data.get("netdisk", [])
+    ]
+    return PackageFacts(
+        package_name=submission.package_name or "",
+        name=PackageName(**name_data),
+        received_at=_aware(submission.received_at),
+        files=[
+            FileFact(
+                name=f.name,
+                role=f.role,
+                sha256=f.sha256,
+                size=f.size,
+                duration=(f.meta or {}).get("duration"),
+                episode=(f.meta or {}).get("episode"),
+            )
+            for f in files
+            if not (f.meta or {}).get("archive")
+        ],
+        form=form,
+        form_file=data.get("form_file"),
+        forms_count=int(data.get("forms_count", 0)),
+        summary_rows=summary,
+        summary_file=data.get("summary_file"),
+        netdisk=links,
+    )
+
+
+def refresh_intake(
+    session: Session,
+    submission: Submission,
+    *,
+    rules: ContestRules,
+    deadline: datetime,
+    now: datetime | None = None,
+) -> list[Finding]:
+    """Re-run the intake checks over all of the submission's files; update names, state and verdict."""
+    files = list(session.scalars(select(File).where(File.submission_id == submission.id)))
+    facts = _facts(submission, files)
+    findings = intake_findings(facts, rules, deadline, now or datetime.now(UTC))
+    session.execute(
+        delete(FindingRecord).where(
+            FindingRecord.submission_id == submission.id,
+            FindingRecord.stage == "intake",
+            FindingRecord.check.in_(RECOMPUTED_CHECKS),
+        )
+    )
+    for finding in findings:
+        session.add(_record(submission.id, finding))
+    form, name = facts.form, facts.name
+    submission.title = ((form.title if form else "") or name.title or submission.package_name or "")[
+        :200
+    ] or None
+    submitter = (form.submitter if form else "") or name.submitter
+    unit = (
+        (form.unit if form else "")
+        or name.unit
+        or (submitter if form and form.entrant_type == "unit" else None)
+    )
+    submission.submitter = (submitter or None) and submitter[:200]
+    submission.unit = (unit or None) and unit[:200]
+    submission.category = guess_category(
+        submission.title or "",
+        form.intro if form else "",
+        form.team if form else "",
+        submission.package_name or "",
+    )
+    has_video = any(f.role == "video" for f in facts.files)
+    if facts.netdisk and not has_video:
+        submission.state = "awaiting_download"
+    elif submission.state in (None, "awaiting_download"):
+        submission.state = "received"
+    session.flush()
+    update_verdict(session, submission)
+    return findings
+
+
+def update_verdict(session: Session, submission: Submission) -> str:
+    """The submission's verdict from all its findings (intake, technical, labels, subtitles)."""
+    rows = session.scalars(select(FindingRecord).where(FindingRecord.submission_id == submission.id)).all()
+    result = str(verdict(Finding(r.check, Status(r.status), r.message) for r in rows))
+    submission.verdict = result
+    return result
+
+
+def submissions(session: Session) -> list[Submission]:
+    return list(session.scalars(select(Submission).order_by(Submission.received_at, Submission.created_at)))
+
+
+def submission_json(session: Session, submission: Submission) -> dict[str, Any]:
+    """The `guangying status --json` contract: one object per submission."""
+    files = session.scalars(
+        select(File).where(File.submission_id == submission.id).order_by(File.created_at, File.name)
+    ).all()
+    findings = session.scalars(
+        select(FindingRecord)
+        .where(FindingRecord.submission_id == submission.id)
+        .order_by(FindingRecord.created_at, FindingRecord.id)
+    ).all()
+    names = {f.id: f.name for f in files}
+    return {
+        "id": submission.id,
+        "title": submission.title,
+        "submitter": submission.submitter,
+        "unit": submission.unit,
+        "category": submission.category,
+        "state": submission.state,
+        "verdict": submission.verdict,
+        "received_at": _aware(submission.received_at).isoformat(),
+        "source": submission.source,
+        "package_name": submission.package_name,
+        "netdisk": (
+            {
+                "url": submission.netdisk_url,
+                "code": submission.netdisk_code,
+                "expires_at": _aware(submission.netdisk_expires_at).isoformat()
+                if submission.netdisk_expires_at
+                else None,
+            }
+            if submission.netdisk_url
+            else None
+        ),
+        "files": [
+            {"role": f.role, "name": f.name, "sha256": f.sha256, "size": f.size, "verdict": f.verdict}
+            for f in files
+        ],
+        "form": submission.form or {},
+        "findings": [
+            {
+                "check": r.check,
+                "status": r.status,
+                "message": r.message,
+                "evidence": r.evidence,
+                "stage": r.stage,
+                "file": names.get(r.file_id) if r.file_id else None,
+            }
+            for r in findings
+        ],
+    }
+
+
+def is_seen(session: Session, source: str, item: str) -> bool:
+    query = select(SeenSourceItem.id).where(SeenSourceItem.source == source, SeenSourceItem.item == item)
+    return session.scalars(query).first() is not None
+
+
+def mark_seen(
+    session: Session, source: str, item: str, *, submission_id: str | None, fingerprint: str | None = None
+) -> None:
+    if is_seen(session, source, item):
+        return
+    session.add(
+        SeenSourceItem(
+            source=source[:300], item=item[:1000], fingerprint=fingerprint, submission_id=submission_id
+        )
+    )
+    session.flush()
+
+
+def seen_submission(session: Session, source: str, item: str) -> str | None:
+    query = select(SeenSourceItem.submission_id).where(
+        SeenSourceItem.source == source, SeenSourceItem.item == item
+    )
+    return session.scalars(query).first()

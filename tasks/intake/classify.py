@@ -1,0 +1,200 @@
+"""Which role each file of a package plays: by content first, then by name.
+
+Roles: video, script (最终视频文稿), registration_form (附件1), summary_table (附件3),
+pledge (附件2 扫描件), other. Junk that archivers and file managers add is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tasks.intake.documents import decode_text, docx_text
+from tasks.intake.text import squash
+
+ROLES = ("video", "script", "registration_form", "summary_table", "pledge", "other")
+ROLE_LABELS = {
+    "video": "作品视频",
+    "script": "最终视频文稿",
+    "registration_form": "作品登记表（附件1）",
+    "summary_table": "作品汇总表（附件3）",
+    "pledge": "版权承诺书扫描件（附件2）",
+    "other": "其他文件",
+}
+VIDEO_EXTENSIONS = {
+    ".mp4",
+    ".mov",
+    ".mpg",
+    ".mpeg",
+    ".m4v",
+    ".avi",
+    ".mkv",
+    ".wmv",
+    ".flv",
+    ".ts",
+    ".webm",
+    ".3gp",
+}
+SUBTITLE_EXTENSIONS = {".srt", ".ass", ".ssa", ".vtt"}
+SCAN_KINDS = {"pdf", "jpeg", "png", "tiff", "bmp", "gif", "heic"}
+_JUNK_NAMES = {"thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db", ".localized"}
+
+_NAME_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("registration_form", re.compile(r"登记表|报名表|附件\s*1")),
+    ("summary_table", re.compile(r"汇总表|汇总|附件\s*3")),
+    ("pledge", re.compile(r"承诺书|承诺|版权|授权书|附件\s*2")),
+    ("script", re.compile(r"文稿|脚本|解说词|台词|剧本|文案|稿件|字幕稿")),
+)
+
+
+def is_junk(relative: str) -> bool:
+    """__MACOSX resource forks, ._AppleDouble files, Thumbs.db, .DS_Store, Word's ~$ lock files."""
+    parts = PurePosixPath(relative.replace("\\", "/")).parts
+    if any(p == "__MACOSX" for p in parts):
+        return True
+    name = parts[-1] if parts else relative
+    return name.lower() in _JUNK_NAMES or name.startswith(("._", "~$", ".~lock"))
+
+
+def sniff(path: Path) -> str:
+    """The file's kind by its first bytes: video, pdf, jpeg, png, docx, xlsx, zip, 7z, rar, ole, text, …"""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return "unreadable"
+    if not head:
+        return "empty"
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
+        return "video"
+    if head.startswith(b"\x00\x00\x01\xba") or head.startswith(b"\x00\x00\x01\xb3"):
+        return "video"  # MPEG program stream / elementary video
+    if head[0:1] == b"\x47" and len(head) > 188 and head[188:189] == b"\x47":
+        return "video"  # MPEG transport stream
+    if (
+        head.startswith(b"\x1a\x45\xdf\xa3")
+        or head.startswith(b"FLV")
+        or head.startswith(b"\x30\x26\xb2\x75")
+    ):
+        return "video"  # Matroska/WebM, FLV, ASF/WMV: videos, if in a container the notice refuses
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "video"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG"):
+        return "png"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if head.startswith(b"BM"):
+        return "bmp"
+    if head.startswith(b"GIF8"):
+        return "gif"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return "heic"
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    if head.startswith(b"Rar!\x1a\x07"):
+        return "rar"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"  # legacy .doc/.xls
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+        return "zip"
+    if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"
+    return "binary"
+
+
+def name_hint(name: str) -> str | None:
+    stem = PurePosixPath(name).stem
+    for role, pattern in _NAME_HINTS:
+        if pattern.search(stem):
+            return role
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    role: str
+    kind: str
+    reason: str  # why, for the logs and the evidence
+    text: str | None = None  # the document's text when it was read (script, forms, notes)
+
+
+def _docx_role(text: str) -> str | None:
+    squashed = squash(text)
+    if "作品登记表" in squashed or ("参赛主体" in squashed and "作品简介" in squashed):
+        return "registration_form"
+    if "作品汇总表" in squashed or all(w in squashed for w in ("序号", "作品名称", "时长", "作者")):
+        return "summary_table"
+    if "版权承诺书" in squashed:
+        return "pledge"
+    return None
+
+
+def classify(path: Path, name: str, kind: str | None = None) -> Classification:
+    """Role of one (already unpacked) file; `name` is its path inside the package."""
+    kind = kind or sniff(path)
+    hint = name_hint(name)
+    suffix = PurePosixPath(name).suffix.lower()
+    if kind == "video":
+        return Classification("video", kind, "视频文件头")
+    if kind == "docx":
+        try:
+            text = docx_text(path)
+        except Exception:
+            return Classification(hint or "other", kind, "无法读取的Word文档")
+        role = _docx_role(text)
+        if role:
+            return Classification(role, kind, "文档内容", text)
+        return Classification(hint or "script", kind, "文件名" if hint else "Word文档", text)
+    if kind == "xlsx":
+        from tasks.intake.forms import FormError, parse_summary_xlsx
+
+        try:
+            rows = parse_summary_xlsx(path)
+        except FormError:
+            rows = []
+        if rows or hint == "summary_table":
+            return Classification("summary_table", kind, "表格内容" if rows else "文件名")
+        return Classification(hint or "other", kind, "文件名" if hint else "Excel表格")
+    if kind in SCAN_KINDS:
+        if hint in ("pledge", "script", "registration_form", "summary_table"):
+            return Classification(hint, kind, "文件名")
+        return Classification("other", kind, "scan?")  # settled by settle_scans()
+    if kind == "text":
+        if suffix in SUBTITLE_EXTENSIONS:
+            return Classification("other", kind, "字幕文件")
+        text = decode_text(path.read_bytes()[: 2 * 1024 * 1024])
+        if "pan.baidu.com" in text:
+            return Classification("other", kind, "网盘链接", text)
+        return Classification(hint or "script", kind, "文件名" if hint else "文本文件", text)
+    if kind == "ole":
+        return Classification(hint or "script", kind, "旧版Word文档")
+    if suffix in VIDEO_EXTENSIONS:
+        return Classification("video", kind, "扩展名")
+    return Classification(hint or "other", kind, "文件名" if hint else "未知类型")
+
+
+def settle_scans(roles: list[str], reasons: list[str]) -> list[str]:
+    """Images and PDFs without a telling name: the first is the pledge scan if there is none yet;
+    further ones are posters or stills (other)."""
+    settled = list(roles)
+    for index, reason in enumerate(reasons):
+        if reason == "scan?" and "pledge" not in settled:
+            settled[index] = "pledge"
+    return settled

@@ -1,0 +1,346 @@
+"""One package → its files with roles, parsed forms, Netdisk links and the package-level findings.
+
+A package is what one sender handed over at once: an archive, a folder, loose files, or an e-mail
+(its attachments and body). `analyse` unpacks and reads it in a private work folder; the originals
+are never touched. The consistency checks run later, over everything the submission holds
+(`tasks.catalogue.submissions`), so that files attached afterwards are judged together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tasks.findings import Finding, Status
+from tasks.intake import archives
+from tasks.intake.classify import SUBTITLE_EXTENSIONS, classify, is_junk, settle_scans, sniff
+from tasks.intake.documents import convert_doc, libreoffice
+from tasks.intake.forms import (
+    FormError,
+    RegistrationForm,
+    SummaryRow,
+    parse_registration_form,
+    parse_summary_table,
+)
+from tasks.intake.naming import PackageName, parse_package_name, split_episode, strip_extension
+from tasks.intake.netdisk import NetdiskLink, find_links
+from tasks.rules import ContestRules
+from tasks.store import sha256_of
+
+
+@dataclass(slots=True)
+class Package:
+    """What a source hands over; `paths` are local files or folders (read only)."""
+
+    name: str
+    paths: list[Path]
+    source: str
+    received_at: datetime
+    message_id: str | None = None
+    body_text: str | None = None  # an e-mail's text: Netdisk links, the sender's note
+    original: Path | None = None  # the raw .eml of an e-mail, stored as the package original
+
+
+@dataclass(slots=True)
+class IntakeFile:
+    name: str  # path inside the package, as the sender named it
+    path: Path  # local copy (under the work folder, or the original for loose files)
+    role: str
+    kind: str
+    reason: str
+    sha256: str
+    size: int
+    text: str | None = None
+    duration: float | None = None
+    episode: int | None = None
+    nested_archive: bool = False
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "path": self.name,
+            "kind": self.kind,
+            "reason": self.reason,
+            "duration": self.duration,
+            "episode": self.episode,
+            "archive": self.nested_archive,
+        }
+
+
+@dataclass(slots=True)
+class Analysis:
+    package: Package
+    fingerprint: str
+    name: PackageName
+    files: list[IntakeFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # archives, unreadable documents
+    form: RegistrationForm | None = None
+    form_file: str | None = None
+    forms_count: int = 0
+    summary_rows: list[SummaryRow] | None = None
+    summary_file: str | None = None
+    netdisk: list[NetdiskLink] = field(default_factory=list)
+    containers: list[Path] = field(default_factory=list)  # top-level archives as received
+
+    def of_role(self, role: str) -> list[IntakeFile]:
+        return [f for f in self.files if f.role == role]
+
+    @property
+    def script_text(self) -> str | None:
+        texts = [f.text for f in self.of_role("script") if f.text]
+        return "\n".join(texts) or None
+
+    @property
+    def sidecars(self) -> list[Path]:
+        return [f.path for f in self.files if PurePosixPath(f.name).suffix.lower() in SUBTITLE_EXTENSIONS]
+
+
+def _walk(path: Path) -> tuple[list[tuple[str, Path]], list[Finding]]:
+    """(name inside the package, path) of every regular file; links are findings, never followed."""
+    if path.is_symlink():
+        return [], [_link_finding(path.name)]
+    if path.is_file():
+        return [(path.name, path)], []
+    entries: list[tuple[str, Path]] = []
+    findings: list[Finding] = []
+    for root, dirs, files in os.walk(path, followlinks=False):
+        base = Path(root)
+        for name in sorted(dirs):
+            if (base / name).is_symlink():
+                findings.append(_link_finding((base / name).relative_to(path).as_posix()))
+        for name in sorted(files):
+            full = base / name
+            rel = full.relative_to(path).as_posix()
+            if full.is_symlink():
+                findings.append(_link_finding(rel))
+            elif full.is_file():
+                entries.append((rel, full))
+        dirs.sort()
+    return entries, findings
+
+
+def _link_finding(name: str) -> Finding:
+    return Finding(
+        "archive",
+        Status.FAIL,
+        f"「{name}」是符号链接，已忽略（不会读取链接指向的文件）。请直接报送文件本身。",
+        {"member": name},
+        stage="intake",
+    )
+
+
+def fingerprint(package: Package) -> str:
+    """sha256 identifying the package: the e-mail or the single file's bytes, else a manifest."""
+    if package.original is not None:
+        return sha256_of(package.original)
+    if len(package.paths) == 1 and package.paths[0].is_file() and not package.paths[0].is_symlink():
+        return sha256_of(package.paths[0])
+    manifest = hashlib.sha256()
+    for path in sorted(package.paths):
+        entries, _ = _walk(path)
+        for name, full in sorted(entries):
+            manifest.update(f"{path.name}/{name}\0{sha256_of(full)}\n".encode())
+    return manifest.hexdigest()
+
+
+def _document_finding(name: str, what: str, exc: Exception | str, status: Status = Status.FAIL) -> Finding:
+    return Finding(
+        "document",
+        status,
+        f"「{name}」无法作为{what}读取（{exc}）。请用附件模板重新填写，另存为Word（.docx）格式后重新报送。",
+        {"file": name, "error": str(exc)[:300]},
+        stage="intake",
+    )
+
+
+def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
+    """Unpack and read `package` inside `work` (a fresh folder); bad input becomes findings."""
+    work.mkdir(parents=True, exist_ok=True)
+    analysis = Analysis(
+        package=package, fingerprint=fingerprint(package), name=parse_package_name(package.name)
+    )
+    budget = archives.Budget.from_rules(rules)
+    queue: list[tuple[str, Path, int]] = []
+    for path in package.paths:
+        entries, findings = _walk(path)
+        analysis.findings += findings
+        prefix = f"{path.name}/" if path.is_dir() and len(package.paths) > 1 else ""
+        queue += [(prefix + name, full, 0) for name, full in entries]
+    counter = itertools.count(1)
+    classified: list[tuple[IntakeFile, str]] = []
+    folder_names: list[str] = []
+    while queue:
+        name, path, depth = queue.pop(0)
+        if is_junk(name):
+            continue
+        kind = sniff(path)
+        if kind in ("zip", "7z", "rar"):
+            if depth >= rules.archive_max_depth:
+                analysis.findings.append(
+                    Finding(
+                        "archive",
+                        Status.FAIL,
+                        f"压缩包「{name}」嵌套层数过多（超过{rules.archive_max_depth}层），未解压。请把所有文件直接放在一个压缩包里。",
+                        {"archive": name, "depth": depth},
+                        stage="intake",
+                    )
+                )
+                continue
+            target = work / f"x{next(counter)}"
+            result = archives.extract(
+                path, target, display=PurePosixPath(name).name, rules=rules, budget=budget
+            )
+            analysis.findings += result.findings
+            if depth == 0:
+                analysis.containers.append(path)
+            else:
+                classified.append(
+                    (_intake_file(name, path, "other", kind, "嵌套压缩包", nested=True), "archive")
+                )
+            for member in result.files:
+                parts = PurePosixPath(member.name).parts
+                if len(parts) > 1:
+                    folder_names.append(parts[0])
+                queue.append((member.name, member.path, depth + 1))
+            continue
+        if kind == "ole" and PurePosixPath(name).suffix.lower() in (".doc", ".dot", ".wps", ""):
+            classified.append((_legacy_doc(analysis, name, path, work / f"d{next(counter)}"), ""))
+            continue
+        result = classify(path, name, kind)
+        file = _intake_file(name, path, result.role, result.kind, result.reason, text=result.text)
+        classified.append((file, result.reason))
+    roles = settle_scans([f.role for f, _ in classified], [reason for _, reason in classified])
+    for (file, _), role in zip(classified, roles, strict=True):
+        file.role = role
+        analysis.files.append(file)
+    _read_forms(analysis)
+    _read_netdisk(analysis)
+    _measure_videos(analysis)
+    analysis.name = _best_name(analysis, folder_names)
+    return analysis
+
+
+def _intake_file(
+    name: str, path: Path, role: str, kind: str, reason: str, *, text: str | None = None, nested: bool = False
+) -> IntakeFile:
+    return IntakeFile(
+        name=name,
+        path=path,
+        role=role,
+        kind=kind,
+        reason=reason,
+        sha256=sha256_of(path),
+        size=path.stat().st_size,
+        text=text,
+        nested_archive=nested,
+    )
+
+
+def _legacy_doc(analysis: Analysis, name: str, path: Path, out: Path) -> IntakeFile:
+    """A Word 97–2003 .doc: converted with LibreOffice when installed, classified from the result."""
+    converted = convert_doc(path, out) if libreoffice() else None
+    if converted is None:
+        reason = "服务器未安装LibreOffice" if not libreoffice() else "LibreOffice转换失败"
+        analysis.findings.append(
+            Finding(
+                "document",
+                Status.ERROR,
+                f"「{name}」是旧版Word（.doc）文档，无法自动读取（{reason}）。请工作人员人工查看，"
+                "或请报送人另存为.docx格式后重新报送。",
+                {"file": name, "reason": reason},
+                stage="intake",
+            )
+        )
+        result = classify(path, name, "ole")
+        return _intake_file(name, path, result.role, "doc", result.reason)
+    result = classify(converted, name, "docx")
+    file = _intake_file(name, path, result.role, "doc", result.reason + "（由.doc转换）", text=result.text)
+    file.path = converted if result.role in ("registration_form", "summary_table") else path
+    return file
+
+
+def _read_forms(analysis: Analysis) -> None:
+    forms = analysis.of_role("registration_form")
+    analysis.forms_count = len(forms)
+    for file in forms:
+        try:
+            form = parse_registration_form(file.path)
+        except FormError as exc:
+            analysis.findings.append(_document_finding(file.name, "作品登记表（附件1）", exc))
+            continue
+        if analysis.form is None:
+            analysis.form, analysis.form_file = form, file.name
+    for file in analysis.of_role("summary_table"):
+        try:
+            rows = parse_summary_table(file.path)
+        except FormError as exc:
+            analysis.findings.append(_document_finding(file.name, "作品汇总表（附件3）", exc))
+            continue
+        if analysis.summary_rows is None:
+            analysis.summary_rows, analysis.summary_file = rows, file.name
+    for file in analysis.of_role("pledge"):
+        if file.kind in ("docx", "doc"):
+            analysis.findings.append(
+                Finding(
+                    "pledge",
+                    Status.WARN,
+                    f"版权承诺书「{file.name}」是Word文档，不是签字盖章后的扫描件。通知要求报送“作品版权承诺书扫描件”，"
+                    "请打印签字（盖章）后扫描为PDF/JPG/PNG补交。",
+                    {"file": file.name},
+                    stage="intake",
+                )
+            )
+
+
+def _read_netdisk(analysis: Analysis) -> None:
+    texts = [analysis.package.body_text or ""] + [
+        f.text or "" for f in analysis.files if f.role in ("other", "script")
+    ]
+    links: dict[str, NetdiskLink] = {}
+    for text in texts:
+        if "pan.baidu.com" not in text.lower():
+            continue
+        for link in find_links(text, analysis.package.received_at):
+            links.setdefault(link.url, link)
+    analysis.netdisk = list(links.values())
+    for file in analysis.files:
+        if file.role == "script" and file.text and "pan.baidu.com" in file.text and len(file.text) < 500:
+            file.role = "other"  # a short note with the link is not the 文稿
+
+
+def _measure_videos(analysis: Analysis) -> None:
+    from tasks.media.probe import ProbeError, probe
+
+    for file in analysis.of_role("video"):
+        parsed = parse_package_name(PurePosixPath(file.name).name)
+        file.episode = (
+            parsed.episode if parsed.ok else split_episode(strip_extension(PurePosixPath(file.name).name))[1]
+        )
+        try:
+            file.duration = probe(file.path).duration
+        except (ProbeError, OSError):
+            file.duration = None  # screening reports why the file cannot be read
+
+
+def _best_name(analysis: Analysis, folder_names: list[str]) -> PackageName:
+    """The package's own name if it follows the convention, else a folder inside it or a video's name."""
+    if analysis.name.ok:
+        return analysis.name
+    candidates = [c.name for c in analysis.containers] + folder_names
+    candidates += [PurePosixPath(f.name).name for f in analysis.of_role("video")]
+    for candidate in candidates:
+        parsed = parse_package_name(candidate)
+        if parsed.ok:
+            return PackageName(
+                analysis.name.raw,
+                submitter=parsed.submitter,
+                unit=parsed.unit,
+                title=parsed.title,
+                episode=None,
+                problem=analysis.name.problem,
+            )
+    return analysis.name

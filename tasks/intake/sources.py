@@ -1,0 +1,349 @@
+"""Where packages come from: a drop folder, the object store's inbox bucket, an IMAP mailbox.
+
+Each source turns what it finds into `Package`s with local paths under a work folder and says
+when each arrived (the deadline is judged on it). Whether an item was handed over before is asked
+through `seen`, so that this module needs no database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.header
+import email.policy
+import hashlib
+import imaplib
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from pathlib import Path, PurePosixPath
+
+from tasks.intake.classify import is_junk
+from tasks.intake.package import Package
+from tasks.rules import SHANGHAI
+from tasks.store import ObjectStore
+
+Seen = Callable[[str], bool]
+PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", ".filepart")
+_GBK_ALIASES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "euc-cn", "cp936", "gb2312-80", "x-euc-cn"}
+
+
+# --- drop folder ---------------------------------------------------------------------------------
+
+
+def _newest_mtime(path: Path) -> float:
+    if path.is_file() or path.is_symlink():
+        return path.lstat().st_mtime
+    times = [p.lstat().st_mtime for p in path.rglob("*")] or [path.stat().st_mtime]
+    return max(times)
+
+
+def folder_item(entry: Path) -> str:
+    """The seen-key of a drop-folder entry: its name, size and newest change (a re-copied folder is new)."""
+    size = (
+        entry.stat().st_size
+        if entry.is_file()
+        else sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
+    )
+    return f"{entry.name}|{size}|{_newest_mtime(entry):.0f}"
+
+
+def drop_folder_packages(
+    folder: Path, *, seen: Seen = lambda _: False, settle_seconds: float = 5.0, now: datetime | None = None
+) -> list[Package]:
+    """Each top-level entry (archive, folder, loose file) of `folder` is one package.
+
+    Entries changed within `settle_seconds` are still being copied and wait for the next run;
+    arrival time is the newest modification time inside the entry.
+    """
+    if not folder.is_dir():
+        return []
+    now = now or datetime.now(UTC)
+    packages = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or is_junk(entry.name) or entry.name.lower().endswith(PARTIAL_SUFFIXES):
+            continue
+        if entry.is_symlink():
+            continue  # a link may point anywhere on the server: never followed
+        newest = _newest_mtime(entry)
+        if now.timestamp() - newest < settle_seconds:
+            continue
+        if seen(folder_item(entry)):
+            continue
+        packages.append(
+            Package(
+                name=entry.name,
+                paths=[entry],
+                source=f"folder:{entry}",
+                received_at=datetime.fromtimestamp(newest, UTC),
+            )
+        )
+    return packages
+
+
+# --- inbox bucket --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class InboxBatch:
+    """New keys of one top-level name in the inbox bucket (an archive, or a folder of files)."""
+
+    group: str
+    keys: list[str]
+    package: Package
+    earlier_keys: list[str] = field(default_factory=list)  # keys of this group handed over before
+
+
+def _last_modified(store: ObjectStore, bucket: str, key: str) -> datetime:
+    """When the object arrived: S3 LastModified, a local file's mtime, else now."""
+    client = getattr(store, "client", None)
+    if client is not None:
+        try:
+            return client.stat_object(bucket, key).last_modified or datetime.now(UTC)
+        except Exception:
+            return datetime.now(UTC)
+    path_of = getattr(store, "_path", None)
+    if path_of is not None:
+        try:
+            return datetime.fromtimestamp(path_of(bucket, key).stat().st_mtime, UTC)
+        except OSError:
+            pass
+    return datetime.now(UTC)
+
+
+def inbox_batches(store: ObjectStore, bucket: str, work: Path, *, seen: Seen) -> Iterator[InboxBatch]:
+    """Poll `bucket` for keys not seen before, download them under `work`, one batch per group."""
+    groups: dict[str, list[str]] = {}
+    for key in store.list_keys(bucket):
+        if key.endswith("/") or is_junk(key):
+            continue
+        groups.setdefault(PurePosixPath(key).parts[0], []).append(key)
+    for index, (group, keys) in enumerate(sorted(groups.items())):
+        new = [k for k in keys if not seen(k)]
+        if not new:
+            continue
+        root = work / f"inbox-{index}"
+        arrived = []
+        for key in new:
+            relative = PurePosixPath(key)
+            if any(p in ("..", "") for p in relative.parts):
+                continue
+            target = root.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            store.get_file(bucket, key, target)
+            arrived.append(_last_modified(store, bucket, key))
+        path = root / group
+        yield InboxBatch(
+            group=group,
+            keys=new,
+            earlier_keys=[k for k in keys if k not in new],
+            package=Package(
+                name=group,
+                paths=[path],
+                source=f"inbox:{bucket}/{group}",
+                received_at=max(arrived) if arrived else datetime.now(UTC),
+            ),
+        )
+
+
+# --- e-mail --------------------------------------------------------------------------------------
+
+
+def _charset(name: str | None) -> str:
+    name = (name or "").lower().strip()
+    return "gb18030" if name in _GBK_ALIASES else (name or "utf-8")
+
+
+def _bytes_to_text(data: bytes, charset: str | None = None) -> str:
+    for candidate in (_charset(charset), "utf-8", "gb18030"):
+        try:
+            return data.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _unescape(text: str) -> str:
+    """Raw 8-bit header bytes (a client that skipped RFC 2047) come back as surrogate escapes."""
+    if not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return _bytes_to_text(text.encode("utf-8", "surrogateescape"))
+
+
+def decode_header_value(value: object) -> str:
+    """RFC 2047 words (=?GBK?B?…?=, =?UTF-8?Q?…?=) and raw GBK/UTF-8 bytes to text."""
+    if value is None:
+        return ""
+    text = str(value)
+    try:
+        parts = email.header.decode_header(text)
+    except Exception:
+        return _unescape(text)
+    out = []
+    for part, charset in parts:
+        if isinstance(part, bytes):
+            out.append(
+                _unescape(_bytes_to_text(part, charset))
+                if charset
+                else _unescape(part.decode("utf-8", "surrogateescape"))
+            )
+        else:
+            out.append(_unescape(part))
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """Only the last path component; no control characters; never empty, '.' or '..'."""
+    name = re.split(r"[\\/]", name)[-1]
+    name = re.sub(r"[\x00-\x1f]", "", name).strip()
+    return fallback if name in ("", ".", "..") else name[:200]
+
+
+def _body_text(message: Message) -> str:
+    plain, html = [], []
+    for part in message.walk():
+        if part.is_multipart() or part.get_filename() or part.get_content_disposition() == "attachment":
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        text = _bytes_to_text(payload, part.get_content_charset())
+        (
+            plain
+            if part.get_content_type() == "text/plain"
+            else html
+            if part.get_content_type() == "text/html"
+            else []
+        ).append(text)
+    if plain:
+        return "\n".join(plain)
+    stripped = [re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(script|style).*?</\1>", " ", h)) for h in html]
+    return "\n".join(stripped)
+
+
+def message_date(message: Message, internal: datetime | None) -> datetime:
+    """The e-mail's Date (the notice's deadline is judged on it), else the server's arrival time."""
+    raw = message.get("Date")
+    if raw:
+        try:
+            parsed = parsedate_to_datetime(str(raw))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+        except (TypeError, ValueError, IndexError):
+            pass
+    return internal or datetime.now(UTC)
+
+
+def message_id_of(message: Message, raw: bytes) -> str:
+    value = decode_header_value(message.get("Message-ID")).strip()
+    return value or f"<sha256-{hashlib.sha256(raw).hexdigest()}@guangying>"
+
+
+def package_from_message(
+    raw: bytes, work: Path, *, source: str, internal_date: datetime | None = None
+) -> Package:
+    """An e-mail as a package: its attachments (decoded names), its body and the raw .eml as original."""
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    work.mkdir(parents=True, exist_ok=True)
+    original = work / "message.eml"
+    original.write_bytes(raw)
+    folder = work / "attachments"
+    folder.mkdir(exist_ok=True)
+    names: list[str] = []
+    for index, part in enumerate(message.walk(), start=1):
+        if part.is_multipart():
+            continue
+        filename = part.get_filename() or part.get_param("name")
+        if not filename and part.get_content_disposition() != "attachment":
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        name = safe_filename(decode_header_value(filename or ""), f"附件{index}")
+        target = folder / name
+        stem, suffix, n = target.stem, target.suffix, 1
+        while target.exists():
+            n += 1
+            target = folder / f"{stem}({n}){suffix}"
+        target.write_bytes(payload)
+        names.append(target.name)
+    subject = decode_header_value(message.get("Subject"))
+    name = subject or (names[0] if names else "（无主题邮件）")
+    return Package(
+        name=name,
+        paths=[folder] if names else [],
+        source=source,
+        received_at=message_date(message, internal_date),
+        message_id=message_id_of(message, raw),
+        body_text=_body_text(message),
+        original=original,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImapAccount:
+    host: str
+    user: str
+    password: str
+    port: int | None = None
+    ssl: bool = True
+    folder: str = "INBOX"
+
+    @property
+    def source(self) -> str:
+        return f"imap:{self.user}@{self.host}/{self.folder}"
+
+
+_UID = re.compile(rb"UID (\d+)")
+
+
+def _connect(account: ImapAccount) -> imaplib.IMAP4:
+    port = account.port or (993 if account.ssl else 143)
+    conn = imaplib.IMAP4_SSL(account.host, port) if account.ssl else imaplib.IMAP4(account.host, port)
+    conn.login(account.user, account.password)
+    return conn
+
+
+def imap_packages(account: ImapAccount, work: Path, *, seen: Seen) -> Iterator[Package]:
+    """Messages of the mailbox not seen before (by Message-ID), as packages; the mailbox is not changed."""
+    conn = _connect(account)
+    try:
+        status, _ = conn.select(_quote(account.folder), readonly=True)
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"cannot select {account.folder}")
+        _, data = conn.uid("SEARCH", None, "ALL")
+        uids = (data[0] or b"").split()
+        ids: dict[bytes, str] = {}
+        for start in range(0, len(uids), 200):
+            chunk = b",".join(uids[start : start + 200]).decode()
+            _, fetched = conn.uid("FETCH", chunk, "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+            for item in fetched:
+                if isinstance(item, tuple) and (match := _UID.search(item[0])):
+                    header = email.message_from_bytes(item[1], policy=email.policy.compat32)
+                    ids[match.group(1)] = decode_header_value(header.get("Message-ID")).strip()
+        for uid in uids:
+            message_id = ids.get(uid, "")
+            if message_id and seen(message_id):
+                continue
+            _, fetched = conn.uid("FETCH", uid.decode(), "(INTERNALDATE BODY.PEEK[])")
+            for item in fetched:
+                if not isinstance(item, tuple):
+                    continue
+                internal = imaplib.Internaldate2tuple(item[0])
+                arrived = datetime.fromtimestamp(time.mktime(internal), UTC) if internal else None
+                package = package_from_message(
+                    item[1], work / f"mail-{uid.decode()}", source=account.source, internal_date=arrived
+                )
+                if seen(package.message_id or ""):
+                    continue
+                yield package
+    finally:
+        with contextlib.suppress(Exception):
+            conn.logout()
+
+
+def _quote(folder: str) -> str:
+    return folder if re.fullmatch(r"[A-Za-z0-9_.\-/]+", folder) else '"' + folder.replace('"', '\\"') + '"'
