@@ -33,7 +33,8 @@ DARK = 60
 CHANGE_RATIO = 0.5
 MIN_MASK_PX_1080 = 300  # at a 1080-px short side; scaled with the area
 MIN_SCORE = 0.6
-MIN_TEXT_HEIGHT_RATIO = 0.018  # of the short side: smaller text is captions of the footage, not subtitles
+MIN_TEXT_HEIGHT_RATIO = 0.025  # of the short side (27 px at 1080): smaller text is part of the footage
+RELATIVE_HEIGHT = 0.6  # in one reading, band lines much smaller than its tallest are footage, not subtitle
 STATIC_SHARE = 0.8  # text shown in ≥ 80 % of the samples is a logo, a watermark or a label
 CENTRED = 0.15  # a line whose centre is within 15 % of the width from the middle is "centred"
 BAND_SETTLED_TEXTS = 3  # distinct centred texts on one band before sampling narrows to it
@@ -250,8 +251,25 @@ def band_text(reading: Reading, band: Band, static: set[tuple], width: int, shor
         for ln in reading.lines
         if usable(ln, short_side) and band.holds(ln) and _key(ln, width) not in static
     ]
-    ordered = sorted(lines, key=lambda ln: (round(ln.cy / max(ln.height, 1.0)), ln.x0))
-    return " ".join(ln.text.strip() for ln in ordered)
+    if lines:
+        tallest = max(ln.height for ln in lines)
+        lines = [ln for ln in lines if ln.height >= RELATIVE_HEIGHT * tallest]
+    return join_lines(lines)
+
+
+def join_lines(lines: Sequence[Line]) -> str:
+    """Reading order; boxes on one row join without a space unless a visible gap separates them
+    (OCR splits 「重庆谈判后，双方…」 at the wide comma), rows join with a space."""
+    text = ""
+    previous: Line | None = None
+    for line in sorted(lines, key=lambda ln: (round(ln.cy / max(ln.height, 1.0)), ln.x0)):
+        if previous is not None:
+            same_row = abs(line.cy - previous.cy) < 0.5 * max(line.height, previous.height)
+            gap = line.x0 - previous.x1
+            text += "" if same_row and gap < 0.5 * max(line.height, previous.height) else " "
+        text += line.text.strip()
+        previous = line
+    return text
 
 
 def same_text(a: str, b: str) -> bool:

@@ -94,6 +94,13 @@ def read_sidecar(path: Path) -> SubtitleTrack:
             details={"encoding": encoding},
             problem=f"字幕文件格式无法识别（{type(exc).__name__}）",
         )
+    if not cues:
+        return SubtitleTrack(
+            SourceKind.SIDECAR,
+            path.name,
+            details={"encoding": encoding},
+            problem="字幕文件中没有读出任何字幕条目（文件为空或格式不对）",
+        )
     return SubtitleTrack(SourceKind.SIDECAR, path.name, cues=cues, details={"encoding": encoding})
 
 

