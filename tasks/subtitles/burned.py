@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from tasks.chinese import normalise_for_cer
 from tasks.engines.ocr import OcrEngine, OcrLine
@@ -277,7 +277,8 @@ def same_text(a: str, b: str) -> bool:
     ca, cb = _content(a), _content(b)
     if ca == cb:
         return True
-    return min(len(ca), len(cb)) >= 5 and fuzz.ratio(ca, cb) >= 90
+    shorter = min(len(ca), len(cb))
+    return shorter >= 5 and Levenshtein.distance(ca, cb) <= max(1, shorter // 6)
 
 
 def merge_cues(timeline: Sequence[tuple[float, str]], period: float) -> tuple[Cue, ...]:
