@@ -14,8 +14,9 @@ from enum import StrEnum
 
 from tasks.chinese import to_simplified
 
-# "AI" as a word of its own (not inside TRAIN, MAIL); OCR reads a sans-serif I as l, 1 or |.
-_AI_ELEMENT = re.compile(r"(?<![A-Z])(?:AIGC|A[I1L|丨](?![A-Z]))|人工智[能慧]")
+# "AI" as a word of its own (not inside TRAIN, MAIL); OCR reads a sans-serif I as l, 1 or |, and a
+# full-width bold Ｉ (serifed) as 工.
+_AI_ELEMENT = re.compile(r"(?<![A-Z])(?:AIGC|A[I1L|丨工](?![A-Z]))|人工智[能慧]")
 _MAKE = re.compile(r"生成|合成")
 
 # Spoken: Whisper's homophones of 人工智能 (员工智能, 人工只能…) all keep 智能 or 人工.

@@ -67,7 +67,7 @@ def clues(
             where = {"form": "登记表", "script": "文稿", "title": "作品名称"}.get(source, source)
             found.append(Clue("declared", f"{where}声明使用了AI：「{statement.text}」", True))
     for track in visual.tracks:
-        found.append(Clue("visual", f"画面标识「{track.text}」（{_secs(track.start)}起）", True))
+        found.append(Clue("visual", f"画面标识「{track.text}」（{_secs(track.start)}起出现）", True))
     return sorted(found, key=lambda c: not c.certain)
 
 
@@ -144,9 +144,8 @@ def aigc_finding(
             "未发现人工智能生成合成内容的迹象（元数据、起始及中间和结尾画面、语音、登记信息中均无AI标识）",
             "no_ai_evidence",
         )
-    basis = "；".join(
-        c.detail for c in found if c.kind != "visual" or c.detail not in _opening_details(opening)
-    )
+    # Only used when no label is on the opening frames: every clue is then a reason.
+    basis = "；".join(c.detail for c in found)
     if compliant:
         best = max(compliant, key=lambda t: (t.height_ratio, t.seconds))
         message = f"检测到人工智能生成合成内容，视频起始画面有显著的AI生成标识{_describe(best)}"
@@ -167,7 +166,3 @@ def aigc_finding(
             "uncertain_unlabelled",
         )
     return finding(Status.FAIL, f"{MISSING}（依据：{basis}）", "unlabelled")
-
-
-def _opening_details(opening: list[LabelTrack]) -> set[str]:
-    return {f"画面标识「{t.text}」（{_secs(t.start)}起）" for t in opening}
