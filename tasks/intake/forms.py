@@ -120,19 +120,31 @@ def _strip_hint(value: str, hint: str) -> str:
 
 
 def read_ticks(text: str) -> list[str]:
-    """Which of 已播出/未播出 are ticked in a cell like 「☑已播出 □未播出」 or 「已播出（√）」."""
+    """Which of 已播出/未播出 are ticked in a cell like 「☑已播出 □未播出」 or 「已播出（√）」.
+
+    Each tick belongs to the option nearest to it (a tick between two options goes to the one it
+    precedes, as boxes stand before their labels in the template).
+    """
     norm = halfwidth(text)
-    found = [option for option in BROADCAST if option in norm]
-    ticked = []
-    for option in found:
-        start = norm.index(option)
-        before = norm[max(0, start - 3) : start].strip(" ([（")
-        after = norm[start + len(option) : start + len(option) + 3].strip(" )]）")
-        if (before and before[-1] in TICKS) or (after and after[0] in TICKS):
-            ticked.append(option)
-    if not ticked and len(found) == 1 and not any(b in norm for b in BOXES):
-        ticked = found  # the other option was deleted or the answer typed in
-    return ticked
+    spans = [(option, norm.index(option)) for option in BROADCAST if option in norm]
+    ticked: list[str] = []
+    for position, char in enumerate(norm):
+        if char not in TICKS:
+            continue
+        best: tuple[int, int, str] | None = None
+        for option, start in spans:
+            end = start + len(option)
+            # Characters in between, brackets and spaces not counted; preceding a label wins ties.
+            gap = norm[position + 1 : start] if position < start else norm[end:position]
+            distance = len(gap.strip(" ()[]（）"))
+            rank = (distance, 0 if position < start else 1, option)
+            if distance <= 2 and (best is None or rank < best):
+                best = rank
+        if best is not None and best[2] not in ticked:
+            ticked.append(best[2])
+    if not ticked and len(spans) == 1 and not any(b in norm for b in BOXES):
+        ticked = [spans[0][0]]  # the other option was deleted or the answer typed in
+    return [option for option in BROADCAST if option in ticked]
 
 
 def _rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]

@@ -51,29 +51,27 @@ def find_links(text: str, sent_at: datetime) -> list[NetdiskLink]:
         if url in seen:
             continue
         seen.add(url)
-        # The code and validity belong to this link: look from the link to the next one.
+        # The code and validity belong to this link: what follows it up to the next link, else
+        # what precedes it back to the previous one (「提取码：a1b2 链接：…」).
         end = matches[index + 1].start() if index + 1 < len(matches) else len(norm)
-        window = norm[max(0, match.start() - 40) : end]
+        previous_end = matches[index - 1].end() if index else 0
+        after = norm[match.end() : end]
+        before = norm[previous_end : match.start()].rsplit("\n", 1)[-1][-60:]  # the same line only
         code = match.group("pwd")
-        if code is None and (found := _CODE.search(norm, match.end(), end) or _CODE.search(window)):
+        if code is None and (found := _CODE.search(after) or _CODE.search(before)):
             code = found.group("code")
-        permanent = bool(_PERMANENT.search(window))
+        permanent = bool(_PERMANENT.search(after) or _PERMANENT.search(before))
         valid_days: int | None = None
         expires: datetime | None = None
-        if days := _DAYS.search(window):
+        if permanent:
+            pass
+        elif days := _DAYS.search(after) or _DAYS.search(before):
             valid_days = int(days.group("a") or days.group("b"))
             expires = sent_at + timedelta(days=valid_days)
-        elif until := _UNTIL.search(window):
+        elif until := _UNTIL.search(after) or _UNTIL.search(before):
+            y, m, d = int(until.group("y")), int(until.group("m")), int(until.group("d"))
             try:
-                expires = datetime(
-                    int(until.group("y")),
-                    int(until.group("m")),
-                    int(until.group("d")),
-                    23,
-                    59,
-                    59,
-                    tzinfo=SHANGHAI,
-                )
+                expires = datetime(y, m, d, 23, 59, 59, tzinfo=SHANGHAI)
                 valid_days = max(0, (expires - sent_at).days)
             except ValueError:
                 expires = None
