@@ -36,6 +36,7 @@ MIN_SCORE = 0.6
 MIN_TEXT_HEIGHT_RATIO = 0.025  # of the short side (27 px at 1080): smaller text is part of the footage
 RELATIVE_HEIGHT = 0.6  # in one reading, band lines much smaller than its tallest are footage, not subtitle
 STATIC_SHARE = 0.8  # text shown in ≥ 80 % of the samples is a logo, a watermark or a label
+STATIC_MIN_SECONDS = 20.0
 CENTRED = 0.15  # a line whose centre is within 15 % of the width from the middle is "centred"
 BAND_SETTLED_TEXTS = 3  # distinct centred texts on one band before sampling narrows to it
 SETTLE_READINGS = 120  # readings after which the band is no longer looked for while sampling
@@ -181,20 +182,34 @@ def blocks(lines: Sequence[Line]) -> list[tuple[Line, ...]]:
     return [tuple(b) for b in result]
 
 
-def static_keys(readings: Sequence[Reading], shown: dict[int, list[int | None]], width: int) -> set[tuple]:
-    """Texts at a fixed place on screen for ≥ 80 % of the samples (per region's timeline)."""
+def static_keys(
+    readings: Sequence[Reading], shown: dict[int, list[int | None]], width: int, period: float = 0.5
+) -> set[tuple]:
+    """Texts at a fixed place on screen for ≥ 80 % of the samples (per region's timeline).
+
+    In a clip shorter than STATIC_MIN_SECONDS a centred line shown throughout is more likely its
+    one subtitle than a logo: only off-centre text counts as static there.
+    """
     keys: set[tuple] = set()
-    for region, timeline in shown.items():
+    for timeline in shown.values():
         if not timeline:
             continue
+        short = len(timeline) * period < STATIC_MIN_SECONDS
         counts: dict[tuple, int] = {}
+        centred: dict[tuple, bool] = {}
         for reading_index in timeline:
             if reading_index is None:
                 continue
+            for line in readings[reading_index].lines:
+                key = _key(line, width)
+                centred[key] = abs(line.cx - width / 2) <= CENTRED * width
             for key in {_key(line, width) for line in readings[reading_index].lines}:
                 counts[key] = counts.get(key, 0) + 1
-        keys |= {key for key, n in counts.items() if n >= STATIC_SHARE * len(timeline)}
-        del region
+        keys |= {
+            key
+            for key, n in counts.items()
+            if n >= STATIC_SHARE * len(timeline) and not (short and centred[key])
+        }
     return keys
 
 
@@ -307,7 +322,7 @@ def cues_from_readings(
     stats: BurnedStats | None = None,
 ) -> tuple[Cue, ...]:
     """Pure: the readings and which reading each sample showed, per region → the band's cues."""
-    static = static_keys(readings, shown, plan.width)
+    static = static_keys(readings, shown, plan.width, 1.0 / plan.fps)
     band = find_band(readings, static, plan.width, plan.short_side)
     if stats is not None:
         stats.static_texts = sorted({k[0] for k in static})
