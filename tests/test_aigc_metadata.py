@@ -129,6 +129,14 @@ def test_real_c2pa_file_manifest_without_ai_assertion() -> None:
     assert report.xmp_present
     assert report.labels == []
     assert not report.ai_evidence
+    # c2pa-python is optional: where it is installed it validates the store and says so.
+    try:
+        import c2pa  # noqa: F401
+
+        assert manifest.reader == "c2pa-python"
+        assert manifest.detail and "validation_state=" in manifest.detail
+    except ImportError:
+        assert manifest.reader == "jumbf-scan" and manifest.detail is None
 
 
 def _box(kind: bytes, body: bytes) -> bytes:

@@ -14,13 +14,14 @@ import pytest
 from tasks.aigc.frames import frame_size
 from tasks.aigc.stage import screen_aigc
 from tasks.aigc.verdict import MISSING
-from tasks.aigc.visual import position
+from tasks.aigc.visual import position, scan_video
 from tasks.context import WorkContext
+from tasks.engines.ocr import get_ocr_engine
 from tasks.findings import Finding, Status
 from tasks.media.probe import MediaProbe, probe
 from tasks.rules import DEFAULT_RULES
 from tasks.samples import Caption, ClipSpec, remux, render_clip
-from tests.aigc_media import SANS, SANS_BOLD, SERIF, SPEECH, with_audio
+from tests.aigc_media import SANS, SANS_BOLD, SERIF, SPEECH, rotated_portrait_clip, with_audio
 
 pytestmark = pytest.mark.slow
 
@@ -221,6 +222,17 @@ def test_flow_task_stores_label_crops(screened) -> None:
     png = open_store(settings).get_bytes(settings.bucket_evidence, key)
     crop = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     assert crop is not None and 40 <= crop.shape[0] <= 160  # the label's box plus a margin
+
+
+def test_rotated_file_is_read_as_displayed(tmp_path: Path) -> None:
+    media = probe(rotated_portrait_clip(tmp_path / "rotated.mp4", "AI生成", 50))
+    assert media.video is not None and (media.video.width, media.video.rotation) == (1280, 90)
+    report = scan_video(media, get_ocr_engine(), DEFAULT_RULES)
+    assert report.frame_size == (720, 1280)
+    (label,) = report.opening
+    assert label.text == "AI生成"
+    assert label.position == "top-right"  # where the viewer sees it, not where it is coded
+    assert 0.05 <= label.height_ratio <= 0.09  # 50 px on the 720 px short side
 
 
 @pytest.mark.parametrize(

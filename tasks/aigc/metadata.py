@@ -232,18 +232,26 @@ def _c2pa_from_box(payload: bytes, box: boxes.Box) -> C2paManifest:
     return C2paManifest(box.offset, box.size, purpose, labels, ai_types, "jumbf-scan")
 
 
-def _c2pa_python(path: Path) -> tuple[tuple[str, ...], str] | None:
-    """(AI source types, claim summary) from the c2pa-python reader when it is installed."""
+def _c2pa_python(path: Path) -> tuple[tuple[str, ...], str, bool] | None:
+    """(AI source types, a summary) from the c2pa-python reader when it is installed (it validates)."""
     try:
         from c2pa import Reader  # type: ignore[import-not-found]
     except ImportError:
         return None
     try:
-        report = Reader(str(path)).json()
+        with Reader(str(path)) as reader:
+            report = reader.json()
+        data = json.loads(report)
     except Exception as exc:  # the Rust library raises its own error types
-        return (), f"c2pa-python could not read the manifest: {exc}"
+        return (), f"c2pa-python could not read the manifest: {exc}", False
     types = tuple(t for t in AI_SOURCE_TYPES if re.search("/" + t + r"(?![A-Za-z])", report))
-    return types, "validated by c2pa-python"
+    active = (data.get("manifests") or {}).get(data.get("active_manifest") or "", {})
+    summary = (
+        f"validation_state={data.get('validation_state')}; "
+        f"claim_generator={active.get('claim_generator')}; "
+        f"assertions={[a.get('label') for a in active.get('assertions') or []]}"
+    )
+    return types, summary, True
 
 
 def _boxes(path: Path, report: MetadataReport) -> list[tuple[str, str, str]]:
@@ -291,7 +299,7 @@ def read_metadata(media: MediaProbe) -> MetadataReport:
     if report.c2pa:
         validated = _c2pa_python(path)
         if validated is not None:
-            types, detail = validated
+            types, detail, ok = validated
             first = report.c2pa[0]
             report.c2pa[0] = C2paManifest(
                 first.offset,
@@ -299,7 +307,7 @@ def read_metadata(media: MediaProbe) -> MetadataReport:
                 first.purpose,
                 first.labels,
                 tuple(dict.fromkeys(first.ai_source_types + types)),
-                "c2pa-python",
+                "c2pa-python" if ok else first.reader,
                 detail,
             )
     return report

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 RAPIDOCR_PARAMS: dict[str, Any] = {
     "Global.use_cls": False,
-    "Global.log_level": "warning",
+    "Global.log_level": "error",  # its "detection result is empty" warning fires on every textless frame
     "Det.limit_type": "max",
     "Det.limit_side_len": 960,
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
