@@ -6,11 +6,16 @@ import json
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tasks.aigc.boxes import C2PA_UUID
-from tasks.aigc.metadata import parse_aigc_value, read_metadata
+from tasks.aigc.metadata import parse_aigc_value, read_metadata, xmp_fields
+from tasks.aigc.stage import screen_aigc
+from tasks.context import WorkContext
+from tasks.findings import Status
 from tasks.media.probe import parse_probe, probe
+from tasks.rules import DEFAULT_RULES
 from tasks.samples import ClipSpec, remux, render_clip
 from tests.aigc_media import C2PA_FIXTURE, append_top_level_box, append_xmp
 
@@ -197,3 +202,22 @@ def test_not_an_mp4_is_skipped_quietly(tmp_path: Path) -> None:
     path.write_bytes(b"\x00\x00\x01\xba" + bytes(2044))  # an MPEG-PS pack header
     report = read_metadata(parse_probe(path, {}))
     assert report.labels == [] and report.problems == [] and report.c2pa == []
+
+
+def test_damaged_xmp_packet_still_yields_the_field() -> None:
+    packet = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description TC260:AIGC="{&quot;Label&quot;:&quot;1&quot;}" '
+    assert xmp_fields(packet) == [("TC260:AIGC", '{"Label":"1"}')]
+
+
+class _BrokenOcr:
+    def read(self, image: np.ndarray) -> list:
+        raise RuntimeError("onnxruntime session died")
+
+
+def test_a_failing_engine_is_an_error_finding_not_a_crash(plain_mp4: Path, tmp_path: Path) -> None:
+    tagged = _tagged(plain_mp4, tmp_path / "tagged.mp4", json.dumps(OUTER))
+    finding = screen_aigc(probe(tagged), WorkContext(), DEFAULT_RULES, ocr=_BrokenOcr())
+    assert finding.status is Status.ERROR
+    assert "onnxruntime session died" in finding.message
+    # What could be measured is still there for a person.
+    assert finding.evidence["metadata"]["implicit_labels"][0]["values"]["Label"] == "1"

@@ -8,6 +8,7 @@ object alone, keys matched case-insensitively. Nothing here raises on bad input:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -185,7 +186,7 @@ def xmp_fields(packet: bytes) -> list[tuple[str, str]]:
     except ET.ParseError:
         # Fall back on attributes only: a damaged packet may still carry the field.
         return [
-            (name, value)
+            (name, html.unescape(value))
             for name, value in re.findall(r"([\w.:-]*AIGC[\w.-]*)\s*=\s*\"([^\"]*)\"", text, re.IGNORECASE)
         ]
     found = []

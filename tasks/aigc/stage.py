@@ -13,12 +13,12 @@ from collections.abc import Callable
 from tasks.aigc.declared import DeclaredReport, read_declarations
 from tasks.aigc.metadata import MetadataReport, read_metadata
 from tasks.aigc.spoken import SpokenReport, listen
-from tasks.aigc.verdict import aigc_finding
+from tasks.aigc.verdict import CHECK, STAGE, aigc_finding
 from tasks.aigc.visual import VisualReport, scan_video
 from tasks.context import WorkContext
 from tasks.engines.asr import AsrEngine
 from tasks.engines.ocr import OcrEngine
-from tasks.findings import Finding
+from tasks.findings import Finding, Status
 from tasks.media.probe import MediaProbe
 from tasks.rules import ContestRules
 from tasks.store import ObjectStore
@@ -91,7 +91,13 @@ def screen_aigc(
                     track.crop_key = save_crop(crop_key(track.crop_png), track.crop_png)
                 except Exception:  # evidence storage must not sink the check
                     log.exception("storing a label crop failed")
-    return aigc_finding(metadata, visual, spoken, declared, rules)
+    try:
+        return aigc_finding(metadata, visual, spoken, declared, rules)
+    except Exception as exc:  # a bug in the verdict must not sink the whole screening run
+        log.exception("aigc verdict failed for %s", media.path)
+        return Finding(
+            CHECK, Status.ERROR, f"无法完成AI生成内容标识检查：{type(exc).__name__}", {}, stage=STAGE
+        )
 
 
 def crop_saver(store: ObjectStore, bucket: str) -> SaveCrop:
