@@ -213,6 +213,7 @@ def intake(
     """Ingest `paths` (or, with `sources`, the drop folder, inbox bucket and mailbox), screen each new
     video into its submission, and return one result per package (`status --json` objects)."""
     settings = get_settings()
+    _engine(settings)  # migrate once here: concurrent first opens from task threads would race
     work = settings.data_dir / "work" / f"intake-{uuid.uuid4().hex[:12]}"
     work.mkdir(parents=True, exist_ok=True)
     pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission)

@@ -109,7 +109,7 @@ def record_analysis(
         created = False
     else:
         submission = Submission(
-            received_at=package.received_at,
+            received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
             source=package.source[:400],
             package_name=package.name[:500],
             message_id=package.message_id,
@@ -132,7 +132,7 @@ def record_analysis(
             name=package.name[:500],
             source=package.source[:400],
             object_key=container_key,
-            received_at=package.received_at,
+            received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
         )
     )
 
@@ -177,7 +177,7 @@ def _merge_form(submission: Submission, analysis: Analysis) -> None:
         first = analysis.netdisk[0]
         submission.netdisk_url = first.url[:500]
         submission.netdisk_code = first.code
-        submission.netdisk_expires_at = first.expires_at
+        submission.netdisk_expires_at = first.expires_at.astimezone(UTC) if first.expires_at else None
 
 
 def _record(submission_id: str, finding: Finding) -> FindingRecord:

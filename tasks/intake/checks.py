@@ -83,6 +83,26 @@ def check_naming(facts: PackageFacts) -> list[Finding]:
     ]
 
 
+def check_title(facts: PackageFacts) -> list[Finding]:
+    """The work's name in the package name and in 附件1 should be the same work."""
+    form_title = facts.form.title if facts.form else ""
+    name_title = facts.name.title or ""
+    if not form_title or not name_title or squash(form_title) == squash(name_title):
+        return []
+    if squash(form_title) in squash(name_title) or squash(name_title) in squash(form_title):
+        return []
+    return [
+        _f(
+            "naming",
+            Status.WARN,
+            f"「{facts.package_name}」名称中的作品名称“{name_title}”与作品登记表中的“{form_title}”不一致。"
+            "请核对是否装错了登记表，并使文件名与登记表一致。",
+            name_title=name_title,
+            form_title=form_title,
+        )
+    ]
+
+
 def check_materials(facts: PackageFacts) -> list[Finding]:
     """五: video, 文稿, 登记表, 汇总表 and the pledge scan must all be there."""
     findings = []
@@ -506,6 +526,7 @@ def intake_findings(
     return [
         *check_deadline(facts.received_at, deadline),
         *check_naming(facts),
+        *check_title(facts),
         *check_materials(facts),
         *check_netdisk(facts, now, rules),
         *check_form(facts, rules),

@@ -178,11 +178,15 @@ def decode_header_value(value: object) -> str:
     """RFC 2047 words (=?GBK?B?…?=, =?UTF-8?Q?…?=) and raw GBK/UTF-8 bytes to text."""
     if value is None:
         return ""
-    text = str(value)
-    try:
-        parts = email.header.decode_header(text)
-    except Exception:
-        return _unescape(text)
+    if isinstance(value, email.header.Header):
+        # compat32 wraps raw 8-bit header bytes in a Header (charset unknown-8bit): keep the bytes.
+        parts = email.header.decode_header(value)
+    else:
+        text = str(value)
+        try:
+            parts = email.header.decode_header(text)
+        except Exception:
+            return _unescape(text)
     out = []
     for part, charset in parts:
         if isinstance(part, bytes):
