@@ -203,7 +203,7 @@ def _screen(outcome: IngestOutcome) -> None:
             log.exception("screening %s failed", name)
 
 
-@flow(name="intake", log_prints=True)
+@flow(name="intake")
 def intake(
     paths: list[Path] | None = None,
     for_submission: str | None = None,
