@@ -1,14 +1,24 @@
-"""The demo: a small, realistic batch of sample works, screened end to end on the embedded default."""
+"""The demo: six sample works sent as real packages (forms, pledge scans, zips with GBK names, a 7z,
+a folder, a Netdisk note), taken in by the intake flow and screened end to end on the embedded default.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import py7zr
 from prefect import flow, task
 
-from flows.screen import screen_video
+from flows.intake import intake
+from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.models import Submission
+from tasks.catalogue.submissions import submission_json
+from tasks.config import get_settings
+from tasks.intake.forms import RegistrationForm, SummaryRow
+from tasks.intake.packing import pledge_scan, write_zip
+from tasks.intake.templates import write_registration_form, write_summary_table
 from tasks.samples import Caption, ClipSpec, render_clip
 
 
@@ -19,6 +29,9 @@ class SampleWork:
     extension: str
     spec: ClipSpec
     truncate_to: float | None = None  # keep this fraction of the bytes: a transfer cut short
+    packing: str = "zip"  # how the package arrives: zip (GBK names), 7z, folder
+    form: dict[str, str] = field(default_factory=dict)  # 登记表 fields that differ from the defaults
+    pledge: bool = True  # False: the 承诺书 scan was forgotten
 
 
 def _captioned(title: str, **kwargs: Any) -> ClipSpec:
@@ -27,20 +40,80 @@ def _captioned(title: str, **kwargs: Any) -> ClipSpec:
     )
 
 
+LONG_INTRO = (
+    "微纪录片。作品以江竹筠烈士在渣滓洞监狱中的斗争经历为主线，通过档案文献、历史照片和亲历者后人的讲述，"
+    "再现了她在敌人酷刑面前坚贞不屈、视死如归的革命气节；同时走访重庆大学、红岩村、歌乐山烈士陵园等地，"
+    "记录当代青年学生重温红岩故事、传承红岩精神的学习实践，展现“红岩精神”在新时代的感召力和生命力，"
+    "作品在校园网络平台播出后反响热烈，被多所学校用作党史学习教育素材。"
+)
+
 SAMPLE_WORKS: tuple[SampleWork, ...] = (
-    SampleWork("重庆红岩革命历史博物馆", "红岩魂", ".mp4", _captioned("红岩魂")),
-    SampleWork("渝中区委党校", "歌乐山下", ".mp4", _captioned("歌乐山下", width=1080, height=1920, fps="30")),
-    SampleWork("沙坪坝区档案馆", "两江红旗", ".mov", _captioned("两江红旗", fps="30000/1001")),
     SampleWork(
-        "张明（江北区融媒体中心）", "山城记忆", ".mp4", _captioned("山城记忆", width=1280, height=720)
+        "重庆红岩革命历史博物馆",
+        "红岩魂",
+        ".mp4",
+        _captioned("红岩魂"),
+        form={
+            "broadcast": "已播出",
+            "platform": "华龙网 https://www.cqnews.net/html/2026-07/01/content_1.html",
+        },
     ),
-    SampleWork("李华（重庆大学）", "江姐", ".mp4", _captioned("江姐", fps="24")),
+    SampleWork(
+        "渝中区委党校",
+        "歌乐山下",
+        ".mp4",
+        _captioned("歌乐山下", width=1080, height=1920, fps="30"),
+        packing="folder",
+    ),
+    SampleWork("沙坪坝区档案馆", "两江红旗", ".mov", _captioned("两江红旗", fps="30000/1001"), packing="7z"),
+    SampleWork(
+        "张明（江北区融媒体中心）",
+        "山城记忆",
+        ".mp4",
+        _captioned("山城记忆", width=1280, height=720),
+        pledge=False,
+    ),
+    SampleWork("李华（重庆大学）", "江姐", ".mp4", _captioned("江姐", fps="24"), form={"intro": LONG_INTRO}),
     SampleWork("北碚区文旅委", "雾都烽火", ".mp4", _captioned("雾都烽火"), truncate_to=0.5),
 )
 
+# A seventh sender whose video is too large for e-mail: a Baidu Netdisk link and its 提取码.
+NETDISK_NOTE = (
+    "左老师您好：\n我单位作品《巴渝星火》视频文件较大，已上传百度网盘，其余材料随后补交。\n"
+    "链接：https://pan.baidu.com/s/1BaYuXingHuo2026 提取码：hy49 有效期：7天\n"
+)
+
+
+def _split(submitter: str) -> tuple[str, str]:
+    """「张明（江北区融媒体中心）」→ (张明, 江北区融媒体中心); a unit → (unit, '')."""
+    if "（" in submitter:
+        person, unit = submitter.rstrip("）").split("（", 1)
+        return person, unit
+    return submitter, ""
+
+
+def sample_form(work: SampleWork) -> RegistrationForm:
+    person, unit = _split(work.submitter)
+    fields: dict[str, Any] = {
+        "title": work.title,
+        "duration": f"{work.spec.seconds:g}秒",
+        "broadcast": "未播出",
+        "contact": person if unit else "左老师",
+        "phone": "13896068058",
+        "team": f"导演：{person}；编剧、摄像、后期：{unit or work.submitter}创作组。",
+        "intro": f"微专题。以《{work.title}》为题，讲述重庆红色资源背后的党史故事，弘扬红岩精神。",
+    }
+    if unit:
+        fields.update(person_name=person, person_unit=unit)
+    else:
+        fields.update(unit_name=work.submitter)
+    fields.update(work.form)
+    return RegistrationForm(**fields)
+
 
 def build_sample(work: SampleWork, folder: Path) -> Path:
-    path = folder / f"{work.submitter}+{work.title}{work.extension}"
+    """The rendered video alone (named 「报送人（单位）+作品名称」), as before packages existed."""
+    path = folder / "videos" / f"{work.submitter}+{work.title}{work.extension}"
     if path.exists():
         return path
     render_clip(path, work.spec)
@@ -50,16 +123,71 @@ def build_sample(work: SampleWork, folder: Path) -> Path:
     return path
 
 
-@task(name="build-sample", retries=1)
-def build_sample_task(work: SampleWork, folder: Path) -> Path:
-    return build_sample(work, folder)
+def build_package(work: SampleWork, folder: Path) -> Path:
+    """The whole package as the sender mails it: video, 文稿, 登记表, 汇总表, 承诺书 scan."""
+    name = f"{work.submitter}+{work.title}"
+    target = folder / {"zip": f"{name}.zip", "7z": f"{name}.7z", "folder": name}[work.packing]
+    if target.exists():
+        return target
+    video = build_sample(work, folder)
+    parts = folder / "parts" / name
+    form = sample_form(work)
+    person, unit = _split(work.submitter)
+    row = SummaryRow(
+        index="1",
+        title=work.title,
+        duration=form.duration,
+        author=person,
+        unit=unit or work.submitter,
+        broadcast=form.platform if form.broadcast == "已播出" else "未播出",
+    )
+    script = parts / "文稿.txt"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_bytes(f"《{work.title}》解说词\n旁白：红色光影，英雄重庆。".encode("gbk"))
+    members: list[tuple[str, Path]] = [
+        (video.name, video),
+        (f"{name}-最终视频文稿.txt", script),
+        ("附件1：作品登记表.docx", write_registration_form(parts / "登记表.docx", form, tick="■")),
+        ("附件3：作品汇总表.docx", write_summary_table(parts / "汇总表.docx", [row])),
+    ]
+    if work.pledge:
+        scan = pledge_scan(parts / "承诺书.jpg", title=work.title, signer=work.submitter)
+        members.append(("附件2：版权承诺书（签字盖章）.jpg", scan))
+    if work.packing == "zip":
+        write_zip(target, [(f"{name}/{n}", p) for n, p in members], encoding="gbk")  # as Windows zips it
+    elif work.packing == "7z":
+        with py7zr.SevenZipFile(target, "w") as archive:
+            for member, path in members:
+                archive.write(path, f"{name}/{member}")
+    else:
+        target.mkdir(parents=True)
+        for member, path in members:
+            (target / member).write_bytes(path.read_bytes())
+    return target
 
 
-@flow(name="demo", log_prints=True)
+@task(name="build-package", retries=1)
+def build_package_task(work: SampleWork, folder: Path) -> Path:
+    return build_package(work, folder)
+
+
+def _netdisk_note(folder: Path) -> Path:
+    path = folder / "九龙坡区委宣传部+巴渝星火.txt"
+    if not path.exists():
+        path.write_text(NETDISK_NOTE, encoding="utf-8")
+    return path
+
+
+@flow(name="demo")
 def demo_flow(folder: Path) -> list[dict[str, Any]]:
-    results = []
-    for work in SAMPLE_WORKS:
-        path = build_sample_task(work, folder)
-        result = screen_video(path, name=path.name, record=True)
-        results.append({"submitter": work.submitter, "title": work.title, **result})
-    return results
+    """Build the packages, run the intake flow (screening included) and return each work's status."""
+    folder.mkdir(parents=True, exist_ok=True)
+    packages = [build_package_task(work, folder) for work in SAMPLE_WORKS]
+    packages.append(_netdisk_note(folder))
+    results = intake(paths=packages, screen=True)
+    ids = [r["id"] for r in results if r.get("id")]
+    settings = get_settings()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        items = [submission_json(session, s) for i in ids if (s := session.get(Submission, i)) is not None]
+    errors = [{"package": r["package"], "error": r["error"]} for r in results if r.get("error")]
+    return items + errors

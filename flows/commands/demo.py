@@ -1,39 +1,55 @@
-"""`guangying demo`: build sample works, run the pipeline on the embedded default, print a summary."""
+"""`guangying demo`: sample packages taken in and screened on the embedded default, with a summary."""
 
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from pathlib import Path
 
-from tasks.findings import CHECK_LABELS, VERDICT_LABELS
+from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in terminal columns: a Chinese character takes two."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - used)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("demo", help="生成示例作品并运行完整流程（本地默认配置）")
+    parser = sub.add_parser("demo", help="生成示例作品包并运行完整流程（受理、审核；本地默认配置）")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from flows.demo import demo_flow
     from tasks.config import get_settings
+    from tasks.intake.receipt import STATE_LABELS
 
     settings = get_settings()
     folder = settings.data_dir / "demo-inbox"
     results = demo_flow(folder)
-    print("「红色光影 英雄重庆」示例作品审核结果")
-    print(f"{'报送人（单位）':<18}{'作品名称':<10}{'结论':<8}问题")
+    print("「红色光影 英雄重庆」示例作品受理与审核结果")
+    print(f"{_pad('报送人（单位）', 34)}{_pad('作品名称', 10)}{_pad('状态', 36)}结论")
     for result in results:
-        problems = [
-            f"{CHECK_LABELS.get(f['check'], f['check'])}：{f['message']}"
-            for f in result["findings"]
-            if f["status"] != "pass"
-        ]
-        print(
-            f"{result['submitter']:<18}{result['title']:<10}{VERDICT_LABELS[result['verdict']]:<8}{'；'.join(problems) or '—'}"
-        )
-    passed = sum(r["verdict"] == "pass" for r in results)
-    print(f"\n共{len(results)}件作品：通过{passed}件，其余需退改或人工复核。")
-    print(f"示例作品：{Path(folder).resolve()}")
+        if result.get("error"):
+            print(f"{result['package']}：{result['error']}")
+            continue
+        state = STATE_LABELS.get(result["state"], result["state"])
+        verdict = VERDICT_LABELS.get(result["verdict"] or "", "审核中")
+        who = result["submitter"] or "—"
+        if result["unit"] and result["unit"] != who:
+            who += f"（{result['unit']}）"
+        print(f"{_pad(who, 34)}{_pad(result['title'] or '—', 10)}{_pad(state, 36)}{verdict}")
+        for finding in result["findings"]:
+            if finding["status"] != "pass":
+                label = CHECK_LABELS.get(finding["check"], finding["check"])
+                print(f"    [{STATUS_LABELS[finding['status']]}] {label}：{finding['message']}")
+    works = [r for r in results if not r.get("error")]
+    passed = sum(r["verdict"] == "pass" for r in works)
+    print(f"\n共{len(works)}件作品：通过{passed}件，其余需退改、补交或人工复核。")
+    print(f"示例作品包：{Path(folder).resolve()}")
     print(f"作品库：{settings.catalogue_url}")
     print(f"原件存储：{settings.store_dir.resolve()}")
+    print(f"受理回执：{(settings.data_dir / 'receipts').resolve()}")
+    print("查看状态：guangying status；导出汇总表：guangying export")
     return 0
