@@ -213,3 +213,16 @@ def test_legacy_doc_is_converted_by_libreoffice(tmp_path: Path) -> None:
         and analysis.form.title == "红岩家书"
         and analysis.form.person_name == "张明"
     )
+
+
+def test_legacy_doc_without_libreoffice_is_a_clear_finding(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tasks.intake.package as package_module
+
+    monkeypatch.setattr(package_module, "libreoffice", lambda: None)
+    legacy = tmp_path / "作品登记表.doc"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    analysis = _analyse(legacy, tmp_path / "work", name=f"{PREFIX}.doc")
+    (finding,) = analysis.findings
+    assert finding.check == "document" and finding.status == "error"
+    assert "旧版Word（.doc）" in finding.message and "服务器未安装LibreOffice" in finding.message
+    assert analysis.files[0].role == "registration_form"  # by its name, kept as an original

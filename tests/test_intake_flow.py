@@ -93,6 +93,22 @@ def test_ingest_screens_videos_into_the_submission(
     assert "已受理过" in capsys.readouterr().out
     assert len(_status(capsys)) == 2
 
+    # A Netdisk note now; the operator attaches the downloaded video later with --for.
+    note = tmp_path / "重庆大学+江姐.txt"
+    note.write_text("链接：https://pan.baidu.com/s/1JJ 提取码：jj49 永久有效", encoding="utf-8")
+    assert main(["ingest", "--no-screen", "--json", str(note)]) == 0
+    pending = json.loads(capsys.readouterr().out)
+    assert pending["state"] == "awaiting_download" and pending["netdisk"]["code"] == "jj49"
+    video = tmp_path / "download" / "重庆大学+江姐.mp4"
+    video.parent.mkdir()
+    video.write_bytes(clip(media_dir, "jiang.mp4", seconds=3).read_bytes())
+    assert main(["ingest", "--no-screen", "--json", "--for", pending["id"][:8], str(video)]) == 0
+    attached = json.loads(capsys.readouterr().out)
+    assert attached["id"] == pending["id"] and attached["state"] == "received"
+    assert [f["name"] for f in attached["files"] if f["role"] == "video"] == ["重庆大学+江姐.mp4"]
+    assert main(["ingest", "--for", "nosuchid", str(video)]) == 2
+    assert "找不到受理编号" in capsys.readouterr().err
+
 
 def test_run_polls_drop_folder_and_inbox_bucket(
     seaweed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,11 @@ def run_status(args: argparse.Namespace) -> int:
 
     items = _all_items()
     if args.json:
-        for item in items:
-            print(json.dumps(item, ensure_ascii=False, default=str), flush=True)
+        try:
+            for item in items:
+                print(json.dumps(item, ensure_ascii=False, default=str), flush=True)
+        except BrokenPipeError:  # `guangying status --json | head`: the reader has enough
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (silence the interpreter's final flush)
         return 0
     if not items:
         print("作品库中还没有作品。用 guangying ingest PATH 受理作品包。")

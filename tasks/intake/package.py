@@ -263,10 +263,16 @@ def _legacy_doc(analysis: Analysis, name: str, path: Path, out: Path) -> IntakeF
     return file
 
 
+def _unconverted(file: IntakeFile) -> bool:
+    return file.kind == "doc" and file.path.suffix.lower() != ".docx"
+
+
 def _read_forms(analysis: Analysis) -> None:
     forms = analysis.of_role("registration_form")
     analysis.forms_count = len(forms)
     for file in forms:
+        if _unconverted(file):
+            continue  # the legacy-.doc finding already says why it cannot be read
         try:
             form = parse_registration_form(file.path)
         except FormError as exc:
@@ -275,6 +281,8 @@ def _read_forms(analysis: Analysis) -> None:
         if analysis.form is None:
             analysis.form, analysis.form_file = form, file.name
     for file in analysis.of_role("summary_table"):
+        if _unconverted(file):
+            continue
         try:
             rows = parse_summary_table(file.path)
         except FormError as exc:
