@@ -15,6 +15,7 @@ from tasks.subtitles.burned import (
     Region,
     SamplingPlan,
     cues_from_readings,
+    drop_transitions,
     join_lines,
     mask_changed,
     merge_cues,
@@ -174,6 +175,13 @@ def test_merge_cues_tolerates_a_misread_character() -> None:
         (2.0, "新的一句"),
     ]
     assert merge_cues(timeline, 0.5) == (Cue(0.0, 1.5, "红岩精神永放光芒"), Cue(2.0, 2.5, "新的一句"))
+
+
+def test_a_frame_caught_between_two_subtitles_is_no_cue() -> None:
+    blended = (Cue(0.0, 2.0, "第一句"), Cue(2.0, 2.5, "第一第二句句"), Cue(2.5, 4.0, "第二句"))
+    assert drop_transitions(blended, 0.5) == (blended[0], blended[2])
+    alone = (Cue(0.0, 2.0, "第一句"), Cue(3.0, 3.5, "闪现"))  # a short cue on its own stays
+    assert drop_transitions(alone, 0.5) == alone
 
 
 def test_join_lines_reading_order() -> None:
