@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# ffmpeg/ffprobe for media, a CJK font for drawtext, 7z for .7z packages, dovecot for the IMAP tests.
-APT_PACKAGES := ffmpeg fonts-noto-cjk p7zip-full dovecot-imapd
+# ffmpeg/ffprobe for media, a CJK font for drawtext, 7z for .7z/.rar packages, dovecot for the IMAP
+# tests, LibreOffice (headless) to read legacy .doc forms.
+APT_PACKAGES := ffmpeg fonts-noto-cjk p7zip-full dovecot-imapd libreoffice-writer-nogui
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench system venv clean

@@ -25,6 +25,19 @@ class DeploymentSpec:
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
+        name="nightly-intake",
+        entrypoint="flows/intake.py:intake",
+        description="每晚受理：读取投稿文件夹、收件存储桶和邮箱中的新作品包，登记入库并逐件审核",
+        parameters={"sources": True, "screen": True},
+        cron="30 1 * * *",  # 01:30 Beijing time: after the day's e-mail, before the committee's morning
+    ),
+    DeploymentSpec(
+        name="ingest",
+        entrypoint="flows/intake.py:intake",
+        description="受理指定路径的作品包（文件夹或压缩包），登记入库并审核",
+        parameters={"paths": [], "screen": True},
+    ),
+    DeploymentSpec(
         name="screen-files",
         entrypoint="flows/screen.py:screen_files",
         description="技术指标、AI生成标识与简体字幕检查：对指定视频文件逐一检查，结果写入作品库",
