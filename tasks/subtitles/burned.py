@@ -37,7 +37,10 @@ DARK = 60
 # Compared against the mask at the last OCR, on the band rows, the same text stays below 0.1 on
 # moving footage (465 of 602 samples of bench/screen.py's clip) and 22 samples fell in 0.15–0.5:
 # re-reading those costs little and replaces a blended reading with the settled one.
-CHANGE_RATIO = 0.2
+CHANGE_RATIO = 0.2  # on the settled band
+CHANGE_RATIO_UNSETTLED = 0.5  # on the whole region: footage changes there too (the notes' value)
+UNSETTLED_MIN_INTERVAL = 1.0  # s between OCR calls on a region while no band is known: bounds the
+# cost on moving footage without subtitles
 MIN_MASK_PX_1080 = 300  # at a 1080-px short side; scaled with the area
 MIN_SCORE = 0.6
 MIN_TEXT_HEIGHT_RATIO = 0.025  # of the short side (27 px at 1080): smaller text is part of the footage
@@ -152,11 +155,17 @@ def text_mask(gray: np.ndarray) -> np.ndarray:
     return (gray >= BRIGHT) & (dark > 0)
 
 
-def mask_changed(previous: np.ndarray | None, current: np.ndarray, previous_count: int, count: int) -> bool:
+def mask_changed(
+    previous: np.ndarray | None,
+    current: np.ndarray,
+    previous_count: int,
+    count: int,
+    threshold: float = CHANGE_RATIO,
+) -> bool:
     if previous is None:
         return True
     differing = int(np.count_nonzero(previous ^ current))
-    return differing / max(previous_count, count, 1) > CHANGE_RATIO
+    return differing / max(previous_count, count, 1) > threshold
 
 
 # ---------------------------------------------------------------- pure: band, static text, cues
@@ -381,6 +390,7 @@ class BurnedSubtitleReader:
         self._masks: list[tuple[np.ndarray, int] | None] = [None] * len(plan.regions)
         self._current: list[int | None] = [None] * len(plan.regions)
         self._band: Band | None = None  # once settled, only these rows are watched
+        self._last_ocr = [-1e9] * len(plan.regions)
         area = (plan.short_side / 1080) ** 2
         self._min_px = max(40, int(MIN_MASK_PX_1080 * area))
 
@@ -415,12 +425,17 @@ class BurnedSubtitleReader:
             count = int(np.count_nonzero(mask))
             previous = self._masks[index]
             self.stats.detector_seconds += time.perf_counter() - started
+            settled = self._band is not None
+            threshold = CHANGE_RATIO if settled else CHANGE_RATIO_UNSETTLED
             if count < self._min_px:
                 self._masks[index] = None
                 self._current[index] = None
-            elif previous is None or mask_changed(previous[0], mask, previous[1], count):
+            elif (previous is None or mask_changed(previous[0], mask, previous[1], count, threshold)) and (
+                settled or t - self._last_ocr[index] >= UNSETTLED_MIN_INTERVAL
+            ):
                 self._masks[index] = (mask, count)
                 self._current[index] = self._read(t, index, rows, y0)
+                self._last_ocr[index] = t
             self.shown[index].append(self._current[index])
 
     def _read(self, t: float, index: int, rows: np.ndarray, y0: int) -> int:
