@@ -11,6 +11,7 @@ from prefect.context import get_run_context
 from prefect.tasks import exponential_backoff
 
 from tasks import screening
+from tasks.aigc.spoken import SpokenReport, from_transcript
 from tasks.aigc.stage import crop_saver, screen_aigc
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
@@ -34,9 +35,10 @@ def probe_task(path: Path) -> MediaProbe | list[Finding]:
     return screening.probe_or_findings(path)
 
 
-@task(name="full-decode", tags=["decode"], retries=1, retry_delay_seconds=5)
-def decode_task(media: MediaProbe, rules: ContestRules) -> DecodeReport | None:
-    return screening.decode(media, rules)
+@task(name="full-decode", tags=["decode", "ocr"], retries=1, retry_delay_seconds=5)
+def decode_task(media: MediaProbe, rules: ContestRules) -> screening.DecodeOutcome:
+    """The one full decode: integrity, black/frozen stretches and the burned-in subtitle band."""
+    return screening.decode_reading_subtitles(media, rules)
 
 
 @task(name="frame-rate-samples", tags=["ffprobe"], **IO_RETRIES)
@@ -51,15 +53,17 @@ def technical_rules_task(
     return technical_findings(media, name, report, rules, slowest)
 
 
-@task(name="aigc-label", tags=["ocr", "asr"])
-def aigc_label_task(media: MediaProbe, context: WorkContext, rules: ContestRules, record: bool) -> Finding:
-    """AI-content labels (metadata, opening/middle/end OCR, speech, declarations); with `record`,
-    label crops go to the evidence bucket."""
+@task(name="aigc-label", tags=["ocr"])
+def aigc_label_task(
+    media: MediaProbe, context: WorkContext, rules: ContestRules, record: bool, spoken: SpokenReport | None
+) -> Finding:
+    """AI-content labels (metadata, opening/middle/end OCR, the shared transcript, declarations);
+    with `record`, label crops go to the evidence bucket."""
     save_crop = None
     if record:
         settings = get_settings()
         save_crop = crop_saver(open_store(settings), settings.bucket_evidence)
-    return screen_aigc(media, context, rules, save_crop=save_crop)
+    return screen_aigc(media, context, rules, save_crop=save_crop, spoken=spoken)
 
 
 @task(name="record-findings", **IO_RETRIES)
@@ -80,14 +84,10 @@ def subtitle_sources_task(media: MediaProbe, context: WorkContext) -> list[subti
     return subtitles.text_tracks(media, context)
 
 
-@task(name="burned-subtitles", tags=["ocr"])
-def burned_subtitles_task(media: MediaProbe) -> subtitles.SubtitleTrack | None:
-    return subtitles.burned_track(media)
-
-
 @task(name="transcribe", tags=["asr"])
 def transcribe_task(media: MediaProbe, context: WorkContext) -> subtitles.Transcript | None:
-    return subtitles.transcribe(media, context)
+    """Whisper over the whole track, once: the subtitle check and the spoken-disclosure search share it."""
+    return screening.transcribe(media, context)
 
 
 @task(name="subtitle-rules")
@@ -114,29 +114,14 @@ def subtitle_rules_task(
     )
 
 
-def subtitles_stage(
-    path: Path, media: MediaProbe, context: WorkContext, rules: ContestRules, record: bool
-) -> Finding:
-    """OCR and ASR run side by side (each bounded by its tag's concurrency limit); a failed engine
-    becomes a problem in the finding, not a failed flow."""
-    sources = subtitle_sources_task.submit(media, context)
-    burned = burned_subtitles_task.submit(media)
-    heard = transcribe_task.submit(media, context)
-    problems: list[str] = []
-    tracks: list[subtitles.SubtitleTrack] = []
-    for future, what in ((sources, "字幕轨/字幕文件读取"), (burned, "画面字幕识别（OCR）")):
-        try:
-            value = future.result()
-        except Exception as exc:
-            problems.append(f"{what}出错：{type(exc).__name__}")
-            continue
-        tracks += value if isinstance(value, list) else [value] if value is not None else []
+def _outcome(future: Any, what: str, problems: list[str]) -> Any:
+    """A side task's result, or None with the failure noted: an engine that fails is a finding's
+    problem, never a failed screening run."""
     try:
-        transcript = heard.result()
+        return future.result()
     except Exception as exc:
-        transcript = None
-        problems.append(f"语音识别出错：{type(exc).__name__}")
-    return subtitle_rules_task(path, tracks, transcript, context, rules, problems, record)
+        problems.append(f"{what}出错：{type(exc).__name__}")
+        return None
 
 
 def _artifact_key(name: str) -> str:
@@ -164,13 +149,26 @@ def screen_video(
     if isinstance(measured, list):
         result = screening.ScreenResult(file=str(path), probe=None, findings=measured)
     else:
-        report = decode_task.submit(measured, rules)
+        has_video = measured.video is not None
+        # Start the long parts together: the decode (with its OCR on the subtitle band) and Whisper.
+        decoded = decode_task.submit(measured, rules)
+        heard = transcribe_task.submit(measured, context) if has_video else None
+        sources = subtitle_sources_task.submit(measured, context) if has_video else None
         slowest = slowest_second_task.submit(measured)
-        findings = technical_rules_task(measured, name, report.result(), rules, slowest.result())
-        if measured.video is not None:
-            findings = [*findings, aigc_label_task(measured, context, rules, record)]
-        if measured.video is not None:
-            findings = [*findings, subtitles_stage(path, measured, context, rules, record)]
+        outcome = decoded.result()
+        findings = technical_rules_task(measured, name, outcome.report, rules, slowest.result())
+        if has_video:
+            problems = list(outcome.problems)
+            transcript = _outcome(heard, "语音识别", problems)
+            tracks = [*(_outcome(sources, "字幕轨/字幕文件读取", problems) or [])]
+            if outcome.burned is not None:
+                tracks.append(outcome.burned)
+            spoken = from_transcript(transcript) if transcript or not measured.audio_codecs else None
+            findings = [
+                *findings,
+                aigc_label_task(measured, context, rules, record, spoken),
+                subtitle_rules_task(path, tracks, transcript, context, rules, problems, record),
+            ]
         result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
     if record:
         record_task(path, name, result, context.submission_id)

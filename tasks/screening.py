@@ -6,15 +6,24 @@ runs that flow, so the CLI and the deployments share one code path.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tasks.aigc.spoken import HOTWORDS as DISCLOSURE_HOTWORDS
+from tasks.context import WorkContext
+from tasks.engines.asr import Transcript
+from tasks.engines.ocr import OcrEngine
 from tasks.findings import Finding, Verdict, verdict
-from tasks.media.decode import DecodeReport, full_decode
+from tasks.media.decode import DecodeReport, GrayTap, full_decode
 from tasks.media.probe import MediaProbe, ProbeError, min_fps_per_second, probe
 from tasks.rules import ContestRules
+from tasks.subtitles import run as subtitles
+from tasks.subtitles.model import SubtitleTrack
 from tasks.technical import check_unreadable, technical_findings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -48,7 +57,7 @@ def probe_or_findings(path: Path) -> MediaProbe | list[Finding]:
         return check_unreadable(size, exc)
 
 
-def decode(media: MediaProbe, rules: ContestRules) -> DecodeReport | None:
+def decode(media: MediaProbe, rules: ContestRules, tap: GrayTap | None = None) -> DecodeReport | None:
     if media.video is None:
         return None
     return full_decode(
@@ -56,7 +65,51 @@ def decode(media: MediaProbe, rules: ContestRules) -> DecodeReport | None:
         duration=media.duration,
         black_min=rules.black_min_seconds,
         freeze_min=rules.freeze_min_seconds,
+        tap=tap,
     )
+
+
+@dataclass(slots=True)
+class DecodeOutcome:
+    report: DecodeReport | None
+    burned: SubtitleTrack | None = None  # burned-in subtitles read during the same pass
+    problems: list[str] = field(default_factory=list)
+
+
+def decode_reading_subtitles(
+    media: MediaProbe, rules: ContestRules, ocr: OcrEngine | None = None
+) -> DecodeOutcome:
+    """The one full decode, with the burned-in subtitle reader riding on it: decoding dominates the
+    cost of screening, so the subtitle band's samples come from the integrity check's pass.
+
+    An OCR failure inside that pass must not cost the technical findings: the decode is then run
+    again without the reader and the failure becomes a problem of the subtitle check.
+    """
+    if media.video is None:
+        return DecodeOutcome(None)
+    try:
+        reader = subtitles.burned_reader(media, ocr)
+    except Exception as exc:
+        log.exception("starting the burned-in subtitle reader failed")
+        return DecodeOutcome(
+            decode(media, rules), problems=[f"画面字幕识别（OCR）出错：{type(exc).__name__}"]
+        )
+    if reader is None:
+        return DecodeOutcome(decode(media, rules))
+    try:
+        report = decode(media, rules, tap=reader.tap())
+    except Exception as exc:
+        log.exception("burned-in subtitle OCR failed during the decode")
+        return DecodeOutcome(
+            decode(media, rules), problems=[f"画面字幕识别（OCR）出错：{type(exc).__name__}"]
+        )
+    return DecodeOutcome(report, reader.track())
+
+
+def transcribe(media: MediaProbe, context: WorkContext) -> Transcript | None:
+    """One Whisper pass over the whole track serves the subtitle check and the search for spoken AI
+    disclosures, so the hotwords carry both the work's names and the disclosure's words."""
+    return subtitles.transcribe(media, context, extra_hotwords=DISCLOSURE_HOTWORDS)
 
 
 def slowest_second(media: MediaProbe) -> float | None:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tasks.aigc.labels import Strength, spoken_disclosure
-from tasks.engines.asr import SAMPLE_RATE, AsrEngine, Segment
+from tasks.engines.asr import SAMPLE_RATE, AsrEngine, Segment, Transcript
 from tasks.media.probe import MediaProbe
 from tasks.rules import ContestRules
 
@@ -81,6 +81,21 @@ def find_disclosures(segments: list[Segment]) -> list[SpokenDisclosure]:
         if match and match.strength is Strength.STRONG:
             found.append(SpokenDisclosure(a.start, b.end, a.text + b.text, match.strength))
     return sorted(found, key=lambda d: d.start)
+
+
+def from_transcript(transcript: Transcript | None) -> SpokenReport:
+    """Disclosures anywhere in a whole-track transcript made for the screening run (the subtitle
+    check hears the same audio: one Whisper pass serves both). None: the file has no audio."""
+    report = SpokenReport()
+    if transcript is None:
+        report.skipped = "没有音轨"
+        return report
+    report.windows.append((0.0, round(transcript.duration, 2)))
+    report.language = transcript.language or None
+    segments = list(transcript.segments)
+    report.transcript = [{"start": s.start, "end": s.end, "text": s.text} for s in segments]
+    report.disclosures = find_disclosures(segments)
+    return report
 
 
 def listen(media: MediaProbe, engine: AsrEngine, rules: ContestRules) -> SpokenReport:

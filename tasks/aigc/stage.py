@@ -43,8 +43,13 @@ def screen_aigc(
     ocr: OcrEngine | None = None,
     asr: AsrEngine | None = None,
     save_crop: SaveCrop | None = None,
+    spoken: SpokenReport | None = None,
 ) -> Finding:
-    """Every kind of AI-label evidence of one file, judged; a broken part is reported, not raised."""
+    """Every kind of AI-label evidence of one file, judged; a broken part is reported, not raised.
+
+    `spoken`: disclosures already found in a transcript the caller made (the screening flow shares
+    one Whisper pass with the subtitle check); without it the opening and closing seconds are heard here.
+    """
     metadata = MetadataReport()
     try:
         metadata = read_metadata(media)
@@ -63,19 +68,8 @@ def screen_aigc(
         log.exception("label OCR failed for %s", media.path)
         visual.problems.append(f"画面文字识别失败：{exc}")
 
-    spoken = SpokenReport()
-    try:
-        if asr is None and media.audio_codecs:
-            from tasks.engines.asr import get_asr_engine
-
-            asr = get_asr_engine()
-        if asr is not None:
-            spoken = listen(media, asr, rules)
-        else:
-            spoken.skipped = "没有音轨"
-    except Exception as exc:
-        log.exception("speech recognition failed for %s", media.path)
-        spoken.problems.append(f"语音识别失败：{exc}")
+    if spoken is None:
+        spoken = _listen(media, asr, rules)
 
     declared = DeclaredReport()
     try:
@@ -98,6 +92,24 @@ def screen_aigc(
         return Finding(
             CHECK, Status.ERROR, f"无法完成AI生成内容标识检查：{type(exc).__name__}", {}, stage=STAGE
         )
+
+
+def _listen(media: MediaProbe, asr: AsrEngine | None, rules: ContestRules) -> SpokenReport:
+    """Whisper on the opening and closing seconds, for callers that have no transcript yet."""
+    spoken = SpokenReport()
+    if not media.audio_codecs:
+        spoken.skipped = "没有音轨"
+        return spoken
+    try:
+        if asr is None:
+            from tasks.engines.asr import get_asr_engine
+
+            asr = get_asr_engine()
+        return listen(media, asr, rules)
+    except Exception as exc:
+        log.exception("speech recognition failed for %s", media.path)
+        spoken.problems.append(f"语音识别失败：{exc}")
+        return spoken
 
 
 def crop_saver(store: ObjectStore, bucket: str) -> SaveCrop:

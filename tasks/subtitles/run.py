@@ -60,11 +60,17 @@ def burned_track(media: MediaProbe, ocr: OcrEngine | None = None) -> SubtitleTra
     return track
 
 
-def transcribe(media: MediaProbe, context: WorkContext, engine: AsrEngine | None = None) -> Transcript | None:
+def transcribe(
+    media: MediaProbe,
+    context: WorkContext,
+    engine: AsrEngine | None = None,
+    extra_hotwords: str | None = None,
+) -> Transcript | None:
     """Whisper on the file's audio (None when the file has no audio stream)."""
     if not media.audio_codecs:
         return None
-    return (engine or get_asr_engine()).transcribe(Path(media.path), hotwords=hotwords(context))
+    words = " ".join(w for w in (hotwords(context), extra_hotwords) if w) or None
+    return (engine or get_asr_engine()).transcribe(Path(media.path), hotwords=words)
 
 
 def store_exports(
