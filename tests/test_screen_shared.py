@@ -3,17 +3,20 @@ burned-in subtitle reader, one Whisper transcript feeds the subtitle check and t
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from tasks.aigc.spoken import from_transcript
 from tasks.engines.asr import Segment, Transcript
-from tasks.engines.ocr import OcrLine
+from tasks.engines.ocr import OcrLine, get_ocr_engine
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tasks.samples import Caption, ClipSpec, render_clip
 from tasks.screening import decode_reading_subtitles
+from tasks.subtitles.burned import CONFIRM_SCALE, BurnedStats, confirmed_reading
 
 
 def test_one_decode_yields_the_integrity_report_and_the_burned_in_cues(tmp_path: Path) -> None:
@@ -61,3 +64,40 @@ def test_spoken_disclosures_come_from_the_shared_transcript() -> None:
     assert [(d.start, d.text) for d in report.disclosures] == [(30.0, "本片部分画面由人工智能合成。")]
     assert report.windows == [(0.0, 60.0)] and report.language == "zh"
     assert from_transcript(None).skipped == "没有音轨"
+
+
+class ScaleSensitiveOcr:
+    """Reads 争 as 爭 at the original size only: the misreading seen on the bench clip."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        self.widths.append(image.shape[1])
+        text = "抗日战爭时期" if len(self.widths) == 1 else "抗日战争时期"
+        h, w = image.shape[:2]
+        return [OcrLine(text, ((0, 0), (w, 0), (w, h), (0, h)), 0.95)]
+
+
+def test_an_unconfirmed_traditional_reading_is_replaced_by_the_second_reading() -> None:
+    engine, stats = ScaleSensitiveOcr(), BurnedStats()
+    lines = confirmed_reading(engine, np.zeros((100, 400), np.uint8), stats)
+    assert [line.text for line in lines] == ["抗日战争时期"]
+    assert engine.widths == [400, int(400 * CONFIRM_SCALE)]
+    assert lines[0].box[2] == (400, 100)  # boxes are back in the original image's pixels
+    assert (stats.confirm_calls, stats.unconfirmed) == (1, 1)
+
+
+def test_real_traditional_subtitles_are_confirmed_by_the_real_engine(tmp_path: Path) -> None:
+    frame = tmp_path / "frame.png"
+    spec = ClipSpec(seconds=1, audio=False, captions=(Caption("這是我們的黨史", size=64),))
+    render_clip(tmp_path / "trad.mp4", spec)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(tmp_path / "trad.mp4"), "-frames:v", "1", str(frame)],
+        check=True,
+    )
+    band = cv2.imread(str(frame), cv2.IMREAD_GRAYSCALE)[880:1080]
+    stats = BurnedStats()
+    lines = confirmed_reading(get_ocr_engine(), band, stats)
+    assert "".join(line.text for line in lines) == "這是我們的黨史"
+    assert (stats.confirm_calls, stats.unconfirmed) == (1, 0)

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from tasks.chinese import normalise_for_cer
+from tasks.chinese import normalise_for_cer, traditional_only_chars
 from tasks.engines.ocr import OcrEngine, OcrLine
 from tasks.media.decode import GrayTap
 from tasks.media.probe import MediaProbe
@@ -50,6 +50,10 @@ STATIC_MIN_SECONDS = 20.0
 CENTRED = 0.15  # a line whose centre is within 15 % of the width from the middle is "centred"
 BAND_SETTLED_TEXTS = 3  # distinct centred texts on one band before sampling narrows to it
 SETTLE_READINGS = 120  # readings after which the band is no longer looked for while sampling
+# A traditional-only character fails a work, so OCR must not invent one: on bench/screen.py's clip
+# PP-OCRv6 read 争 as 爭 in 2 of 4 frames of the same line. Such a reading is OCR'd again at this
+# scale and a traditional character stands only when both readings have it.
+CONFIRM_SCALE = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,8 @@ class BurnedStats:
     ocr_calls: int = 0
     ocr_seconds: float = 0.0
     detector_seconds: float = 0.0
+    confirm_calls: int = 0  # second readings of lines with traditional-only characters
+    unconfirmed: int = 0  # of those, how many the second reading did not confirm
     band: tuple[int, int] | None = None  # rows of the sampled frame
     band_region: str | None = None
     static_texts: list[str] = field(default_factory=list)
@@ -143,6 +149,8 @@ class BurnedStats:
             "ocr_calls": self.ocr_calls,
             "ocr_seconds": round(self.ocr_seconds, 2),
             "detector_seconds": round(self.detector_seconds, 2),
+            "confirm_calls": self.confirm_calls,
+            "unconfirmed": self.unconfirmed,
             "band_rows": list(self.band) if self.band else None,
             "band_region": self.band_region,
             "static_texts": self.static_texts,
@@ -440,7 +448,7 @@ class BurnedSubtitleReader:
 
     def _read(self, t: float, index: int, rows: np.ndarray, y0: int) -> int:
         started = time.perf_counter()
-        found = self.ocr.read(np.ascontiguousarray(rows))
+        found = confirmed_reading(self.ocr, np.ascontiguousarray(rows), self.stats)
         self.stats.ocr_seconds += time.perf_counter() - started
         self.stats.ocr_calls += 1
         lines = tuple(_line(ln, y0) for ln in found)
@@ -464,6 +472,25 @@ class BurnedSubtitleReader:
             f"画面{'下方' if self.stats.band_region == 'bottom' else '上方'}字幕带" if cues else "画面字幕带"
         )
         return SubtitleTrack(SourceKind.BURNED, label, cues=cues, details={"ocr": self.stats.as_dict()})
+
+
+def confirmed_reading(ocr: OcrEngine, image: np.ndarray, stats: BurnedStats) -> list[OcrLine]:
+    """The OCR lines of `image`; a reading with traditional-only characters is checked by a second
+    reading at CONFIRM_SCALE, and the second one is kept when the two disagree on them."""
+    first = ocr.read(image)
+    claimed = {c for line in first for c in traditional_only_chars(line.text)}
+    if not claimed:
+        return first
+    stats.confirm_calls += 1
+    larger = cv2.resize(image, None, fx=CONFIRM_SCALE, fy=CONFIRM_SCALE, interpolation=cv2.INTER_CUBIC)
+    second = ocr.read(larger)
+    if claimed <= {c for line in second for c in traditional_only_chars(line.text)}:
+        return first
+    stats.unconfirmed += 1
+    return [
+        OcrLine(line.text, tuple((x / CONFIRM_SCALE, y / CONFIRM_SCALE) for x, y in line.box), line.score)
+        for line in second
+    ]
 
 
 def _line(line: OcrLine, y0: int) -> Line:
