@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from tasks.aigc.spoken import from_transcript
-from tasks.engines.asr import Segment, Transcript
+from tasks.engines.asr import Segment, Transcript, Word
 from tasks.engines.ocr import OcrLine, get_ocr_engine
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
@@ -64,6 +64,23 @@ def test_spoken_disclosures_come_from_the_shared_transcript() -> None:
     assert [(d.start, d.text) for d in report.disclosures] == [(30.0, "本片部分画面由人工智能合成。")]
     assert report.windows == [(0.0, 60.0)] and report.language == "zh"
     assert from_transcript(None).skipped == "没有音轨"
+
+
+def test_a_disclosure_is_quoted_as_its_clause_with_its_own_times() -> None:
+    words = [
+        Word(10.0 + i * 0.3, 10.25 + i * 0.3, t, 0.9)
+        for i, t in enumerate(["今天", " 我们", "学", "习", "党", "史"])
+    ]
+    words += [
+        Word(14.0 + i * 0.3, 14.25 + i * 0.3, t, 0.9)
+        for i, t in enumerate([" 本", "视频", "由", "人工", "智能", "生成", "。"])
+    ]
+    words += [Word(17.0, 17.3, "抗日", 0.9)]
+    long_segment = Segment(10.0, 17.3, "".join(w.text for w in words), tuple(words))
+    transcript = Transcript(language="zh", language_probability=1.0, duration=20.0, segments=(long_segment,))
+    (disclosure,) = from_transcript(transcript).disclosures
+    assert disclosure.text == "本视频由人工智能生成。"
+    assert (disclosure.start, disclosure.end) == (14.0, 16.05)
 
 
 class ScaleSensitiveOcr:

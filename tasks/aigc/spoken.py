@@ -6,6 +6,7 @@ The shared ASR engine (tasks/engines/asr.py) already returns simplified text; ma
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tasks.aigc.labels import Strength, spoken_disclosure
-from tasks.engines.asr import SAMPLE_RATE, AsrEngine, Segment, Transcript
+from tasks.engines.asr import SAMPLE_RATE, AsrEngine, Segment, Transcript, Word
 from tasks.media.probe import MediaProbe
 from tasks.rules import ContestRules
 
@@ -83,6 +84,32 @@ def find_disclosures(segments: list[Segment]) -> list[SpokenDisclosure]:
     return sorted(found, key=lambda d: d.start)
 
 
+_CLAUSE_END = re.compile(r"[，。！？；、,.!?;]$")
+PAUSE_SECONDS = 0.6  # a silence this long between words ends a clause
+
+
+def clauses(segment: Segment) -> list[Segment]:
+    """A segment cut into clauses at punctuation, at a word Whisper starts with a space, and at
+    pauses, each timed by its words: a whole-track transcript has half-minute segments, and the
+    evidence should quote the disclosure, not the paragraph around it."""
+    if not segment.words:
+        return [segment]
+    pieces: list[list[Word]] = [[]]
+    for word in segment.words:
+        current = pieces[-1]
+        starts_clause = word.text[:1].isspace() or (current and word.start - current[-1].end >= PAUSE_SECONDS)
+        if current and starts_clause:
+            pieces.append([])
+        pieces[-1].append(word)
+        if _CLAUSE_END.search(word.text.strip()):
+            pieces.append([])
+    return [
+        Segment(words[0].start, words[-1].end, "".join(w.text for w in words).strip(), tuple(words))
+        for words in pieces
+        if words
+    ]
+
+
 def from_transcript(transcript: Transcript | None) -> SpokenReport:
     """Disclosures anywhere in a whole-track transcript made for the screening run (the subtitle
     check hears the same audio: one Whisper pass serves both). None: the file has no audio."""
@@ -94,7 +121,7 @@ def from_transcript(transcript: Transcript | None) -> SpokenReport:
     report.language = transcript.language or None
     segments = list(transcript.segments)
     report.transcript = [{"start": s.start, "end": s.end, "text": s.text} for s in segments]
-    report.disclosures = find_disclosures(segments)
+    report.disclosures = find_disclosures([c for s in segments for c in clauses(s)])
     return report
 
 
