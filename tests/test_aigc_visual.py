@@ -215,7 +215,7 @@ def test_flow_task_stores_label_crops(screened) -> None:
     from tasks.store import open_store
 
     media, _ = screened("sans_top_right")
-    finding = aigc_label_task.fn(media, WorkContext(), DEFAULT_RULES, record=True)
+    finding = aigc_label_task.fn(media, WorkContext(), DEFAULT_RULES, record=True, spoken=None)
     key = _labels(finding)[0]["crop"]
     assert key and key.startswith("aigc-crops/")
     settings = get_settings()
