@@ -19,7 +19,7 @@ from tasks.config import get_settings
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.packing import pledge_scan, write_zip
 from tasks.intake.templates import write_registration_form, write_summary_table
-from tasks.samples import Caption, ClipSpec, render_clip
+from tasks.samples import Caption, ClipSpec, remux, render_clip
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +32,23 @@ class SampleWork:
     packing: str = "zip"  # how the package arrives: zip (GBK names), 7z, folder
     form: dict[str, str] = field(default_factory=dict)  # 登记表 fields that differ from the defaults
     pledge: bool = True  # False: the 承诺书 scan was forgotten
+    remux_args: tuple[str, ...] = ()  # ffmpeg output options applied after rendering (metadata)
 
 
-def _captioned(title: str, **kwargs: Any) -> ClipSpec:
-    return ClipSpec(
-        seconds=4, captions=(Caption(title, size=64, y="80"), Caption("红色光影 英雄重庆", size=48)), **kwargs
-    )
+def _captioned(title: str, subtitle: str = "红色光影 英雄重庆", *extra: Caption, **kwargs: Any) -> ClipSpec:
+    captions = (Caption(title, size=64, y="80"), Caption(subtitle, size=48), *extra)
+    return ClipSpec(seconds=4, captions=captions, **kwargs)
+
+
+# An AI-made shot, labelled as 《人工智能生成合成内容标识办法》 asks: an implicit label in the metadata and
+# a visible one in the opening frames' top-right corner (≥5 % of the short side, shown for 3 s).
+AI_LABEL = Caption("本片部分画面由AI生成", start=0, end=3, size=72, x="w-text_w-40", y="40")
+AIGC_METADATA = (
+    "-movflags",
+    "use_metadata_tags",
+    "-metadata",
+    'AIGC={"Label":"1","ContentProducer":"001191110102MAD55U9H0F10002","ProduceID":"hy-2026-0001"}',
+)
 
 
 LONG_INTRO = (
@@ -52,7 +63,8 @@ SAMPLE_WORKS: tuple[SampleWork, ...] = (
         "重庆红岩革命历史博物馆",
         "红岩魂",
         ".mp4",
-        _captioned("红岩魂"),
+        _captioned("红岩魂", "红色光影 英雄重庆", AI_LABEL),
+        remux_args=AIGC_METADATA,
         form={
             "broadcast": "已播出",
             "platform": "华龙网 https://www.cqnews.net/html/2026-07/01/content_1.html",
@@ -65,7 +77,13 @@ SAMPLE_WORKS: tuple[SampleWork, ...] = (
         _captioned("歌乐山下", width=1080, height=1920, fps="30"),
         packing="folder",
     ),
-    SampleWork("沙坪坝区档案馆", "两江红旗", ".mov", _captioned("两江红旗", fps="30000/1001"), packing="7z"),
+    SampleWork(  # subtitles typed in traditional characters
+        "沙坪坝区档案馆",
+        "两江红旗",
+        ".mov",
+        _captioned("两江红旗", "兩江紅旗 迎風飄揚", fps="30000/1001"),
+        packing="7z",
+    ),
     SampleWork(
         "张明（江北区融媒体中心）",
         "山城记忆",
@@ -117,6 +135,10 @@ def build_sample(work: SampleWork, folder: Path) -> Path:
     if path.exists():
         return path
     render_clip(path, work.spec)
+    if work.remux_args:
+        labelled = path.with_name(f"labelled-{path.name}")
+        remux(path, labelled, *work.remux_args)
+        labelled.replace(path)
     if work.truncate_to is not None:
         data = path.read_bytes()
         path.write_bytes(data[: int(len(data) * work.truncate_to)])

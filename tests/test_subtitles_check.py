@@ -20,6 +20,7 @@ from tasks.subtitles.burned import (
     mask_changed,
     merge_cues,
     text_mask,
+    usable,
 )
 from tasks.subtitles.check import subtitle_finding
 from tasks.subtitles.export import cues_to_webvtt, render_exports
@@ -225,3 +226,10 @@ def test_webvtt_export_round_trips() -> None:
         [track((0.0, 1.0, "红岩")), SubtitleTrack(SourceKind.SOFT, "x", problem="坏")], SPEECH
     )
     assert set(files) == {"subtitles-0-sidecar.vtt", "transcript.vtt", "subtitles.json"}
+
+
+def test_an_ai_content_label_is_not_a_subtitle() -> None:
+    label = Line("本片部分画面由AI生成", 1400, 40, 1880, 110, 0.98)
+    subtitle = Line("红岩精神永放光芒", 700, 980, 1220, 1040, 0.98)
+    assert not usable(label, 1080)
+    assert usable(subtitle, 1080)

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from tasks.aigc.labels import is_label_text
 from tasks.chinese import normalise_for_cer, traditional_only_chars
 from tasks.engines.ocr import OcrEngine, OcrLine
 from tasks.media.decode import GrayTap
@@ -184,8 +185,11 @@ def _content(text: str) -> str:
 
 
 def usable(line: Line, short_side: int) -> bool:
+    """Text that may be a subtitle: read with confidence, tall enough, and not an AI-content label
+    (a label in a corner for the opening seconds is neither static nor a subtitle)."""
     return (
         line.score >= MIN_SCORE
+        and not is_label_text(line.text)
         and bool(_content(line.text))
         and line.height >= MIN_TEXT_HEIGHT_RATIO * short_side
     )
