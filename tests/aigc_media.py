@@ -12,10 +12,6 @@ NOTO = Path("/usr/share/fonts/opentype/noto")
 SANS = str(NOTO / "NotoSansCJK-Regular.ttc")
 SANS_BOLD = str(NOTO / "NotoSansCJK-Bold.ttc")
 SERIF = str(NOTO / "NotoSerifCJK-Regular.ttc")
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "speech"
-C2PA_FIXTURE = (
-    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "external" / "c2pa-signed-portrait.mp4"
-)
 
 
 def with_audio(video: Path, audio: Path, target: Path) -> Path:

@@ -17,7 +17,8 @@ from tasks.findings import Status
 from tasks.media.probe import parse_probe, probe
 from tasks.rules import DEFAULT_RULES
 from tasks.samples import ClipSpec, remux, render_clip
-from tests.aigc_media import C2PA_FIXTURE, append_top_level_box, append_xmp
+from tests.aigc_media import append_top_level_box, append_xmp
+from tests.fixtures import C2PA_FIXTURE
 
 PRODUCER = "001191110102MAD55U9H0F10002"
 OUTER = {

@@ -9,7 +9,7 @@ from tasks.aigc.spoken import find_disclosures, listen, speech_windows
 from tasks.engines.asr import Segment, get_asr_engine
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
-from tests.aigc_media import SPEECH
+from tests.fixtures import SPEECH
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,8 @@ from tasks.findings import Finding, Status
 from tasks.media.probe import MediaProbe, probe
 from tasks.rules import DEFAULT_RULES
 from tasks.samples import Caption, ClipSpec, remux, render_clip
-from tests.aigc_media import SANS, SANS_BOLD, SERIF, SPEECH, rotated_portrait_clip, with_audio
+from tests.aigc_media import SANS, SANS_BOLD, SERIF, rotated_portrait_clip, with_audio
+from tests.fixtures import SPEECH
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import subprocess
 import sys
@@ -14,14 +13,7 @@ import pytest
 from tasks.chinese import traditional_only_chars
 from tasks.engines import asr
 from tasks.engines.asr import MODEL_SHA256, AsrUnavailable, get_asr_engine, whisper_model_dir
-
-# shared/ lies beside the repository, here and in CI.
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "speech"
-
-
-def speech_texts() -> dict[str, str]:
-    with (SPEECH / "texts.tsv").open(encoding="utf-8") as handle:
-        return {row[0]: row[1] for row in csv.reader(handle, delimiter="\t") if row}
+from tests.fixtures import SPEECH, speech_texts
 
 
 @pytest.fixture(scope="session")

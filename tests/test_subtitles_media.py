@@ -19,8 +19,8 @@ from tasks.subtitles.burned import plan_sampling
 from tasks.subtitles.check import subtitle_finding
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 from tasks.subtitles.run import burned_reader, check_subtitles, store_exports
+from tests.fixtures import SPEECH
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "speech"
 NANFANGJU = "抗日战争时期，中共中央南方局设在重庆红岩村，周恩来同志在这里领导南方国统区党的工作，团结了大批爱国民主人士。"
 
 GOOD = (
