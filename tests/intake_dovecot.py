@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import free_port, wait_for_port
+from tests.servers import free_port, stop_process, wait_for_port
 
 USER, PASSWORD = "cqdsspzb", "红岩-test-密码".encode().hex()
 
@@ -160,11 +160,6 @@ def dovecot(config_dir: Path) -> Iterator[ImapServer]:
         _wait_for_login(port)
         yield ImapServer("127.0.0.1", port, USER, PASSWORD, maildir, uid, gid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if root_user:
             shutil.rmtree(runtime, ignore_errors=True)

@@ -39,6 +39,16 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | 
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Terminate a server we started; kill it when it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass(frozen=True)
 class S3Server:
     endpoint: str  # host:port, no scheme (the minio SDK's form)
@@ -82,12 +92,7 @@ def seaweedfs(data_dir: Path) -> Iterator[S3Server]:
         wait_for_port(s3_port, timeout=60, process=process)
         yield S3Server(endpoint=f"127.0.0.1:{s3_port}", access_key=access, secret_key=secret)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

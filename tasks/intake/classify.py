@@ -23,21 +23,14 @@ ROLE_LABELS = {
     "pledge": "版权承诺书扫描件（附件2）",
     "other": "其他文件",
 }
-VIDEO_EXTENSIONS = {
-    ".mp4",
-    ".mov",
-    ".mpg",
-    ".mpeg",
-    ".m4v",
-    ".avi",
-    ".mkv",
-    ".wmv",
-    ".flv",
-    ".ts",
-    ".webm",
-    ".3gp",
-}
-SUBTITLE_EXTENSIONS = {".srt", ".ass", ".ssa", ".vtt"}
+# Video containers people send, allowed or not: the technical stage judges the format by content.
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".mov", ".mpg", ".mpeg", ".m4v", ".avi", ".mkv", ".wmv", ".flv", ".ts", ".webm", ".3gp"}
+)
+SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt"})
+ARCHIVE_EXTENSIONS = frozenset({".zip", ".7z", ".rar"})
+DOCUMENT_EXTENSIONS = frozenset({".docx", ".doc", ".xlsx", ".xls", ".pdf", ".txt", ".eml"})
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
 SCAN_KINDS = {"pdf", "jpeg", "png", "tiff", "bmp", "gif", "heic"}
 _JUNK_NAMES = {"thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db", ".localized"}
 

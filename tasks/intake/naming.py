@@ -6,35 +6,13 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tasks.intake.classify import ARCHIVE_EXTENSIONS, DOCUMENT_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from tasks.intake.text import CN_NUMERAL, cn_number, halfwidth
 
 # Extensions stripped before parsing; a title may contain dots, so only known ones go.
-KNOWN_EXTENSIONS = [
-    ".zip",
-    ".7z",
-    ".rar",
-    ".mp4",
-    ".mov",
-    ".mpg",
-    ".mpeg",
-    ".m4v",
-    ".avi",
-    ".mkv",
-    ".wmv",
-    ".flv",
-    ".ts",
-    ".webm",
-    ".docx",
-    ".doc",
-    ".xlsx",
-    ".xls",
-    ".pdf",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".txt",
-    ".eml",
-]
+KNOWN_EXTENSIONS = sorted(
+    ARCHIVE_EXTENSIONS | VIDEO_EXTENSIONS | DOCUMENT_EXTENSIONS | IMAGE_EXTENSIONS, key=len, reverse=True
+)
 
 _QUOTES = "《》“”\"「」『』'"
 _EPISODE_PATTERNS = (
@@ -67,7 +45,7 @@ class PackageName:
 
 def strip_extension(name: str) -> str:
     lowered = name.lower()
-    for ext in sorted(KNOWN_EXTENSIONS, key=len, reverse=True):
+    for ext in KNOWN_EXTENSIONS:
         if lowered.endswith(ext) and len(name) > len(ext):
             return name[: -len(ext)]
     return name
