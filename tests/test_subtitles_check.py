@@ -228,8 +228,10 @@ def test_webvtt_export_round_trips() -> None:
     assert set(files) == {"subtitles-0-sidecar.vtt", "transcript.vtt", "subtitles.json"}
 
 
-def test_an_ai_content_label_is_not_a_subtitle() -> None:
+def test_an_ai_content_label_in_a_corner_is_not_a_subtitle() -> None:
     label = Line("本片部分画面由AI生成", 1400, 40, 1880, 110, 0.98)
     subtitle = Line("红岩精神永放光芒", 700, 980, 1220, 1040, 0.98)
-    assert not usable(label, 1080)
-    assert usable(subtitle, 1080)
+    spoken_disclosure = Line("本片部分画面由人工智能生成", 600, 980, 1320, 1040, 0.98)
+    assert not usable(label, 1080, 1920)
+    assert usable(subtitle, 1080, 1920)
+    assert usable(spoken_disclosure, 1080, 1920)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File, FindingRecord
-from tasks.findings import Finding, verdict
+from tasks.findings import Finding, Status, verdict
 from tasks.store import StoredObject
 
 
@@ -72,4 +72,4 @@ def replace_findings(
         file.probe = probe
     session.flush()
     kept = session.scalars(select(FindingRecord).where(FindingRecord.file_id == file.id)).all()
-    file.verdict = str(verdict(Finding(r.check, r.status, r.message) for r in kept))  # type: ignore[arg-type]
+    file.verdict = str(verdict(Finding(r.check, Status(r.status), r.message) for r in kept))

@@ -184,12 +184,14 @@ def _content(text: str) -> str:
     return normalise_for_cer(text)
 
 
-def usable(line: Line, short_side: int) -> bool:
+def usable(line: Line, short_side: int, width: int) -> bool:
     """Text that may be a subtitle: read with confidence, tall enough, and not an AI-content label
-    (a label in a corner for the opening seconds is neither static nor a subtitle)."""
+    off the centre (a label in a corner for the opening seconds is neither static nor a subtitle;
+    a centred 「本片部分画面由人工智能生成」 is the subtitle of a spoken disclosure)."""
+    label = is_label_text(line.text) and abs(line.cx - width / 2) > CENTRED * width
     return (
         line.score >= MIN_SCORE
-        and not is_label_text(line.text)
+        and not label
         and bool(_content(line.text))
         and line.height >= MIN_TEXT_HEIGHT_RATIO * short_side
     )
@@ -261,7 +263,9 @@ def find_band(readings: Sequence[Reading], static: set[tuple], width: int, short
     """The rows where different, mostly centred text keeps appearing: that is the subtitle band."""
     candidates: list[tuple[int, float, float, str, float]] = []  # region, y0, y1, text, centred?
     for reading in readings:
-        lines = [ln for ln in reading.lines if usable(ln, short_side) and _key(ln, width) not in static]
+        lines = [
+            ln for ln in reading.lines if usable(ln, short_side, width) and _key(ln, width) not in static
+        ]
         for block in blocks(lines):
             text = _content("".join(ln.text for ln in block))
             x0, x1 = min(ln.x0 for ln in block), max(ln.x1 for ln in block)
@@ -292,7 +296,7 @@ def band_text(reading: Reading, band: Band, static: set[tuple], width: int, shor
     lines = [
         ln
         for ln in reading.lines
-        if usable(ln, short_side) and band.holds(ln) and _key(ln, width) not in static
+        if usable(ln, short_side, width) and band.holds(ln) and _key(ln, width) not in static
     ]
     if lines:
         tallest = max(ln.height for ln in lines)
