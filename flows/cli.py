@@ -53,6 +53,29 @@ def _crash_report(exc: BaseException) -> Path | None:
         return None
 
 
+def explain(exc: BaseException) -> str:
+    """One sentence for the operator: what failed and what to check (the details go to the crash log)."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):
+        from tasks.config import get_settings
+
+        url = make_url_safe(get_settings().catalogue_url)
+        return f"无法连接作品库（{url}），请检查数据库是否在运行以及 GUANGYING_DATABASE_URL 的设置"
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"运行出错（{type(exc).__name__}: {first_line}）"
+
+
+def make_url_safe(url: str) -> str:
+    """The catalogue URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "无法解析的地址"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_prefect()
     args = build_parser().parse_args(argv)
@@ -66,8 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         report = _crash_report(exc)
-        where = f"，详细信息已写入 {report}" if report else ""
-        print(f"guangying：运行出错（{type(exc).__name__}: {exc}）{where}", file=sys.stderr)
+        where = f"；详细信息已写入 {report}" if report else ""
+        print(f"guangying：{explain(exc)}{where}", file=sys.stderr)
         return 3
 
 

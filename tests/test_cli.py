@@ -62,3 +62,21 @@ def test_text_table_and_exit_0_when_every_file_passes(
     out = capsys.readouterr().out
     assert "结论：通过" in out and "[通过] 帧率：平均帧率为29.97帧/秒" in out
     assert code == 0
+
+
+def test_an_unreachable_catalogue_is_one_sentence_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    from tasks.config import get_settings
+
+    monkeypatch.setenv(
+        "GUANGYING_DATABASE_URL", "postgresql+psycopg://guangying:s3cret@127.0.0.1:1/guangying"
+    )
+    get_settings.cache_clear()
+    code = main(["status"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "无法连接作品库" in err and "GUANGYING_DATABASE_URL" in err
+    assert "s3cret" not in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert list((data_dir / "logs").glob("crash-*.log")), "the details are kept for the developers"
