@@ -89,21 +89,14 @@ def decode_reading_subtitles(
         return DecodeOutcome(None)
     try:
         reader = subtitles.burned_reader(media, ocr)
+        if reader is not None:
+            return DecodeOutcome(decode(media, rules, tap=reader.tap()), reader.track())
     except Exception as exc:
-        log.exception("starting the burned-in subtitle reader failed")
+        log.exception("burned-in subtitle OCR failed")
         return DecodeOutcome(
             decode(media, rules), problems=[f"画面字幕识别（OCR）出错：{type(exc).__name__}"]
         )
-    if reader is None:
-        return DecodeOutcome(decode(media, rules))
-    try:
-        report = decode(media, rules, tap=reader.tap())
-    except Exception as exc:
-        log.exception("burned-in subtitle OCR failed during the decode")
-        return DecodeOutcome(
-            decode(media, rules), problems=[f"画面字幕识别（OCR）出错：{type(exc).__name__}"]
-        )
-    return DecodeOutcome(report, reader.track())
+    return DecodeOutcome(decode(media, rules))
 
 
 def transcribe(media: MediaProbe, context: WorkContext) -> Transcript | None:

@@ -22,10 +22,8 @@ def upsert_file(
     submission_id: str | None = None,
 ) -> File:
     """The catalogue row for an original; the same bytes in the same submission are one row."""
-    query = select(File).where(File.sha256 == stored.sha256, File.submission_id.is_(submission_id))
-    if submission_id is not None:
-        query = select(File).where(File.sha256 == stored.sha256, File.submission_id == submission_id)
-    existing = session.scalars(query).first()
+    owner = File.submission_id.is_(None) if submission_id is None else File.submission_id == submission_id
+    existing = session.scalars(select(File).where(File.sha256 == stored.sha256, owner)).first()
     if existing is not None:
         return existing
     row = File(
