@@ -94,6 +94,38 @@ def test_hotwords_help_a_spoken_disclosure(engine: asr.AsrEngine) -> None:
     assert "智能" in transcript.text and "合成" in transcript.text, (transcript.text, expected)
 
 
+@pytest.mark.parametrize(
+    ("segment", "reason"),
+    [
+        # Seen on this model: the hotwords echoed into the last 0.24 s after the real sentence.
+        (asr.Segment(1.66, 1.9, "人工智能合成 人工智能合成 人工智能合成"), "repeated phrase"),
+        (asr.Segment(3.0, 3.2, "本片部分画面由人工智能合成"), "characters per second"),
+        (asr.Segment(0.0, 30.0, "谢谢观看谢谢观看谢谢观看谢谢观看"), "repeated phrase"),
+        (asr.Segment(0.0, 2.5, "本片部分画面由人工智能合成"), None),  # 5 characters a second
+        (asr.Segment(4.0, 4.1, "好"), None),  # a short word is timed short
+        (asr.Segment(0.0, 1.2, "以下画面由AI生成"), None),  # "AI" is one spoken unit, not two
+        (asr.Segment(0.0, 3.0, "红岩红岩"), None),  # a phrase said twice is speech
+    ],
+)
+def test_implausible_segments_are_whisper_writing_not_hearing(
+    segment: asr.Segment, reason: str | None
+) -> None:
+    found = asr.implausible(segment)
+    assert (found is None) if reason is None else (found is not None and reason in found)
+
+
+def test_hotword_echo_is_not_heard_as_a_disclosure(engine: asr.AsrEngine) -> None:
+    # The clip says 「以下画面内容由AI生成」; with the disclosure hotwords Whisper base drops "AI" and
+    # appends 「人工智能合成」 three times in 0.24 s. The echo must never reach a check.
+    from tasks.aigc.spoken import HOTWORDS
+
+    transcript = engine.transcribe(SPEECH / "disclosure_ai_letters.flac", hotwords=HOTWORDS)
+    assert "生成" in transcript.text
+    assert "人工智能" not in transcript.text
+    assert all(asr.implausible(s) for s in transcript.rejected)
+    assert all(asr.implausible(s) is None for s in transcript.segments)
+
+
 def test_one_engine_per_process(engine: asr.AsrEngine) -> None:
     assert get_asr_engine() is engine
     assert engine.transcribe(np.zeros(800, dtype=np.float32)).segments == ()  # 50 ms: nothing to hear

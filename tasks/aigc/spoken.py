@@ -39,6 +39,7 @@ class SpokenReport:
     windows: list[tuple[float, float]] = field(default_factory=list)
     language: str | None = None
     transcript: list[dict[str, Any]] = field(default_factory=list)  # what was heard, for a person
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # Whisper output that was not speech
     problems: list[str] = field(default_factory=list)
     skipped: str | None = None  # why no ASR ran (no audio track)
 
@@ -52,6 +53,7 @@ class SpokenReport:
             "windows": [list(w) for w in self.windows],
             "language": self.language,
             "transcript": self.transcript[:40],
+            "rejected": self.rejected,
             "problems": self.problems,
             "skipped": self.skipped,
         }
@@ -110,6 +112,10 @@ def clauses(segment: Segment) -> list[Segment]:
     ]
 
 
+def _heard(segment: Segment) -> dict[str, Any]:
+    return {"start": segment.start, "end": segment.end, "text": segment.text}
+
+
 def from_transcript(transcript: Transcript | None) -> SpokenReport:
     """Disclosures anywhere in a whole-track transcript made for the screening run (the subtitle
     check hears the same audio: one Whisper pass serves both). None: the file has no audio."""
@@ -120,7 +126,8 @@ def from_transcript(transcript: Transcript | None) -> SpokenReport:
     report.windows.append((0.0, round(transcript.duration, 2)))
     report.language = transcript.language or None
     segments = list(transcript.segments)
-    report.transcript = [{"start": s.start, "end": s.end, "text": s.text} for s in segments]
+    report.transcript = [_heard(s) for s in segments]
+    report.rejected = [_heard(s) for s in transcript.rejected]
     report.disclosures = find_disclosures([c for s in segments for c in clauses(s)])
     return report
 
@@ -150,6 +157,7 @@ def listen(media: MediaProbe, engine: AsrEngine, rules: ContestRules) -> SpokenR
             continue
         report.language = report.language or transcript.language or None
         segments += list(transcript.segments)
-    report.transcript = [{"start": s.start, "end": s.end, "text": s.text} for s in segments]
+        report.rejected += [_heard(s) for s in transcript.rejected]
+    report.transcript = [_heard(s) for s in segments]
     report.disclosures = find_disclosures(segments)
     return report

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -63,6 +64,8 @@ class Transcript:
     language_probability: float
     duration: float  # seconds of audio analysed (the clip's length when a clip was asked for)
     segments: tuple[Segment, ...] = ()
+    # Segments Whisper produced that cannot be speech (see `implausible`), kept for the evidence.
+    rejected: tuple[Segment, ...] = ()
 
     @property
     def text(self) -> str:
@@ -73,6 +76,34 @@ class Transcript:
     def speech_seconds(self) -> float:
         """Seconds covered by recognised segments (VAD already dropped the silence)."""
         return sum(max(0.0, s.end - s.start) for s in self.segments)
+
+
+# Fast Mandarin runs at about 8 characters a second; text packed denser than this into a segment's
+# time is Whisper writing, not hearing (it echoes its hotwords into the last fraction of a second).
+MAX_CHARS_PER_SECOND = 12.0
+_REPEATED_PHRASE = re.compile(r"(.{2,}?)\1{2,}")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def spoken_length(text: str) -> int:
+    """Syllable-sized units: each CJK character, each Latin word or number."""
+    compact = re.sub(r"\s+", "", text)
+    latin = _LATIN_WORD.findall(compact)
+    return len(_LATIN_WORD.sub("", compact)) + len(latin)
+
+
+def implausible(segment: Segment) -> str | None:
+    """Why a segment is a known Whisper hallucination rather than speech, or None.
+
+    Two shapes seen on this model: the hotwords echoed three times into 0.24 s after the real
+    sentence, and decoding loops that repeat one phrase for the whole segment."""
+    compact = re.sub(r"\s+", "", segment.text)
+    if _REPEATED_PHRASE.fullmatch(compact):
+        return "repeated phrase"
+    rate = spoken_length(segment.text) / max(segment.end - segment.start, 1.0)
+    if rate > MAX_CHARS_PER_SECOND:
+        return f"{rate:.0f} characters per second"
+    return None
 
 
 class AsrEngine(Protocol):
@@ -195,6 +226,7 @@ class WhisperEngine:
         hotwords: str | None = None,
         clip: tuple[float, float] | None = None,
     ) -> Transcript:
+        import ctranslate2
         from faster_whisper import decode_audio
 
         samples = audio if isinstance(audio, np.ndarray) else decode_audio(str(audio), SAMPLE_RATE)
@@ -209,6 +241,9 @@ class WhisperEngine:
         if duration < 0.1:
             return Transcript(language="", language_probability=0.0, duration=duration)
         with self._lock:
+            # Whisper falls back to sampling when greedy decoding loops: a fixed seed makes the
+            # same audio give the same transcript (and the same verdict) on every run.
+            ctranslate2.set_random_seed(0)
             segments, info = self._model.transcribe(
                 samples,
                 vad_filter=True,
@@ -217,12 +252,18 @@ class WhisperEngine:
                 # Each window on its own: a hallucinated line must not seed the next one.
                 condition_on_previous_text=False,
             )
-            result = tuple(_segment(s, offset) for s in segments)
+            result = [s for s in (_segment(raw, offset) for raw in segments) if s.text.strip()]
+        rejected = [s for s in result if implausible(s)]
+        for segment in rejected:
+            log.info(
+                "dropped Whisper segment %.2f-%.2f s (%s)", segment.start, segment.end, implausible(segment)
+            )
         return Transcript(
             language=info.language,
             language_probability=round(float(info.language_probability), 3),
             duration=round(duration, 3),
-            segments=tuple(s for s in result if s.text.strip()),
+            segments=tuple(s for s in result if s not in rejected),
+            rejected=tuple(rejected),
         )
 
 
