@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.chinese import to_simplified
 from tasks.context import WorkContext
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
@@ -66,6 +67,22 @@ def test_encodings_are_recognised(codec: str, expected: str) -> None:
     text, encoding = decode_text(SRT_SIMPLIFIED.encode(codec))
     assert encoding == expected
     assert text.lstrip("\ufeff") == SRT_SIMPLIFIED
+
+
+BIG5_LINES = ["兩江紅旗迎風飄揚", "歷史的回聲在這裡響起", "江姐", "重慶", "解放"]
+
+
+@pytest.mark.parametrize("lines", [BIG5_LINES, BIG5_LINES[2:3], BIG5_LINES[4:]])
+def test_big5_and_gbk_bytes_that_decode_both_ways_are_told_apart(lines: list[str]) -> None:
+    # Big5 bytes mostly decode as GB18030 without an error (into kana, Greek and private-use
+    # characters), and short GBK lines decode as Big5: each must come back as it was written.
+    srt = "".join(
+        f"{i + 1}\n00:00:0{i},000 --> 00:00:0{i + 1},000\n{line}\n\n" for i, line in enumerate(lines)
+    )
+    assert decode_text(srt.encode("big5")) == (srt, "big5")
+    simplified = to_simplified(srt)
+    assert decode_text(simplified.encode("gbk")) == (simplified, "gb18030")
+    assert decode_text(srt.encode("gbk")) == (srt, "gb18030")  # GBK holds traditional characters too
 
 
 def test_gbk_sidecar_with_traditional_cue(tmp_path: Path) -> None:

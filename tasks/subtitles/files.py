@@ -21,7 +21,8 @@ BITMAP_CODECS = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", 
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """(text, encoding): BOMs first, then strict UTF-8, BOM-less UTF-16 (NUL bytes give it away:
-    timestamps are ASCII), then GB18030 (a superset of GBK/GB2312, what Chinese Windows saves)."""
+    timestamps are ASCII), then GB18030 (a superset of GBK/GB2312, what Chinese Windows saves) or
+    Big5 (Taiwan and Hong Kong editing software), whichever reads as Chinese text."""
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -44,17 +45,38 @@ def decode_text(data: bytes) -> tuple[str, str]:
             return data.decode(name), name
         except UnicodeDecodeError:
             pass
-    for name in ("gb18030", "big5"):
+    # Both double-byte encodings often decode each other's bytes without an error; the wrong one
+    # shows itself as kana, Greek, box drawing and private-use characters. Ties go to GB18030:
+    # this is a mainland contest.
+    decoded = []
+    for rank, name in enumerate(("gb18030", "big5")):
         try:
-            return data.decode(name), name
+            text = data.decode(name)
         except UnicodeDecodeError:
             continue
+        decoded.append((_unlikely_in_subtitles(text), rank, text, name))
+    if decoded:
+        _, _, text, name = min(decoded)
+        return text, name
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         return data.decode("gb18030", "replace"), "gb18030?"
     return str(best), best.encoding
+
+
+def _unlikely_in_subtitles(text: str) -> int:
+    """Characters a Chinese subtitle file would not hold: anything but ASCII, CJK ideographs and
+    CJK or full-width punctuation."""
+    return sum(
+        1
+        for c in text
+        if not (
+            c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+        )
+        and c not in "…—·“”‘’"
+    )
 
 
 def _join_lines(text: str) -> str:
