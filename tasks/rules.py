@@ -72,6 +72,9 @@ class ContestRules:
     # standard's explicit video rule). Too small: warn (some readings apply the 5 % rule to images only).
     aigc_brief_label_status: str = "fail"
     aigc_small_label_status: str = "warn"
+    # GB 45438 §5.4 (secondary reading, notes/ai-labels.md): the label sits at an edge or corner.
+    # A label in the middle of the frame is still prominent, so a person decides: warn.
+    aigc_centred_label_status: str = "warn"
     # Where OCR looks beyond the opening: one frame every this many seconds through the middle, and
     # the closing seconds (end labels are optional but are AI evidence).
     aigc_sample_interval_seconds: float = 20.0

@@ -130,6 +130,15 @@ def test_small_opening_label_warns_with_measured_ratio() -> None:
     assert "2.2%" in f.message and "5.0%" in f.message
 
 
+def test_centred_opening_label_warns_and_an_edge_label_beside_it_passes() -> None:
+    f = aigc_finding(metadata_label(), visual(track(0.0, 5.0, 0.08, "center")), *NOTHING[1:], RULES)
+    assert f.status is Status.WARN
+    assert f.evidence["outcome"] == "label_not_prominent"
+    assert "画面中部" in f.message and "边缘或角落" in f.message
+    labels = visual(track(0.0, 5.0, 0.08, "center"), track(0.0, 5.0, 0.06, "bottom"))
+    assert aigc_finding(metadata_label(), labels, *NOTHING[1:], RULES).status is Status.PASS
+
+
 def test_statuses_come_from_the_rules() -> None:
     strict = replace(RULES, aigc_small_label_status="fail")
     f = aigc_finding(

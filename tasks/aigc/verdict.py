@@ -3,7 +3,8 @@
 - no AI evidence anywhere → pass (the evidence says nothing was found);
 - AI evidence and a compliant label on the opening frames → pass;
 - AI evidence but no label on the opening frames → fail;
-- an opening label too brief or too small → the statuses set in ContestRules, with the measured values;
+- an opening label too brief, too small or in the middle of the frame → the statuses set in
+  ContestRules, with the measured values;
 - evidence that is only uncertain (a fuzzy spoken match, a malformed AIGC field) → warn, for a person.
 """
 
@@ -92,6 +93,13 @@ def _shortfalls(track: LabelTrack, rules: ContestRules) -> list[tuple[Status, st
                 f"低于{_pct(rules.aigc_min_label_height_ratio)}的要求",
             )
         )
+    if track.position == "center":
+        problems.append(
+            (
+                Status(rules.aigc_centred_label_status),
+                "位于画面中部，标准要求标识位于画面边缘或角落",
+            )
+        )
     return problems
 
 
@@ -157,7 +165,8 @@ def aigc_finding(
         shortfalls = _shortfalls(best, rules)
         status = max((s for s, _ in shortfalls), key=_SEVERITY.__getitem__)
         detail = "，".join(text for _, text in shortfalls)
-        message = f"视频起始画面的AI生成标识「{best.text}」{detail}（位于{POSITION_LABELS[best.position]}）"
+        where = "" if best.position == "center" else f"（位于{POSITION_LABELS[best.position]}）"
+        message = f"视频起始画面的AI生成标识「{best.text}」{detail}{where}"
         return finding(status, message, "label_not_prominent")
     if not certain:
         return finding(
