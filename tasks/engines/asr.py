@@ -253,17 +253,16 @@ class WhisperEngine:
                 condition_on_previous_text=False,
             )
             result = [s for s in (_segment(raw, offset) for raw in segments) if s.text.strip()]
-        rejected = [s for s in result if implausible(s)]
-        for segment in rejected:
-            log.info(
-                "dropped Whisper segment %.2f-%.2f s (%s)", segment.start, segment.end, implausible(segment)
-            )
+        judged = [(segment, implausible(segment)) for segment in result]
+        for segment, reason in judged:
+            if reason:
+                log.info("dropped Whisper segment %.2f-%.2f s (%s)", segment.start, segment.end, reason)
         return Transcript(
             language=info.language,
             language_probability=round(float(info.language_probability), 3),
             duration=round(duration, 3),
-            segments=tuple(s for s in result if s not in rejected),
-            rejected=tuple(rejected),
+            segments=tuple(segment for segment, reason in judged if reason is None),
+            rejected=tuple(segment for segment, reason in judged if reason),
         )
 
 

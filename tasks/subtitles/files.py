@@ -4,6 +4,7 @@ and soft subtitle streams extracted from the container with ffmpeg. Parsing is p
 from __future__ import annotations
 
 import codecs
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
 _FORMAT_BY_SUFFIX = {".srt": "srt", ".ass": "ass", ".ssa": "ass", ".vtt": "vtt"}
 # Subtitle codecs that carry pictures, not text: they would need OCR of their own.
 BITMAP_CODECS = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"})
+# What a Chinese subtitle file holds: ASCII, CJK ideographs, CJK and full-width punctuation.
+_UNLIKELY_IN_SUBTITLES = re.compile(r"[^\x00-\x7f\u4e00-\u9fff\u3000-\u303f\uff00-\uffef…—·“”‘’]")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -54,7 +57,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        decoded.append((_unlikely_in_subtitles(text), rank, text, name))
+        decoded.append((len(_UNLIKELY_IN_SUBTITLES.findall(text)), rank, text, name))
     if decoded:
         _, _, text, name = min(decoded)
         return text, name
@@ -64,19 +67,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if best is None:
         return data.decode("gb18030", "replace"), "gb18030?"
     return str(best), best.encoding
-
-
-def _unlikely_in_subtitles(text: str) -> int:
-    """Characters a Chinese subtitle file would not hold: anything but ASCII, CJK ideographs and
-    CJK or full-width punctuation."""
-    return sum(
-        1
-        for c in text
-        if not (
-            c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
-        )
-        and c not in "…—·“”‘’"
-    )
 
 
 def _join_lines(text: str) -> str:
