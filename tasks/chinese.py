@@ -17,8 +17,9 @@ from functools import lru_cache
 
 import regex
 
+from tasks.lazy import one_per_process
+
 _converter_lock = threading.Lock()
-_converter = None
 
 # Kept when normalising for CER: CJK ideographs, letters and digits. Everything else (punctuation,
 # spaces, symbols) is layout, not content.
@@ -26,15 +27,11 @@ _CONTENT = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 _HAN = regex.compile(r"\p{Han}")
 
 
+@one_per_process
 def _opencc():
-    global _converter
-    if _converter is None:
-        with _converter_lock:
-            if _converter is None:
-                import opencc
+    import opencc
 
-                _converter = opencc.OpenCC("t2s")
-    return _converter
+    return opencc.OpenCC("t2s")
 
 
 def to_simplified(text: str) -> str:

@@ -25,6 +25,8 @@ from typing import Protocol
 
 import numpy as np
 
+from tasks.lazy import one_per_process
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
@@ -284,17 +286,9 @@ def _segment(raw: object, offset: float) -> Segment:
     )
 
 
-_engine: AsrEngine | None = None
-_engine_lock = threading.Lock()
-
-
+@one_per_process
 def get_asr_engine() -> AsrEngine:
     """The process's one Whisper engine, created on first use (model setup takes a few seconds)."""
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                from tasks.config import get_settings
+    from tasks.config import get_settings
 
-                _engine = WhisperEngine(whisper_model_dir(get_settings().resolved_cache_dir))
-    return _engine
+    return WhisperEngine(whisper_model_dir(get_settings().resolved_cache_dir))
