@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from tasks.findings import Finding, Status
 from tasks.intake import archives
@@ -31,6 +32,8 @@ from tasks.intake.naming import PackageName, parse_package_name, split_episode, 
 from tasks.intake.netdisk import NetdiskLink, find_links
 from tasks.rules import ContestRules
 from tasks.store import sha256_of
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -267,29 +270,33 @@ def _unconverted(file: IntakeFile) -> bool:
     return file.kind == "doc" and file.path.suffix.lower() != ".docx"
 
 
-def _read_forms(analysis: Analysis) -> None:
-    forms = analysis.of_role("registration_form")
-    analysis.forms_count = len(forms)
-    for file in forms:
+def _first_readable(
+    analysis: Analysis, role: str, document: str, parse: Callable[[Path], T]
+) -> tuple[T, str] | None:
+    """What the first readable file of `role` holds, with its name; every file that cannot be read
+    is a finding."""
+    first = None
+    for file in analysis.of_role(role):
         if _unconverted(file):
             continue  # the legacy-.doc finding already says why it cannot be read
         try:
-            form = parse_registration_form(file.path)
+            parsed = parse(file.path)
         except FormError as exc:
-            analysis.findings.append(_document_finding(file.name, "作品登记表（附件1）", exc))
+            analysis.findings.append(_document_finding(file.name, document, exc))
             continue
-        if analysis.form is None:
-            analysis.form, analysis.form_file = form, file.name
-    for file in analysis.of_role("summary_table"):
-        if _unconverted(file):
-            continue
-        try:
-            rows = parse_summary_table(file.path)
-        except FormError as exc:
-            analysis.findings.append(_document_finding(file.name, "作品汇总表（附件3）", exc))
-            continue
-        if analysis.summary_rows is None:
-            analysis.summary_rows, analysis.summary_file = rows, file.name
+        if first is None:
+            first = (parsed, file.name)
+    return first
+
+
+def _read_forms(analysis: Analysis) -> None:
+    analysis.forms_count = len(analysis.of_role("registration_form"))
+    form = _first_readable(analysis, "registration_form", "作品登记表（附件1）", parse_registration_form)
+    if form:
+        analysis.form, analysis.form_file = form
+    summary = _first_readable(analysis, "summary_table", "作品汇总表（附件3）", parse_summary_table)
+    if summary:
+        analysis.summary_rows, analysis.summary_file = summary
     for file in analysis.of_role("pledge"):
         if file.kind in ("docx", "doc"):
             analysis.findings.append(
