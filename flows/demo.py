@@ -1,10 +1,15 @@
-"""The demo: six sample works sent as real packages (forms, pledge scans, zips with GBK names, a 7z,
-a folder, a Netdisk note), taken in by the intake flow and screened end to end on the embedded default.
+"""The demo: seven sample works e-mailed as real packages (forms, pledge scans, zips with GBK names,
+a 7z, loose attachments, a Netdisk link), each an exported .eml with its own Date in November 2026
+(one sent after the deadline), taken in by the intake flow and screened end to end on the embedded
+default. The same story on any date: received times are the e-mails' own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,7 @@ from tasks.config import get_settings
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.packing import pledge_scan, write_zip
 from tasks.intake.templates import write_registration_form, write_summary_table
+from tasks.rules import SHANGHAI
 from tasks.samples import Caption, ClipSpec, remux, render_clip
 
 
@@ -33,6 +39,7 @@ class SampleWork:
     form: dict[str, str] = field(default_factory=dict)  # 登记表 fields that differ from the defaults
     pledge: bool = True  # False: the 承诺书 scan was forgotten
     remux_args: tuple[str, ...] = ()  # ffmpeg output options applied after rendering (metadata)
+    sent: datetime = datetime(2026, 11, 20, 9, 30, tzinfo=SHANGHAI)  # the e-mail's Date
 
 
 def _captioned(title: str, subtitle: str = "红色光影 英雄重庆", *extra: Caption, **kwargs: Any) -> ClipSpec:
@@ -69,6 +76,7 @@ SAMPLE_WORKS: tuple[SampleWork, ...] = (
             "broadcast": "已播出",
             "platform": "华龙网 https://www.cqnews.net/html/2026-07/01/content_1.html",
         },
+        sent=datetime(2026, 11, 12, 10, 5, tzinfo=SHANGHAI),
     ),
     SampleWork(
         "渝中区委党校",
@@ -76,6 +84,7 @@ SAMPLE_WORKS: tuple[SampleWork, ...] = (
         ".mp4",
         _captioned("歌乐山下", width=1080, height=1920, fps="30"),
         packing="folder",
+        sent=datetime(2026, 11, 30, 22, 47, tzinfo=SHANGHAI),  # the last evening: still in time
     ),
     SampleWork(  # subtitles typed in traditional characters
         "沙坪坝区档案馆",
@@ -93,6 +102,13 @@ SAMPLE_WORKS: tuple[SampleWork, ...] = (
     ),
     SampleWork("李华（重庆大学）", "江姐", ".mp4", _captioned("江姐", fps="24"), form={"intro": LONG_INTRO}),
     SampleWork("北碚区文旅委", "雾都烽火", ".mp4", _captioned("雾都烽火"), truncate_to=0.5),
+    SampleWork(  # a good work, sent nine hours after the deadline: fails on 报送时间 alone
+        "大足区融媒体中心",
+        "石刻里的初心",
+        ".mp4",
+        _captioned("石刻里的初心"),
+        sent=datetime(2026, 12, 1, 9, 12, tzinfo=SHANGHAI),
+    ),
 )
 
 # A seventh sender whose video is too large for e-mail: a Baidu Netdisk link and its 提取码.
@@ -188,24 +204,72 @@ def build_package(work: SampleWork, folder: Path) -> Path:
     return target
 
 
+def mail(
+    subject: str, sent: datetime, attachments: list[Path], *, body: str, message_id: str
+) -> EmailMessage:
+    """The e-mail a sender writes to the contest mailbox (notice 五: 统一打包发送至电子邮箱)."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = "submitter@example.cn"
+    message["To"] = "cqdsspzb@163.com"
+    message["Date"] = format_datetime(sent)
+    message["Message-ID"] = message_id
+    message.set_content(body)
+    for path in attachments:
+        message.add_attachment(
+            path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name
+        )
+    return message
+
+
+def mail_package(work: SampleWork, index: int, folder: Path) -> Path:
+    """The package as it sits in the mailbox, exported as an .eml: the archive attached, or the
+    files of a folder attached one by one."""
+    name = f"{work.submitter}+{work.title}"
+    target = folder / "mail" / f"{index:02d}-{name}.eml"
+    if target.exists():
+        return target
+    package = build_package(work, folder)
+    attachments = sorted(package.iterdir()) if package.is_dir() else [package]
+    message = mail(
+        name,
+        work.sent,
+        attachments,
+        body="左老师您好：附件为我单位报送的作品及材料，请查收。",
+        message_id=f"<demo-{index}@guangying.example>",
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(message.as_bytes())
+    return target
+
+
 @task(name="build-package", retries=1)
-def build_package_task(work: SampleWork, folder: Path) -> Path:
-    return build_package(work, folder)
+def mail_package_task(work: SampleWork, index: int, folder: Path) -> Path:
+    return mail_package(work, index, folder)
 
 
-def _netdisk_note(folder: Path) -> Path:
-    path = folder / "九龙坡区委宣传部+巴渝星火.txt"
+def _netdisk_mail(folder: Path) -> Path:
+    path = folder / "mail" / "99-九龙坡区委宣传部+巴渝星火.eml"
     if not path.exists():
-        path.write_text(NETDISK_NOTE, encoding="utf-8")
+        sent = datetime(2026, 11, 29, 16, 40, tzinfo=SHANGHAI)
+        message = mail(
+            "九龙坡区委宣传部+巴渝星火",
+            sent,
+            [],
+            body=NETDISK_NOTE,
+            message_id="<demo-netdisk@guangying.example>",
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(message.as_bytes())
     return path
 
 
 @flow(name="demo")
 def demo_flow(folder: Path) -> list[dict[str, Any]]:
-    """Build the packages, run the intake flow (screening included) and return each work's status."""
+    """Build the e-mails, run the intake flow (screening included) and return each work's status."""
     folder.mkdir(parents=True, exist_ok=True)
-    packages = [build_package_task(work, folder) for work in SAMPLE_WORKS]
-    packages.append(_netdisk_note(folder))
+    packages = [mail_package_task(work, i, folder) for i, work in enumerate(SAMPLE_WORKS, start=1)]
+    packages.append(_netdisk_mail(folder))
     results = intake(paths=packages, screen=True)
     ids = [r["id"] for r in results if r.get("id")]
     settings = get_settings()

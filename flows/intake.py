@@ -34,13 +34,16 @@ from tasks.catalogue.submissions import (
 from tasks.config import Settings, get_settings
 from tasks.context import WorkContext
 from tasks.intake.package import Package, analyse
-from tasks.intake.receipt import render_receipt
+from tasks.intake.receipt import write_receipt
+from tasks.intake.received import Received, ReceivedBasis
 from tasks.intake.sources import (
     ImapAccount,
     drop_folder_packages,
     folder_item,
     imap_packages,
     inbox_batches,
+    is_mail_file,
+    mail_file_packages,
 )
 from tasks.rules import DEFAULT_RULES
 from tasks.store import open_store
@@ -76,6 +79,7 @@ def ingest_package_task(pending: Pending, work: Path) -> IngestOutcome:
             settings.bucket_originals,
             rules=DEFAULT_RULES,
             deadline=settings.deadline,
+            now=settings.now(),
             for_submission=pending.for_submission,
         )
         for source, item in pending.seen:
@@ -91,15 +95,15 @@ def finish_submission_task(submission_id: str, screened: bool) -> dict[str, Any]
         submission = session.get(Submission, submission_id)
         if submission is None:
             return {}
-        refresh_intake(session, submission, rules=DEFAULT_RULES, deadline=settings.deadline)
+        refresh_intake(
+            session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
+        )
         if screened and submission.state == "received":
             submission.state = "screened"
         update_verdict(session, submission)
         session.flush()
         item = submission_json(session, submission)
-    receipts = settings.data_dir / "receipts"
-    receipts.mkdir(parents=True, exist_ok=True)
-    (receipts / f"{submission_id}.txt").write_text(render_receipt(item), encoding="utf-8")
+    write_receipt(settings.data_dir, item)
     return item
 
 
@@ -110,8 +114,34 @@ def _newest_mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(max(stamps), UTC)
 
 
+def with_mail_opened(
+    pending: list[Pending], work: Path, ingested: datetime, results: list[dict[str, Any]]
+) -> list[Pending]:
+    """An exported e-mail (.eml) or mailbox (.mbox) handed over as a file is the e-mail package
+    itself, exactly as if it had come over IMAP: attachments, body, Date, Message-ID. One that
+    cannot be read is reported in `results`; the others go on."""
+    opened: list[Pending] = []
+    for index, item in enumerate(pending):
+        paths = item.package.paths
+        if len(paths) != 1 or not is_mail_file(paths[0]) or item.for_submission:
+            opened.append(item)
+            continue
+        try:
+            packages = mail_file_packages(
+                paths[0], work / f"m{index}", source=item.package.source, ingested=ingested
+            )
+        except (OSError, ValueError, LookupError) as exc:
+            log.warning("cannot read mail file %s: %s", paths[0], exc)
+            results.append(
+                {"package": item.package.name, "error": "无法读取该邮件文件（.eml/.mbox），原件未改动。"}
+            )
+            continue
+        opened += [Pending(package, seen=item.seen) for package in packages]
+    return opened
+
+
 def packages_from_paths(
-    paths: list[Path], for_submission: str | None
+    paths: list[Path], for_submission: str | None, *, now: datetime
 ) -> tuple[list[Pending], list[dict[str, Any]]]:
     """`guangying ingest`: each path a package; with --for, all paths one addition to that submission."""
     missing = [
@@ -125,7 +155,8 @@ def packages_from_paths(
             name=present[0].name,
             paths=present,
             source=f"cli:--for {for_submission}",
-            received_at=datetime.now(UTC),
+            received_at=now,
+            received_basis=ReceivedBasis.INGEST_TIME,
         )
         return [Pending(package, for_submission=for_submission)], missing
     pending = [
@@ -151,7 +182,10 @@ def collect_inbox_task(work: Path) -> list[Pending]:
     source = f"inbox:{bucket}"
     pending = []
     with session_scope(_engine(settings)) as session:
-        for batch in inbox_batches(store, bucket, work, seen=lambda key: is_seen(session, source, key)):
+        batches = inbox_batches(
+            store, bucket, work, seen=lambda key: is_seen(session, source, key), ingested=settings.now()
+        )
+        for batch in batches:
             earlier = seen_submission(session, source, batch.earlier_keys[0]) if batch.earlier_keys else None
             pending.append(
                 Pending(batch.package, for_submission=earlier, seen=[(source, k) for k in batch.keys])
@@ -209,15 +243,26 @@ def intake(
     for_submission: str | None = None,
     sources: bool = False,
     screen: bool = True,
+    received_at: datetime | None = None,
+    received_set_by: str | None = None,
 ) -> list[dict[str, Any]]:
     """Ingest `paths` (or, with `sources`, the drop folder, inbox bucket and mailbox), screen each new
-    video into its submission, and return one result per package (`status --json` objects)."""
+    video into its submission, and return one result per package (`status --json` objects).
+
+    `received_at`: the time an operator states for the packages of `paths` (they arrived in time by
+    other means), recorded as stated by `received_set_by`."""
     settings = get_settings()
     _engine(settings)  # migrate once here: concurrent first opens from task threads would race
     work = settings.data_dir / "work" / f"intake-{uuid.uuid4().hex[:12]}"
     work.mkdir(parents=True, exist_ok=True)
-    pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission)
+    now = settings.now()
+    pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
     try:
+        pending = with_mail_opened(pending, work / "mail", now, results)
+        if received_at is not None:
+            stated = Received(received_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
+            for item in pending:
+                item.package.stated(stated)
         if sources:
             collectors = [("投稿文件夹", collect_drop_folder_task.submit(settings.resolved_drop_dir))]
             collectors.append(("收件存储桶", collect_inbox_task.submit(work / "inbox")))
@@ -226,7 +271,7 @@ def intake(
             for label, future in collectors:
                 state = future.wait() or future.state
                 if state.is_completed():
-                    pending += future.result()
+                    pending += with_mail_opened(future.result(), work / f"mail-{len(pending)}", now, results)
                 else:
                     results.append(
                         {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.findings import STATUS_LABELS, Finding, Status
+from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Finding, Status
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.rules import DEFAULT_RULES, ContestRules
@@ -124,9 +125,13 @@ def _outcome(future: Any, what: str, problems: list[str]) -> Any:
         return None
 
 
-def _artifact_key(name: str) -> str:
-    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-")
-    return f"screen-{cleaned or 'file'}"[:60]
+def artifact_key(path: Path, name: str, submission_id: str | None) -> str:
+    """Unique per work and stable across runs, in the characters Prefect allows in a key (Chinese
+    file names would all strip to the same key): the submission and the file's name in it, or for
+    a bare file its absolute path."""
+    if submission_id:
+        return f"screen-{submission_id[:16].lower()}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
+    return f"screen-file-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}"
 
 
 def findings_table(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -172,10 +177,11 @@ def screen_video(
         result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
     if record:
         record_task(path, name, result, context.submission_id)
+    title = f"《{context.title}》" if context.title else ""
     create_table_artifact(
-        key=_artifact_key(name),
+        key=artifact_key(path, name, context.submission_id),
         table=findings_table(result.findings),
-        description=f"{name}：{result.verdict}",
+        description=f"{title}{name} 的审核结果：{VERDICT_LABELS[result.verdict]}",
     )
     return result.to_json()
 

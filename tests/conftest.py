@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from tests.fixtures import SUITE_NOW
 from tests.servers import S3Server, postgres_database, seaweedfs
 
 
@@ -28,12 +30,19 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv(
         "GUANGYING_CACHE_DIR", str(Path(os.environ.get("GUANGYING_TEST_CACHE", ".cache/test")))
     )
-    for name in ("GUANGYING_DATABASE_URL", "GUANGYING_S3_ENDPOINT"):
+    monkeypatch.setenv("GUANGYING_CLOCK", SUITE_NOW.isoformat())  # the pipeline's clock is the suite's
+    for name in ("GUANGYING_DATABASE_URL", "GUANGYING_S3_ENDPOINT", "GUANGYING_OPERATOR"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield directory
     get_settings.cache_clear()
     open_catalogue.cache_clear()
+
+
+@pytest.fixture
+def clock() -> datetime:
+    """What the pipeline takes for "now" in this test (never today's date)."""
+    return SUITE_NOW
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,21 @@ from tasks.catalogue.submissions import record_analysis, submission_json
 from tasks.intake.package import Package, analyse
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tasks.store import LocalStore
+from tests.fixtures import SUITE_NOW
 from tests.intake_packages import INTRO, clip, good_form, package_files, zip_package
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 DEADLINE = DEFAULT_RULES.deadline
 
 
-def _ingest(url: str, tmp_path: Path, package: Package, *, for_submission: str | None = None, now=None):  # type: ignore[no-untyped-def]
+def _ingest(  # type: ignore[no-untyped-def]
+    url: str,
+    tmp_path: Path,
+    package: Package,
+    *,
+    for_submission: str | None = None,
+    now: datetime = SUITE_NOW,
+):
     work = (
         tmp_path
         / "work"
@@ -153,7 +161,7 @@ def test_missing_pledge_misnamed_series_and_summary_mismatch(tmp_path: Path, med
     write_summary_table(files[3][1], [summary_row(good_form(), title="红岩家书（修改版）")])
     archive = zip_package(tmp_path / "红岩家书.zip", files)
     package = Package(
-        name=archive.name, paths=[archive], source="test", received_at=datetime.now(UTC) - timedelta(days=1)
+        name=archive.name, paths=[archive], source="test", received_at=DEADLINE - timedelta(days=1)
     )
     _, item = _ingest(url, tmp_path, package)
     fails, warns = _checks(item, "fail"), _checks(item, "warn")
@@ -169,7 +177,8 @@ def test_missing_pledge_misnamed_series_and_summary_mismatch(tmp_path: Path, med
 def test_netdisk_link_awaits_download_then_files_are_attached(
     catalogue_url: str, tmp_path: Path, media_dir: Path
 ) -> None:
-    sent = datetime.now(UTC) - timedelta(days=2)
+    sent = datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI)  # in time; the link is valid for 7 days
+    now = sent + timedelta(days=2, hours=12)  # the night it is processed: 4 days of the code left
     note = tmp_path / "重庆大学+江姐.txt"
     note.write_text(
         "视频文件较大，已上传百度网盘：\n链接：https://pan.baidu.com/s/1JiangJie 提取码：jj49 有效期：7天\n",
@@ -184,7 +193,7 @@ def test_netdisk_link_awaits_download_then_files_are_attached(
         (mail / name).write_bytes(path.read_bytes())
     (mail / note.name).write_bytes(note.read_bytes())
     package = Package(name="重庆大学+江姐", paths=[mail], source="test", received_at=sent)
-    outcome, item = _ingest(catalogue_url, tmp_path, package)
+    outcome, item = _ingest(catalogue_url, tmp_path, package, now=now)
     assert item["state"] == "awaiting_download" and item["verdict"] == "review"
     assert item["netdisk"]["url"] == "https://pan.baidu.com/s/1JiangJie" and item["netdisk"]["code"] == "jj49"
     assert datetime.fromisoformat(item["netdisk"]["expires_at"]) == sent + timedelta(days=7)
@@ -199,8 +208,8 @@ def test_netdisk_link_awaits_download_then_files_are_attached(
     downloaded = tmp_path / "download" / "重庆大学+江姐.mp4"
     downloaded.parent.mkdir()
     downloaded.write_bytes(files[0][1].read_bytes())
-    attach = Package(name=downloaded.name, paths=[downloaded], source="cli", received_at=datetime.now(UTC))
-    again, item = _ingest(catalogue_url, tmp_path, attach, for_submission=outcome.submission_id)
+    attach = Package(name=downloaded.name, paths=[downloaded], source="cli", received_at=now)
+    again, item = _ingest(catalogue_url, tmp_path, attach, for_submission=outcome.submission_id, now=now)
     assert again.submission_id == outcome.submission_id and not again.created
     assert item["state"] == "received" and item["verdict"] == "pass"
     assert [m for m in _checks(item, "pass")["netdisk"] if "已下载入库" in m]

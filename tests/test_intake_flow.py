@@ -41,7 +41,8 @@ def test_ingest_screens_videos_into_the_submission(
 
     with zipfile.ZipFile(evil, "w") as archive:
         archive.writestr("../../outside.txt", b"x")
-    code = main(["ingest", str(good), str(evil), str(tmp_path / "不存在.zip")])
+    stated = ["--received-at", "2026-11-28 15:20", "--by", "王老师"]  # arrived in time, handed over later
+    code = main(["ingest", *stated, str(good), str(evil), str(tmp_path / "不存在.zip")])
     out = capsys.readouterr().out
     assert code == 1  # a path that does not exist
     assert "找不到" in out and "不存在.zip" in out and "超过附件1规定的150字以内" in out
@@ -77,6 +78,9 @@ def test_ingest_screens_videos_into_the_submission(
     receipts = get_settings().data_dir / "receipts"
     receipt = (receipts / f"{work['id']}.txt").read_text(encoding="utf-8")
     assert "作品受理回执" in receipt and "作品简介" in receipt and "分辨率" in receipt
+    assert "已于2026年11月28日 15:20（北京时间，由工作人员登记）收到" in receipt
+    assert (work["received_basis"], work["received_set_by"]) == ("operator", "王老师")
+    assert not [f for f in work["findings"] if f["check"] == "deadline" and f["status"] != "pass"]
     assert main(["receipt", work["id"][:8]]) == 0 and "受理编号" in capsys.readouterr().out
     out_xlsx = tmp_path / "汇总.xlsx"
     assert main(["export", "--out", str(out_xlsx)]) == 0
@@ -96,7 +100,7 @@ def test_ingest_screens_videos_into_the_submission(
     # A Netdisk note now; the operator attaches the downloaded video later with --for.
     note = tmp_path / "重庆大学+江姐.txt"
     note.write_text("链接：https://pan.baidu.com/s/1JJ 提取码：jj49 永久有效", encoding="utf-8")
-    assert main(["ingest", "--no-screen", "--json", str(note)]) == 0
+    assert main(["ingest", "--no-screen", "--json", *stated, str(note)]) == 0
     pending = json.loads(capsys.readouterr().out)
     assert pending["state"] == "awaiting_download" and pending["netdisk"]["code"] == "jj49"
     video = tmp_path / "download" / "重庆大学+江姐.mp4"
@@ -143,9 +147,16 @@ def test_run_polls_drop_folder_and_inbox_bucket(
         clip(media_dir),
         form=good_form(title="江姐", person_name="李华", person_unit="重庆大学"),
     )
+    # The uploader states when the package arrived (S3 metadata, as `mc cp --attr` writes it).
+    store.client.make_bucket(settings.bucket_inbox)
     for name, path in other:
         if "承诺书" not in name:
-            store.put_file(settings.bucket_inbox, f"李华（重庆大学）+江姐/{name}", path)
+            store.client.fput_object(
+                settings.bucket_inbox,
+                f"李华（重庆大学）+江姐/{name}",
+                str(path),
+                metadata={"received-at": "2026-11-29T21:05:00+08:00"},
+            )
 
     assert main(["run", "--no-screen", "--json"]) == 0
     results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -156,6 +167,7 @@ def test_run_polls_drop_folder_and_inbox_bucket(
     )
     jiang = by_title["江姐"]
     assert jiang["verdict"] == "fail" and any("未收到版权承诺书" in f["message"] for f in jiang["findings"])
+    assert jiang["received_at"] == "2026-11-29T13:05:00+00:00" and jiang["received_basis"] == "operator"
 
     assert main(["run", "--no-screen", "--json"]) == 0  # nothing new: nothing changes
     assert capsys.readouterr().out == ""

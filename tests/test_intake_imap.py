@@ -5,71 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.header import Header
-from email.message import EmailMessage
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tasks.intake.sources import ImapAccount, decode_header_value, imap_packages
-from tasks.rules import SHANGHAI
 from tests.intake_dovecot import ImapServer, dovecot
+from tests.intake_mail import PREFIX, SENT, foxmail_message, late_message, netdisk_message
 from tests.intake_packages import clip, good_form, package_files, zip_package
-
-PREFIX = "张明（江北区融媒体中心）+红岩家书"
-SENT = datetime(2026, 10, 9, 10, 30, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
 def imap(tmp_path: Path) -> Iterator[ImapServer]:
     with dovecot(tmp_path / "dovecot") as server:
         yield server
-
-
-def foxmail_message(archive: Path) -> bytes:
-    """GBK everywhere, the attachment's name as an RFC 2047 word inside the parameter (Foxmail, Outlook)."""
-    message = MIMEMultipart()
-    message["Subject"] = Header(PREFIX, "gbk")
-    message["From"] = formataddr((str(Header("张明", "gbk")), "zhangming@example.cn"))
-    message["To"] = "cqdsspzb@163.com"
-    message["Date"] = format_datetime(SENT)
-    message["Message-ID"] = "<foxmail-1@example.cn>"
-    message.attach(MIMEText("左老师您好：附件为我单位作品包，请查收。", "plain", "gb2312"))
-    part = MIMEApplication(archive.read_bytes())
-    part.add_header("Content-Disposition", "attachment", filename=Header(archive.name, "gbk").encode())
-    message.attach(part)
-    return message.as_bytes()
-
-
-def netdisk_message(files: list[tuple[str, Path]]) -> bytes:
-    """A raw 8-bit GBK subject (no RFC 2047), RFC 2231 file names, the video on Baidu Netdisk."""
-    message = EmailMessage()
-    message["Subject"] = "SUBJECT-PLACEHOLDER"
-    message["From"] = "lihua@example.cn"
-    message["Date"] = format_datetime(SENT)
-    message["Message-ID"] = "<netdisk-2@example.cn>"
-    message.set_content(
-        "视频较大，已上传百度网盘。\n链接: https://pan.baidu.com/s/1JiangJie49 提取码: jj49 有效期30天\n"
-    )
-    for name, path in files:
-        message.add_attachment(
-            path.read_bytes(), maintype="application", subtype="octet-stream", filename=name
-        )
-    return message.as_bytes().replace(b"SUBJECT-PLACEHOLDER", "重庆大学+江姐".encode("gbk"))
-
-
-def late_message(archive: Path) -> bytes:
-    message = EmailMessage()
-    message["Subject"] = "北碚区文旅委+雾都烽火"
-    message["Date"] = format_datetime(datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI))
-    message["Message-ID"] = "<late-3@example.cn>"
-    message.set_content("逾期补交。")
-    message.add_attachment(archive.read_bytes(), maintype="application", subtype="zip", filename=archive.name)
-    return message.as_bytes()
 
 
 def _account(imap: ImapServer, password: str | None = None) -> ImapAccount:
@@ -159,3 +109,10 @@ def test_intake_run_reads_the_mailbox_once(
         ids = sorted(session.scalars(sa.select(Submission.message_id)))
     assert ids == ["<foxmail-1@example.cn>", "<late-3@example.cn>", "<netdisk-2@example.cn>"]
     assert datetime.fromisoformat(by_title["红岩家书"]["received_at"]) == SENT.astimezone(UTC)
+
+    # The same e-mail exported from the webmail and handed over again as an .eml: one work, by Message-ID.
+    exported = tmp_path / "导出" / f"{PREFIX}.eml"
+    exported.parent.mkdir()
+    exported.write_bytes(foxmail_message(archive).replace(b"\n", b"\r\n"))  # other bytes, same Message-ID
+    (again,) = intake(paths=[exported], screen=False)
+    assert again == {"package": PREFIX, "duplicate": True, "id": by_title["红岩家书"]["id"]}

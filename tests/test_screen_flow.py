@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from flows.screen import _artifact_key, screen_video
+from flows.screen import artifact_key, screen_video
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord
 from tasks.config import get_settings
+from tasks.context import WorkContext
 from tasks.samples import ClipSpec, render_clip
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -43,9 +44,29 @@ def test_screen_video_records_the_original_and_its_findings(tmp_path: Path) -> N
     stored = settings.store_dir / settings.bucket_originals / row.object_key.split("/", 1)[1]
     assert stored.read_bytes() == video.read_bytes()
 
-    artifacts = asyncio.run(_artifact(_artifact_key("山城记忆.mp4")))
+    artifacts = asyncio.run(_artifact(artifact_key(video, "山城记忆.mp4", None)))
     assert artifacts and artifacts[0].type == "table"
     table = artifacts[0].data if isinstance(artifacts[0].data, list) else json.loads(artifacts[0].data)
     assert {"检查项": "resolution", "结果": "不通过"}.items() <= next(
         r for r in table if r["检查项"] == "resolution"
     ).items()
+
+
+def test_each_work_has_its_own_artifact_stable_across_runs(tmp_path: Path) -> None:
+    """Chinese names once all stripped to `screen-mp4`: each work overwrote the previous one's table."""
+    video = render_clip(tmp_path / "红岩.mp4", ClipSpec(width=1280, height=720, seconds=2))
+    first, second = "a1" * 16, "b2" * 16
+    keys = {artifact_key(video, "红岩魂.mp4", first), artifact_key(video, "江姐.mp4", first)}
+    keys |= {artifact_key(video, "红岩魂.mp4", second), artifact_key(tmp_path / "其他.mp4", "其他.mp4", None)}
+    assert len(keys) == 4  # per work and per file within a work
+    for submission in (first, second, first):  # the third run is the first work screened again
+        screen_video(
+            video,
+            name="红岩魂.mp4",
+            record=False,
+            context=WorkContext(title="红岩魂", submission_id=submission),
+        )
+    mine = asyncio.run(_artifact(artifact_key(video, "红岩魂.mp4", first)))
+    theirs = asyncio.run(_artifact(artifact_key(video, "红岩魂.mp4", second)))
+    assert len(mine) == 2 and len(theirs) == 1  # two versions of one work's artifact, one of the other's
+    assert mine[0].description.startswith("《红岩魂》红岩魂.mp4 的审核结果：")

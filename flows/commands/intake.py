@@ -23,6 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SUBMISSION_ID",
         help="把文件补充到已登记的作品（如网盘下载后）",
     )
+    ingest.add_argument(
+        "--received-at",
+        metavar="TIME",
+        help="工作人员登记的收到时间，如 2026-11-28T10:00+08:00（不写时区按北京时间）；"
+        "用于按时报送但经其他途径转来的作品包，登记人和“人工登记”会记入作品库",
+    )
+    ingest.add_argument("--by", metavar="NAME", help="登记人（默认：GUANGYING_OPERATOR 或当前登录用户）")
     ingest.add_argument("--no-screen", action="store_true", help="只受理入库，不做视频审核")
     ingest.add_argument("--json", action="store_true", help="每个作品输出一行JSON")
     ingest.set_defaults(handler=run_ingest)
@@ -81,7 +88,15 @@ def _print_results(results: list[dict[str, Any]], as_json: bool) -> int:
 
 def run_ingest(args: argparse.Namespace) -> int:
     from flows.intake import intake
+    from tasks.intake.received import StatedTimeError, parse_stated_time
 
+    received_at = None
+    if args.received_at:
+        try:
+            received_at = parse_stated_time(args.received_at)
+        except StatedTimeError as exc:
+            print(f"guangying：--received-at：{exc}。", file=sys.stderr)
+            return 2
     if args.for_submission:
         resolved = _resolve_id(args.for_submission)
         if resolved is None:
@@ -91,7 +106,13 @@ def run_ingest(args: argparse.Namespace) -> int:
             )
             return 2
         args.for_submission = resolved
-    results = intake(paths=list(args.paths), for_submission=args.for_submission, screen=not args.no_screen)
+    results = intake(
+        paths=list(args.paths),
+        for_submission=args.for_submission,
+        screen=not args.no_screen,
+        received_at=received_at,
+        received_set_by=args.by,
+    )
     return _print_results(results, args.json)
 
 

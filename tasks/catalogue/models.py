@@ -45,6 +45,10 @@ class Submission(Base):
     netdisk_url: Mapped[str | None] = mapped_column(String(500))
     netdisk_code: Mapped[str | None] = mapped_column(String(20))
     netdisk_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Received time (0003): what `received_at` rests on (`tasks.intake.received.ReceivedBasis`) and,
+    # when an operator stated it by hand, who did.
+    received_basis: Mapped[str | None] = mapped_column(String(40))
+    received_set_by: Mapped[str | None] = mapped_column(String(200))
 
     files: Mapped[list[File]] = relationship(back_populates="submission", order_by="File.created_at")
     findings: Mapped[list[FindingRecord]] = relationship(
@@ -127,3 +131,18 @@ class SeenSourceItem(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(200))
     submission_id: Mapped[str | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"))
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Decision(Base):
+    """An operator's decision on a submission (an agreed extension, a waived finding, a rejection),
+    recorded with who, when and why. Findings are never edited: the verdict reads decisions beside them."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(40))  # tasks.decisions.DecisionAction
+    check: Mapped[str | None] = mapped_column(String(60))  # the finding's check it concerns, if one
+    note: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

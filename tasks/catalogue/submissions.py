@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tasks.catalogue.models import Decision as DecisionRecord
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
 from tasks.catalogue.records import upsert_file
-from tasks.findings import Finding, Status, verdict
+from tasks.decisions import Decision, DecisionAction, decided_verdict
+from tasks.findings import Finding, Status
 from tasks.intake.checks import FileFact, PackageFacts, intake_findings
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.naming import PackageName
@@ -86,7 +88,7 @@ def record_analysis(
     *,
     rules: ContestRules,
     deadline: datetime,
-    now: datetime | None = None,
+    now: datetime,
     for_submission: str | None = None,
 ) -> IngestOutcome:
     """Store the originals and catalogue one analysed package; the same package twice changes nothing."""
@@ -110,6 +112,8 @@ def record_analysis(
     else:
         submission = Submission(
             received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
+            received_basis=str(package.received_basis),
+            received_set_by=package.received_set_by and package.received_set_by[:200],
             source=package.source[:400],
             package_name=package.name[:500],
             message_id=package.message_id,
@@ -214,6 +218,7 @@ def _facts(submission: Submission, files: list[File]) -> PackageFacts:
         package_name=submission.package_name or "",
         name=PackageName(**name_data),
         received_at=_aware(submission.received_at),
+        received_basis=submission.received_basis,
         files=[
             FileFact(
                 name=f.name,
@@ -241,12 +246,12 @@ def refresh_intake(
     *,
     rules: ContestRules,
     deadline: datetime,
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[Finding]:
     """Re-run the intake checks over all of the submission's files; update names, state and verdict."""
     files = list(session.scalars(select(File).where(File.submission_id == submission.id)))
     facts = _facts(submission, files)
-    findings = intake_findings(facts, rules, deadline, now or datetime.now(UTC))
+    findings = intake_findings(facts, rules, deadline, now)
     session.execute(
         delete(FindingRecord).where(
             FindingRecord.submission_id == submission.id,
@@ -285,11 +290,47 @@ def refresh_intake(
 
 
 def update_verdict(session: Session, submission: Submission) -> str:
-    """The submission's verdict from all its findings (intake, technical, labels, subtitles)."""
+    """The submission's verdict from all its findings (intake, technical, labels, subtitles) and the
+    operators' decisions on it (`tasks.decisions`)."""
     rows = session.scalars(select(FindingRecord).where(FindingRecord.submission_id == submission.id)).all()
-    result = str(verdict(Finding(r.check, Status(r.status), r.message) for r in rows))
+    findings = [Finding(r.check, Status(r.status), r.message) for r in rows]
+    result = str(decided_verdict(findings, decisions_of(session, submission.id)).verdict)
     submission.verdict = result
     return result
+
+
+def decisions_of(session: Session, submission_id: str) -> list[Decision]:
+    rows = session.scalars(
+        select(DecisionRecord)
+        .where(DecisionRecord.submission_id == submission_id)
+        .order_by(DecisionRecord.decided_at, DecisionRecord.id)
+    )
+    return [
+        Decision(
+            action=DecisionAction(r.action),
+            note=r.note,
+            decided_by=r.decided_by,
+            decided_at=_aware(r.decided_at),
+            check=r.check,
+        )
+        for r in rows
+    ]
+
+
+def record_decision(session: Session, submission: Submission, decision: Decision) -> str:
+    """Record an operator's decision beside the findings and return the verdict it leads to."""
+    session.add(
+        DecisionRecord(
+            submission_id=submission.id,
+            action=str(decision.action),
+            check=decision.waived_check,
+            note=decision.note,
+            decided_by=decision.decided_by[:200],
+            decided_at=decision.decided_at.astimezone(UTC),
+        )
+    )
+    session.flush()
+    return update_verdict(session, submission)
 
 
 def submissions(session: Session) -> list[Submission]:
@@ -307,6 +348,7 @@ def submission_json(session: Session, submission: Submission) -> dict[str, Any]:
         .order_by(FindingRecord.created_at, FindingRecord.id)
     ).all()
     names = {f.id: f.name for f in files}
+    decisions = decisions_of(session, submission.id)
     return {
         "id": submission.id,
         "title": submission.title,
@@ -316,6 +358,8 @@ def submission_json(session: Session, submission: Submission) -> dict[str, Any]:
         "state": submission.state,
         "verdict": submission.verdict,
         "received_at": _aware(submission.received_at).isoformat(),
+        "received_basis": submission.received_basis,
+        "received_set_by": submission.received_set_by,
         "source": submission.source,
         "package_name": submission.package_name,
         "netdisk": (
@@ -334,6 +378,19 @@ def submission_json(session: Session, submission: Submission) -> dict[str, Any]:
             for f in files
         ],
         "form": submission.form or {},
+        "decisions": [
+            {
+                "action": str(d.action),
+                "check": d.waived_check,
+                "note": d.note,
+                "decided_by": d.decided_by,
+                "decided_at": d.decided_at.isoformat(),
+            }
+            for d in decisions
+        ],
+        "verdict_by_person": decided_verdict(
+            [Finding(r.check, Status(r.status), r.message) for r in findings], decisions
+        ).by_person,
         "findings": [
             {
                 "check": r.check,

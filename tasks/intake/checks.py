@@ -16,6 +16,7 @@ from tasks.intake.classify import ROLE_LABELS
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.naming import PackageName
 from tasks.intake.netdisk import NetdiskLink
+from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import char_count, format_duration, halfwidth, squash
 from tasks.rules import SHANGHAI, ContestRules
 
@@ -53,6 +54,7 @@ class PackageFacts:
     package_name: str
     name: PackageName
     received_at: datetime
+    received_basis: str | None = None  # tasks.intake.received.ReceivedBasis
     files: list[FileFact] = field(default_factory=list)
     form: RegistrationForm | None = None
     form_file: str | None = None
@@ -386,29 +388,24 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
     ]
 
 
-def check_deadline(received_at: datetime, deadline: datetime) -> list[Finding]:
-    """五「2026年11月30日前」: judged on the e-mail's date or the file's arrival time."""
+def check_deadline(received_at: datetime, deadline: datetime, basis: str | None = None) -> list[Finding]:
+    """五「2026年11月30日前」: judged on the package's own received time (an e-mail's Date, a time an
+    operator stated, else the files' arrival), never on when it happened to be processed."""
     local = received_at.astimezone(SHANGHAI)
-    shown = f"{local:%Y年%m月%d日 %H:%M}"
+    how = BASIS_LABELS.get(basis or "", "")
+    shown = f"{local:%Y年%m月%d日 %H:%M}（北京时间{'，' + how if how else ''}）"
     due = f"{deadline.astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
+    evidence = {"received_at": received_at.isoformat(), "deadline": deadline.isoformat(), "basis": basis}
     if received_at > deadline:
         return [
             _f(
                 "deadline",
                 Status.FAIL,
-                f"作品于{shown}（北京时间）收到，晚于报送截止时间{due}。逾期作品请与筹备组联系（左老师 13896068058）。",
-                received_at=received_at.isoformat(),
-                deadline=deadline.isoformat(),
+                f"作品于{shown}收到，晚于报送截止时间{due}。逾期作品请与筹备组联系（左老师 13896068058）。",
+                **evidence,
             )
         ]
-    return [
-        _f(
-            "deadline",
-            Status.PASS,
-            f"作品于{shown}收到，在截止时间{due}之前。",
-            received_at=received_at.isoformat(),
-        )
-    ]
+    return [_f("deadline", Status.PASS, f"作品于{shown}收到，在截止时间{due}之前。", **evidence)]
 
 
 def check_episodes(facts: PackageFacts) -> list[Finding]:
@@ -524,7 +521,7 @@ def intake_findings(
 ) -> list[Finding]:
     """All intake checks of one submission, in the order a receipt lists them."""
     return [
-        *check_deadline(facts.received_at, deadline),
+        *check_deadline(facts.received_at, deadline, facts.received_basis),
         *check_naming(facts),
         *check_title(facts),
         *check_materials(facts),

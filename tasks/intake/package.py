@@ -30,6 +30,7 @@ from tasks.intake.forms import (
 )
 from tasks.intake.naming import PackageName, parse_package_name, split_episode, strip_extension
 from tasks.intake.netdisk import NetdiskLink, find_links
+from tasks.intake.received import Received, ReceivedBasis
 from tasks.rules import ContestRules
 from tasks.store import sha256_of
 
@@ -44,9 +45,19 @@ class Package:
     paths: list[Path]
     source: str
     received_at: datetime
+    received_basis: ReceivedBasis = ReceivedBasis.FILE_TIME  # what `received_at` rests on
+    received_set_by: str | None = None  # the operator who stated the time (ReceivedBasis.OPERATOR)
     message_id: str | None = None
     body_text: str | None = None  # an e-mail's text: Netdisk links, the sender's note
     original: Path | None = None  # the raw .eml of an e-mail, stored as the package original
+
+    def stated(self, received: Received) -> None:
+        """An operator states when the package arrived (it replaces what the source said)."""
+        self.received_at, self.received_basis, self.received_set_by = (
+            received.at,
+            received.basis,
+            received.set_by,
+        )
 
 
 @dataclass(slots=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from tasks.decisions import ACTION_LABELS, DecisionAction
 from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
 from tasks.intake.checks import REQUIRED_ROLES
 from tasks.intake.classify import ROLE_LABELS
+from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
 from tasks.rules import SHANGHAI
 
@@ -25,6 +28,20 @@ def _when(text: str | None) -> str:
     return f"{datetime.fromisoformat(text).astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
 
 
+def _basis(item: dict[str, Any]) -> str:
+    label = BASIS_LABELS.get(item.get("received_basis") or "")
+    return f"，{label}" if label else ""
+
+
+def write_receipt(data_dir: Path, item: dict[str, Any]) -> Path:
+    """The receipt of one `submission_json` object, written beside the catalogue for e-mailing."""
+    folder = data_dir / "receipts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{item['id']}.txt"
+    path.write_text(render_receipt(item), encoding="utf-8")
+    return path
+
+
 def render_receipt(item: dict[str, Any]) -> str:
     """The receipt for one `submission_json` object, ready to be e-mailed to the sender."""
     title = item.get("title") or "（未识别作品名称）"
@@ -34,10 +51,11 @@ def render_receipt(item: dict[str, Any]) -> str:
         "“红色光影 英雄重庆”党史短视频征集展播活动 作品受理回执",
         "",
         f"{who}{'（' + unit + '）' if unit and unit != who else ''}：",
-        f"    您报送的作品《{title}》已于{_when(item.get('received_at'))}（北京时间）收到。",
+        f"    您报送的作品《{title}》已于{_when(item.get('received_at'))}（北京时间{_basis(item)}）收到。",
         f"    受理编号：{item['id']}",
         f"    当前状态：{STATE_LABELS.get(item.get('state') or '', item.get('state') or '')}",
-        f"    审核结论：{VERDICT_LABELS.get(item.get('verdict') or '', '审核中')}",
+        f"    审核结论：{VERDICT_LABELS.get(item.get('verdict') or '', '审核中')}"
+        + ("（经工作人员决定）" if item.get("verdict_by_person") else ""),
         "",
         "一、已收到的材料",
     ]
@@ -59,11 +77,23 @@ def render_receipt(item: dict[str, Any]) -> str:
     lines += ["", "三、需要处理的问题"]
     if not problems:
         lines.append("    暂未发现问题。")
+    decisions = item.get("decisions") or []
+    waived = {d["check"] for d in decisions if d.get("check")}
     for index, finding in enumerate(problems, start=1):
         label = CHECK_LABELS.get(finding["check"], finding["check"])
+        note = "（工作人员已决定不再以此项为准）" if finding["check"] in waived else ""
         lines.append(
-            f"    {index}. 【{STATUS_LABELS.get(finding['status'], finding['status'])}·{label}】{finding['message']}"
+            f"    {index}. 【{STATUS_LABELS.get(finding['status'], finding['status'])}·{label}】{finding['message']}{note}"
         )
+    if decisions:
+        lines += ["", "工作人员的决定"]
+        for decision in decisions:
+            what = ACTION_LABELS.get(decision["action"], decision["action"])
+            if decision["action"] == DecisionAction.WAIVE and decision.get("check"):
+                what += f"：{CHECK_LABELS.get(decision['check'], decision['check'])}"
+            lines.append(
+                f"    · {_when(decision['decided_at'])}，{decision['decided_by']}：{what}（理由：{decision['note']}）"
+            )
     lines += [
         "",
         "四、请您",

@@ -13,18 +13,18 @@ import email.header
 import email.policy
 import hashlib
 import imaplib
+import mailbox
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 
 from tasks.intake.classify import is_junk
 from tasks.intake.package import Package
-from tasks.rules import SHANGHAI
+from tasks.intake.received import Received, ReceivedBasis, mail_received, parse_stated_time
 from tasks.store import ObjectStore
 
 Seen = Callable[[str], bool]
@@ -98,25 +98,41 @@ class InboxBatch:
     earlier_keys: list[str] = field(default_factory=list)  # keys of this group handed over before
 
 
-def _last_modified(store: ObjectStore, bucket: str, key: str) -> datetime:
-    """When the object arrived: S3 LastModified, a local file's mtime, else now."""
+def _arrival(store: ObjectStore, bucket: str, key: str, ingested: datetime) -> Received:
+    """When the object arrived: stated by the uploader (S3 metadata `received-at`, e.g.
+    `mc cp --attr received-at=2026-11-28T10:00+08:00`), else S3 LastModified or a local file's
+    modification time, else the time of ingestion."""
     client = getattr(store, "client", None)
     if client is not None:
         try:
-            return client.stat_object(bucket, key).last_modified or datetime.now(UTC)
+            info = client.stat_object(bucket, key)
         except Exception:
-            return datetime.now(UTC)
+            return Received(ingested, ReceivedBasis.INGEST_TIME)
+        stated = {k.lower(): v for k, v in (info.metadata or {}).items()}.get("x-amz-meta-received-at")
+        if stated:
+            try:
+                return Received(parse_stated_time(stated), ReceivedBasis.OPERATOR, set_by="上传者")
+            except ValueError:
+                pass
+        if info.last_modified is not None:
+            return Received(info.last_modified, ReceivedBasis.UPLOAD_TIME)
+        return Received(ingested, ReceivedBasis.INGEST_TIME)
     path_of = getattr(store, "_path", None)
     if path_of is not None:
         try:
-            return datetime.fromtimestamp(path_of(bucket, key).stat().st_mtime, UTC)
+            return Received(
+                datetime.fromtimestamp(path_of(bucket, key).stat().st_mtime, UTC), ReceivedBasis.UPLOAD_TIME
+            )
         except OSError:
             pass
-    return datetime.now(UTC)
+    return Received(ingested, ReceivedBasis.INGEST_TIME)
 
 
-def inbox_batches(store: ObjectStore, bucket: str, work: Path, *, seen: Seen) -> Iterator[InboxBatch]:
-    """Poll `bucket` for keys not seen before, download them under `work`, one batch per group."""
+def inbox_batches(
+    store: ObjectStore, bucket: str, work: Path, *, seen: Seen, ingested: datetime
+) -> Iterator[InboxBatch]:
+    """Poll `bucket` for keys not seen before, download them under `work`, one batch per group;
+    a group arrived when its newest key did."""
     groups: dict[str, list[str]] = {}
     for key in store.list_keys(bucket):
         if key.endswith("/") or is_junk(key):
@@ -135,8 +151,11 @@ def inbox_batches(store: ObjectStore, bucket: str, work: Path, *, seen: Seen) ->
             target = root.joinpath(*relative.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             store.get_file(bucket, key, target)
-            arrived.append(_last_modified(store, bucket, key))
+            arrived.append(_arrival(store, bucket, key, ingested))
         path = root / group
+        newest = (
+            max(arrived, key=lambda r: r.at) if arrived else Received(ingested, ReceivedBasis.INGEST_TIME)
+        )
         yield InboxBatch(
             group=group,
             keys=new,
@@ -145,7 +164,9 @@ def inbox_batches(store: ObjectStore, bucket: str, work: Path, *, seen: Seen) ->
                 name=group,
                 paths=[path],
                 source=f"inbox:{bucket}/{group}",
-                received_at=max(arrived) if arrived else datetime.now(UTC),
+                received_at=newest.at,
+                received_basis=newest.basis,
+                received_set_by=newest.set_by,
             ),
         )
 
@@ -229,28 +250,25 @@ def _body_text(message: Message) -> str:
     return "\n".join(stripped)
 
 
-def message_date(message: Message, internal: datetime | None) -> datetime:
-    """The e-mail's Date (the notice's deadline is judged on it), else the server's arrival time."""
-    raw = message.get("Date")
-    if raw:
-        try:
-            parsed = parsedate_to_datetime(str(raw))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
-        except (TypeError, ValueError, IndexError):
-            pass
-    return internal or datetime.now(UTC)
-
-
 def message_id_of(message: Message, raw: bytes) -> str:
     value = decode_header_value(message.get("Message-ID")).strip()
     return value or f"<sha256-{hashlib.sha256(raw).hexdigest()}@guangying>"
 
 
 def package_from_message(
-    raw: bytes, work: Path, *, source: str, internal_date: datetime | None = None
+    raw: bytes,
+    work: Path,
+    *,
+    source: str,
+    internal_date: datetime | None = None,
+    ingested: datetime | None = None,
 ) -> Package:
-    """An e-mail as a package: its attachments (decoded names), its body and the raw .eml as original."""
+    """An e-mail as a package: its attachments (decoded names), its body and the raw .eml as original.
+
+    The same whether it came over IMAP or as an exported .eml/mbox: received at its Date
+    (`tasks.intake.received.mail_received`), identified by its Message-ID."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    received = mail_received(message, internal_date, ingested or datetime.now(UTC))
     work.mkdir(parents=True, exist_ok=True)
     original = work / "message.eml"
     original.write_bytes(raw)
@@ -280,11 +298,40 @@ def package_from_message(
         name=name,
         paths=[folder] if names else [],
         source=source,
-        received_at=message_date(message, internal_date),
+        received_at=received.at,
+        received_basis=received.basis,
         message_id=message_id_of(message, raw),
         body_text=_body_text(message),
         original=original,
     )
+
+
+MAIL_EXTENSIONS = (".eml", ".mbox")
+_HEADER_START = re.compile(rb"^(From |[A-Za-z][A-Za-z0-9-]*:)")
+
+
+def is_mail_file(path: Path) -> bool:
+    """An e-mail exported from a webmail or client (.eml) or a mailbox of several (.mbox)."""
+    if path.is_symlink() or not path.is_file() or path.suffix.lower() not in MAIL_EXTENSIONS:
+        return False
+    with path.open("rb") as handle:
+        return bool(_HEADER_START.match(handle.read(64).lstrip(b"\r\n")))
+
+
+def mail_file_packages(path: Path, work: Path, *, source: str, ingested: datetime) -> list[Package]:
+    """Each e-mail of an .eml or .mbox file as a package, exactly as if it had come over IMAP."""
+    if path.suffix.lower() == ".eml":
+        raws = [path.read_bytes()]
+    else:
+        box = mailbox.mbox(path, create=False)
+        try:
+            raws = [box.get_bytes(key) for key in box.iterkeys()]
+        finally:
+            box.close()
+    return [
+        package_from_message(raw, work / f"mail-{index}", source=source, ingested=ingested)
+        for index, raw in enumerate(raws, start=1)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,84 @@
+"""`guangying decide`: an operator's decision on a work, recorded with who, when and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tasks.decisions import ACTION_LABELS, DecisionAction
+from tasks.findings import CHECK_LABELS, VERDICT_LABELS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    decide = sub.add_parser(
+        "decide",
+        help="记录工作人员对某件作品的决定（同意逾期、免除某项、不予受理），不改动审核结果本身",
+        description="决定与登记人、时间、理由一并记入作品库，审核结论据此重新计算，回执随之更新。",
+    )
+    decide.add_argument("submission_id", metavar="SUBMISSION_ID", help="受理编号（可只写前几位）")
+    decide.add_argument(
+        "action",
+        choices=[str(a) for a in DecisionAction],
+        help="accept-late 同意逾期报送；waive 免除一项检查（须用 --check 指明）；reject 不予受理",
+    )
+    decide.add_argument("--check", metavar="CHECK", help="waive 所针对的检查项，如 frozen_frames、deadline")
+    decide.add_argument(
+        "--note", required=True, metavar="TEXT", help="理由（必填），如“经筹备组同意延期至12月2日”"
+    )
+    decide.add_argument("--by", metavar="NAME", help="决定人（默认：GUANGYING_OPERATOR 或当前登录用户）")
+    decide.add_argument("--json", action="store_true", help="输出该作品的JSON")
+    decide.set_defaults(handler=run_decide)
+
+
+def run_decide(args: argparse.Namespace) -> int:
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import Submission
+    from tasks.catalogue.submissions import record_decision, submission_json
+    from tasks.config import get_settings
+    from tasks.decisions import Decision
+    from tasks.intake.receipt import write_receipt
+
+    action = DecisionAction(args.action)
+    if action == DecisionAction.WAIVE and not args.check:
+        print("guangying：waive 需要用 --check 指明免除哪一项检查。", file=sys.stderr)
+        return 2
+    if args.check and args.check not in CHECK_LABELS:
+        known = "、".join(CHECK_LABELS)
+        print(f"guangying：没有名为“{args.check}”的检查项。可选：{known}。", file=sys.stderr)
+        return 2
+    if not args.note.strip():
+        print("guangying：--note 不能为空：请写明决定的理由。", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        matches = [
+            s for s in session.query(Submission).filter(Submission.id.startswith(args.submission_id)).limit(2)
+        ]
+        if len(matches) != 1:
+            print(
+                f"guangying：找不到唯一的受理编号“{args.submission_id}”（匹配{len(matches)}件）。",
+                file=sys.stderr,
+            )
+            return 2
+        submission = matches[0]
+        decision = Decision(
+            action=action,
+            note=args.note.strip(),
+            decided_by=args.by or settings.operator_name,
+            decided_at=settings.now(),
+            check=args.check if action == DecisionAction.WAIVE else None,
+        )
+        record_decision(session, submission, decision)
+        item = submission_json(session, submission)
+    write_receipt(settings.data_dir, item)
+    if args.json:
+        print(json.dumps(item, ensure_ascii=False, default=str))
+        return 0
+    what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[args.check]}" if decision.check else "")
+    print(
+        f"已记录：《{item['title'] or '未识别'}》（{item['id'][:8]}）{what}，决定人 {decision.decided_by}。"
+        f"审核结论：{VERDICT_LABELS.get(item['verdict'] or '', '审核中')}"
+        + ("（经工作人员决定）" if item["verdict_by_person"] else "")
+    )
+    return 0

@@ -1,0 +1,61 @@
+"""Operators' decisions on a work, and how they bear on its verdict.
+
+A decision never edits a finding: an agreed extension or a waived warning is recorded beside the
+findings (who, when, why), and the verdict is computed from both. The judging stage reads the
+resulting verdict to tell which works are eligible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tasks.findings import Finding, Status, Verdict, verdict
+
+
+class DecisionAction(StrEnum):
+    ACCEPT_LATE = "accept-late"  # an agreed extension: the deadline finding no longer counts
+    WAIVE = "waive"  # a named check's warning or failure no longer counts (e.g. an intended still image)
+    REJECT = "reject"  # the committee rejects the work, whatever the checks say
+
+
+ACTION_LABELS: dict[str, str] = {
+    DecisionAction.ACCEPT_LATE: "同意逾期报送",
+    DecisionAction.WAIVE: "免除该项",
+    DecisionAction.REJECT: "不予受理",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: DecisionAction
+    note: str
+    decided_by: str
+    decided_at: datetime
+    check: str | None = None  # the check a waiver concerns ("deadline" for accept-late)
+
+    @property
+    def waived_check(self) -> str | None:
+        if self.action == DecisionAction.ACCEPT_LATE:
+            return "deadline"
+        return self.check if self.action == DecisionAction.WAIVE else None
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedVerdict:
+    verdict: Verdict
+    by_person: bool  # an operator's decision changed what the findings alone would say
+
+
+def decided_verdict(findings: Iterable[Finding], decisions: Iterable[Decision]) -> DecidedVerdict:
+    """The verdict from the findings, with waived checks left out; a rejection fails the work."""
+    findings, decisions = list(findings), list(decisions)
+    by_rules = verdict(findings)
+    if any(d.action == DecisionAction.REJECT for d in decisions):
+        return DecidedVerdict(Verdict.FAIL, by_person=True)
+    waived = {d.waived_check for d in decisions} - {None}
+    kept = [f for f in findings if f.check not in waived or f.status == Status.PASS]
+    result = verdict(kept)
+    return DecidedVerdict(result, by_person=result != by_rules)
