@@ -51,7 +51,7 @@ def main() -> None:
             report = listen(media, engine, DEFAULT_RULES)
             seconds += time.perf_counter() - started
             hits += bool(report.disclosures)
-            heard = "".join(s.text for s in report.transcript)[-40:]
+            heard = "".join(s["text"] for s in report.transcript)[-40:]
         rtf = seconds / args.repeat / (media.duration or 1.0)
         found_on[expected][0] += hits
         found_on[expected][1] += args.repeat
