@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from tasks.printable import MAX_MESSAGE_CHARS, clip, clip_values, printable_text
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -74,6 +76,16 @@ class Finding:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     stage: str = "technical"
+
+    def __post_init__(self) -> None:
+        # The one place where text from hostile input is bounded: names in messages are shown with
+        # their control characters escaped, and long evidence strings (a 1 MB metadata value) are cut.
+        message = clip(printable_text(self.message), MAX_MESSAGE_CHARS)
+        if message != self.message:
+            object.__setattr__(self, "message", message)
+        evidence = clip_values(self.evidence)
+        if evidence is not self.evidence:
+            object.__setattr__(self, "evidence", evidence)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -18,6 +18,7 @@ from typing import Any
 
 from tasks.aigc import boxes
 from tasks.media.probe import MediaProbe
+from tasks.printable import clip
 
 LABEL_MEANINGS = {"1": "属于", "2": "可能", "3": "疑似", "AIGC": "属于"}
 CANONICAL_KEYS = (
@@ -33,6 +34,7 @@ _CANONICAL = {k.lower(): k for k in CANONICAL_KEYS}
 # IPTC digital source types that mean generative AI made (part of) the content.
 AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
 _MAX_RAW = 2000  # evidence keeps at most this much of a raw value
+_MAX_VALUE = 200  # a field's name or value quoted in a message (a ContentProducer is 28 characters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ class ImplicitLabel:
         return {
             "field": self.field,
             "sources": list(self.sources),
-            "raw": self.raw[:_MAX_RAW],
+            "raw": clip(self.raw, _MAX_RAW),
             "values": self.values,
             "label_meaning": self.meaning,
             "problem": self.problem,
@@ -109,12 +111,14 @@ class MetadataReport:
 def _label_value(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"\d+(\.0+)?", text):
-            return str(int(float(text)))
+        if re.fullmatch(r"\d+(\.0+)?", text):  # digits, not int(): a forged value may be a million long
+            return text.split(".")[0].lstrip("0") or "0"
         return text.upper() if text.upper() == "AIGC" else text
     return None
 
@@ -126,7 +130,7 @@ def parse_aigc_value(raw: str) -> tuple[dict[str, str], str | None]:
         return {}, "值为空"
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: JSONDecodeError, or an int over 4300 digits
         return {}, f"不是有效的JSON（第{getattr(exc, 'colno', '?')}列：{getattr(exc, 'msg', exc)}）"
     if not isinstance(data, dict):
         return {}, "JSON不是对象"
@@ -142,7 +146,8 @@ def parse_aigc_value(raw: str) -> tuple[dict[str, str], str | None]:
         name = _CANONICAL.get(str(key).lower())
         if name is None:
             continue
-        values[name] = _label_value(value) if name == "Label" else str(value)
+        text = _label_value(value) if name == "Label" else str(value)
+        values[name] = clip(text, _MAX_VALUE) if text is not None else text
     label = values.get("Label")
     if label is None:
         return values, "缺少Label（生成合成标签）"
@@ -296,7 +301,9 @@ def read_metadata(media: MediaProbe) -> MetadataReport:
         merged.setdefault((name.lower(), value), (name, []))[1].append(source)
     for (_, raw), (name, sources) in merged.items():
         values, problem = parse_aigc_value(raw)
-        report.labels.append(ImplicitLabel(name, raw, tuple(dict.fromkeys(sources)), values, problem))
+        report.labels.append(
+            ImplicitLabel(clip(name, _MAX_VALUE), raw, tuple(dict.fromkeys(sources)), values, problem)
+        )
     if report.c2pa:
         validated = _c2pa_python(path)
         if validated is not None:
