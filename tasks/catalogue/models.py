@@ -146,3 +146,111 @@ class Decision(Base):
     note: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+# Judging (0004): works under judging, experts, assignments, scores, originality, the approved list.
+
+
+class JudgingWork(Base):
+    """A work under judging: its 评审编号 (what experts see instead of the submitter) and the
+    category an operator set when the 登记表's was wrong or missing."""
+
+    __tablename__ = "judging_work"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    category_override: Mapped[str | None] = mapped_column(String(40))
+    category_set_by: Mapped[str | None] = mapped_column(String(200))
+    category_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JudgingExpert(Base):
+    """An expert of the roster (评审专家); experts left out of a later roster become inactive."""
+
+    __tablename__ = "judging_expert"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    cap: Mapped[int] = mapped_column(default=1)
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    roster_file: Mapped[str | None] = mapped_column(String(500))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JudgingAssignment(Base):
+    __tablename__ = "judging_assignment"
+    __table_args__ = (UniqueConstraint("submission_id", "expert_id", name="uq_judging_assignment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("judging_expert.id", ondelete="CASCADE"), index=True)
+    matched: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JudgingScore(Base):
+    """One expert's score of one work, as imported from a score sheet."""
+
+    __tablename__ = "judging_score"
+    __table_args__ = (UniqueConstraint("submission_id", "expert_id", name="uq_judging_score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("judging_expert.id", ondelete="CASCADE"), index=True)
+    criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    total: Mapped[float] = mapped_column()
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source_file: Mapped[str] = mapped_column(String(500))
+    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class VideoSignature(Base):
+    """Sampled-frame perceptual hashes of one original (by its sha256), for the originality check."""
+
+    __tablename__ = "judging_signature"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class DuplicatePair(Base):
+    """Two works whose pictures are near-duplicates, flagged for an operator (open, dismissed, confirmed)."""
+
+    __tablename__ = "judging_duplicate"
+    __table_args__ = (
+        UniqueConstraint("first_submission_id", "second_submission_id", name="uq_judging_duplicate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    first_submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    second_submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JudgingApproval(Base):
+    """The approved list of excellent works: what was proposed, what was approved, who and when."""
+
+    __tablename__ = "judging_approval"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    items: Mapped[list[Any]] = mapped_column(default=list)  # [{"work", "submission_id", "title", "tier"}]
+    proposal: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    approved_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    note: Mapped[str] = mapped_column(Text, default="")
+    via: Mapped[str] = mapped_column(String(40), default="cli")  # "prefect-ui", "cli", "auto"
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,231 @@
+"""Originality (四（一）4「作品必须为原创短视频，严禁剽窃抄袭」): near-duplicate works.
+
+Each video becomes a signature: frames sampled at a fixed rate, each reduced to a 64-bit
+perceptual hash (DCT of a 32×32 grey thumbnail, as pHash), near-uniform frames (black, fades,
+a plain background) marked as carrying no evidence. Two works are a pair when, over one time
+alignment, most of the shorter one's informative frames match the other's (Hamming distance ≤
+`MATCH_BITS`) and the matches are several distinct pictures. So a re-encode at another bitrate, a
+copy scaled to 720p or one with the first second cut is caught, while two works that only share
+a title card or a black opening are not. Candidate pairs come from an index over 16-bit bands of
+the hashes (any two hashes within 3 bits share a band), so the check does not compare every pair.
+Pairs are flagged for an operator; nothing is decided automatically.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_FPS = 2.0
+THUMB = 32
+UNIFORM_STD = 6.0  # grey-level standard deviation below which a frame shows nothing in particular
+MATCH_BITS = 10  # of 64
+MIN_FRACTION = 0.6  # of the shorter work's informative frames, over one alignment
+MIN_MATCHED = 4  # frames (two seconds at 2 fps)
+MIN_DISTINCT = 3  # distinct pictures among the matched frames: a held title card is one
+DISTINCT_BITS = 12
+BAND_BITS = 16
+POPULAR_BUCKET = 64  # a band value shared by more videos than this is a common picture, not evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Sampled frame hashes of one video; `informative[i]` is False for near-uniform frames."""
+
+    hashes: np.ndarray  # uint64
+    informative: np.ndarray  # bool
+    fps: float = SAMPLE_FPS
+
+    def to_json(self) -> dict:
+        return {
+            "fps": self.fps,
+            "hashes": [f"{int(h):016x}" for h in self.hashes],
+            "informative": "".join("1" if i else "0" for i in self.informative),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Signature:
+        hashes = np.array([int(h, 16) for h in data["hashes"]], dtype=np.uint64)
+        informative = np.array([c == "1" for c in data["informative"]], dtype=bool)
+        return cls(hashes, informative, float(data.get("fps", SAMPLE_FPS)))
+
+
+class SignatureError(Exception):
+    pass
+
+
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    matrix = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    matrix[0] /= np.sqrt(2)
+    return matrix
+
+
+_DCT = _dct_matrix(THUMB)
+_BITS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
+
+
+def hash_frames(frames: np.ndarray) -> Signature:
+    """pHash of each (n, 32, 32) grey frame: the low 8×8 DCT block against its median (DC left out)."""
+    if len(frames) == 0:
+        return Signature(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool))
+    data = frames.astype(np.float32)
+    coefficients = _DCT @ data @ _DCT.T
+    low = coefficients[:, :8, :8].reshape(len(frames), 64)
+    median = np.median(low[:, 1:], axis=1, keepdims=True)
+    bits = (low > median).astype(np.uint64)
+    hashes = (bits * _BITS).sum(axis=1, dtype=np.uint64)
+    informative = data.reshape(len(frames), -1).std(axis=1) >= UNIFORM_STD
+    return Signature(hashes.astype(np.uint64), informative)
+
+
+def video_signature(path: Path, fps: float = SAMPLE_FPS, timeout: float = 1800) -> Signature:
+    """Decode `path` once (ffmpeg, loop filter skipped: the thumbnails do not need it) into grey
+    32×32 thumbnails at `fps`, then hash them."""
+    cmd = [
+        "ffmpeg", "-nostdin", "-v", "error", "-skip_loop_filter", "all", "-i", str(path),
+        "-an", "-sn", "-dn", "-vf", f"fps={fps},scale={THUMB}:{THUMB}:flags=area,format=gray",
+        "-f", "rawvideo", "-",
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise SignatureError(f"取帧超时（{timeout:.0f}秒）") from exc
+    size = THUMB * THUMB
+    usable = len(done.stdout) // size * size
+    if done.returncode != 0 and not usable:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        raise SignatureError(f"无法解码视频：{tail[0]}")
+    frames = np.frombuffer(done.stdout[:usable], dtype=np.uint8).reshape(-1, THUMB, THUMB)
+    signature = hash_frames(frames)
+    return Signature(signature.hashes, signature.informative, fps)
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(values)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    offset: int  # frames of `b` before `a` starts: a[i] aligns with b[i + offset]
+    matched: int
+    informative: int  # informative frames of the shorter video
+    distinct: int
+    fraction: float
+
+    @property
+    def duplicate(self) -> bool:
+        return self.fraction >= MIN_FRACTION and self.matched >= MIN_MATCHED and self.distinct >= MIN_DISTINCT
+
+
+def _distinct(hashes: np.ndarray) -> int:
+    kept: list[int] = []
+    for value in hashes.tolist():
+        if all(int(_popcount(np.uint64(value ^ k))) > DISTINCT_BITS for k in kept):
+            kept.append(value)
+            if len(kept) >= MIN_DISTINCT * 3:
+                break
+    return len(kept)
+
+
+def compare_at(a: Signature, b: Signature, offset: int) -> Match:
+    """How well `a` matches `b` when a[i] is aligned with b[i + offset]."""
+    start = max(0, -offset)
+    stop = min(len(a.hashes), len(b.hashes) - offset)
+    shorter = int(min(a.informative.sum(), b.informative.sum()))
+    if stop <= start or shorter == 0:
+        return Match(offset, 0, shorter, 0, 0.0)
+    ha, hb = a.hashes[start:stop], b.hashes[start + offset : stop + offset]
+    both = a.informative[start:stop] & b.informative[start + offset : stop + offset]
+    close = (_popcount(ha ^ hb) <= MATCH_BITS) & both
+    matched = int(close.sum())
+    return Match(offset, matched, shorter, _distinct(ha[close]), matched / shorter)
+
+
+def _bands(hashes: np.ndarray) -> np.ndarray:
+    """(n, 4) 16-bit bands of each hash."""
+    shifts = np.arange(0, 64, BAND_BITS, dtype=np.uint64)
+    return ((hashes[:, None] >> shifts[None, :]) & np.uint64((1 << BAND_BITS) - 1)).astype(np.int64)
+
+
+def candidate_offsets(a: Signature, b: Signature, top: int = 3) -> list[int]:
+    """The alignments most voted for by frames that share a band."""
+    votes: dict[int, int] = defaultdict(int)
+    index: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for j, row in enumerate(_bands(b.hashes)):
+        if b.informative[j]:
+            for band, value in enumerate(row.tolist()):
+                index[(band, value)].append(j)
+    for i, row in enumerate(_bands(a.hashes)):
+        if a.informative[i]:
+            for band, value in enumerate(row.tolist()):
+                for j in index.get((band, value), ())[:50]:
+                    votes[j - i] += 1
+    ranked = sorted(votes.items(), key=lambda item: (-item[1], abs(item[0])))[:top]
+    return sorted({o + d for o, _ in ranked for d in (-1, 0, 1)})
+
+
+def best_match(a: Signature, b: Signature) -> Match:
+    matches = [compare_at(a, b, offset) for offset in candidate_offsets(a, b)] or [compare_at(a, b, 0)]
+    return max(matches, key=lambda m: (m.duplicate, m.fraction, m.matched, -abs(m.offset)))
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    first: str  # work key (e.g. the 评审编号)
+    second: str
+    first_file: str
+    second_file: str
+    match: Match
+
+    def seconds_offset(self, fps: float = SAMPLE_FPS) -> float:
+        return self.match.offset / fps
+
+    def message(self) -> str:
+        m = self.match
+        shift = self.seconds_offset()
+        where = "时间对齐" if shift == 0 else f"错开{abs(shift):g}秒"
+        return (
+            f"作品{self.first}（{self.first_file}）与作品{self.second}（{self.second_file}）画面高度相似："
+            f"{where}后，较短作品的{m.informative}个有效取样帧中有{m.matched}个（{m.fraction:.0%}）近似一致，"
+            "疑似重复报送或剪辑复用，请人工核实"
+        )
+
+
+def find_pairs(signatures: Sequence[tuple[str, str, Signature]]) -> list[Pair]:
+    """Near-duplicate pairs among (work key, file name, signature); videos of the same work (the
+    episodes of a series) are never paired with each other."""
+    buckets: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for v, (_, _, signature) in enumerate(signatures):
+        bands = _bands(signature.hashes[signature.informative])
+        for band in range(bands.shape[1] if bands.size else 0):
+            for value in np.unique(bands[:, band]).tolist():
+                buckets[(band, value)].add(v)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for members in buckets.values():
+        if 1 < len(members) <= POPULAR_BUCKET:
+            ordered = sorted(members)
+            for x, first in enumerate(ordered):
+                for second in ordered[x + 1 :]:
+                    if signatures[first][0] != signatures[second][0]:
+                        shared[(first, second)] += 1
+    pairs: list[Pair] = []
+    for (x, y), count in sorted(shared.items()):
+        if count < MIN_MATCHED:
+            continue
+        (work_a, file_a, sig_a), (work_b, file_b, sig_b) = signatures[x], signatures[y]
+        match = best_match(sig_a, sig_b)
+        if match.duplicate:
+            pairs.append(Pair(work_a, work_b, file_a, file_b, match))
+    best: dict[tuple[str, str], Pair] = {}
+    for pair in pairs:  # one pair per two works: the strongest of their files' pairs
+        key = tuple(sorted((pair.first, pair.second)))
+        if key not in best or pair.match.fraction > best[key].match.fraction:
+            best[key] = pair  # type: ignore[index]
+    return [best[key] for key in sorted(best)]

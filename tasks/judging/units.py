@@ -1,0 +1,44 @@
+"""Conflicts of interest: the same unit (written in different ways, or a unit and its sub-unit)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Characters that carry no identity: whitespace, brackets of every width, separators.
+_NOISE = re.compile(r"[\s()（）\[\]【】〔〕〈〉<>《》「」『』\"'“”‘’·•・\-_—.,，、/:：;；]+")
+_PREFIXES = ("中国共产党", "中共")
+_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司")
+# A shorter name counts as the parent of a longer one only when it is specific enough:
+# 「重庆大学」 is the parent of 「重庆大学马克思主义学院」, 「重庆」 is the parent of nothing.
+MIN_PARENT_LENGTH = 4
+
+
+@lru_cache(maxsize=65536)
+def normalise_unit(text: str | None) -> str:
+    """One spelling of a unit: NFKC (full-width brackets, letters, digits), no noise, common
+    prefixes and suffixes (中共…, …有限公司, …集团) removed."""
+    value = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+    changed = True
+    while changed and value:
+        changed = False
+        for prefix in _PREFIXES:
+            if value.startswith(prefix) and len(value) > len(prefix):
+                value, changed = value[len(prefix) :], True
+        for suffix in _SUFFIXES:
+            if value.endswith(suffix) and len(value) > len(suffix):
+                value, changed = value[: -len(suffix)], True
+    return value
+
+
+@lru_cache(maxsize=262144)
+def same_unit(first: str | None, second: str | None) -> bool:
+    """True when the two names denote the same unit or one is a sub-unit of the other."""
+    a, b = normalise_unit(first), normalise_unit(second)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return len(shorter) >= MIN_PARENT_LENGTH and shorter in longer
