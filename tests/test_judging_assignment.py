@@ -20,6 +20,7 @@ def test_units_written_differently_are_the_same_unit() -> None:
     assert same_unit("中共重庆市委党史研究室", "重庆市委党史研究室")
     assert same_unit("ＡＢＣ科技有限公司", "abc科技")
     assert normalise_unit("【重庆 档案馆】") == "重庆档案馆"
+    assert same_unit("重庆市档案馆", "重庆档案馆")
     assert not same_unit("重庆大学", "重庆师范大学")
     assert not same_unit("重庆", "重庆大学")  # too short to be anyone's parent
     assert not same_unit("", "重庆大学")

@@ -1,5 +1,5 @@
 """Sub-commands of `guangying`; each module exposes `register(subparsers)`."""
 
-from flows.commands import decide, demo, intake, screen
+from flows.commands import decide, demo, intake, judging, screen
 
-COMMANDS = [screen.register, demo.register, intake.register, decide.register]
+COMMANDS = [screen.register, demo.register, intake.register, decide.register, judging.register]

@@ -13,12 +13,14 @@ _SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团
 # A shorter name counts as the parent of a longer one only when it is specific enough:
 # 「重庆大学」 is the parent of 「重庆大学马克思主义学院」, 「重庆」 is the parent of nothing.
 MIN_PARENT_LENGTH = 4
+_PLACE_LEVELS = "市省"
 
 
 @lru_cache(maxsize=65536)
 def normalise_unit(text: str | None) -> str:
     """One spelling of a unit: NFKC (full-width brackets, letters, digits), no noise, common
-    prefixes and suffixes (中共…, …有限公司, …集团) removed."""
+    prefixes and suffixes (中共…, …有限公司, …集团) removed, and 「市」/「省」 after a two-character
+    place name dropped (重庆市档案馆 and 重庆档案馆 are one archive)."""
     value = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
     changed = True
     while changed and value:
@@ -29,6 +31,8 @@ def normalise_unit(text: str | None) -> str:
         for suffix in _SUFFIXES:
             if value.endswith(suffix) and len(value) > len(suffix):
                 value, changed = value[: -len(suffix)], True
+    if len(value) > 4 and value[2] in _PLACE_LEVELS:
+        value = value[:2] + value[3:]
     return value
 
 

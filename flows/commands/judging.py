@@ -1,0 +1,417 @@
+"""`guangying experts|assign|category|originality|packets|scores|ranking|approve`: judging (notice 六)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tasks.findings import STATUS_LABELS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    experts = sub.add_parser(
+        "experts", help="导入评审专家名单（.xlsx/.csv：姓名、单位、专长、最大评审数、联系方式）"
+    )
+    experts.add_argument("path", type=Path, metavar="PATH", help="专家名单表格")
+    experts.add_argument("--json", action="store_true", help="每位专家输出一行JSON（不含联系方式）")
+    experts.set_defaults(handler=run_experts)
+
+    assign = sub.add_parser("assign", help="为参评作品分配评审专家（回避本单位，专长对口，工作量均衡）")
+    assign.add_argument(
+        "--per-work", type=int, default=3, metavar="K", help="每件作品的评审专家人数（默认3）"
+    )
+    assign.add_argument(
+        "--min-matched",
+        type=int,
+        default=0,
+        metavar="N",
+        help="每件作品至少N位专长对口的专家（默认0：尽量对口）",
+    )
+    assign.add_argument("--experts", type=Path, metavar="ROSTER", help="不用作品库：专家名单表格")
+    assign.add_argument("--works", type=Path, metavar="TABLE", help="不用作品库：作品表（编号、单位、类别）")
+    assign.add_argument("--no-originality", action="store_true", help="跳过原创性（重复作品）检查")
+    assign.add_argument("--json", action="store_true", help="每件作品输出一行JSON")
+    assign.set_defaults(handler=run_assign)
+
+    category = sub.add_parser("category", help="更正参评作品的类别（覆盖登记表所填）")
+    category.add_argument("number", metavar="编号", help="评审编号")
+    category.add_argument("category", metavar="类别", help="微专题、微纪录片、微动漫、Vlog、情景再现")
+    category.set_defaults(handler=run_category)
+
+    originality = sub.add_parser("originality", help="查看或处理疑似重复作品（原创性检查）")
+    originality.add_argument("--check", action="store_true", help="先对全部参评作品做一次检查")
+    group = originality.add_mutually_exclusive_group()
+    group.add_argument("--dismiss", type=int, metavar="ID", help="核实后排除该疑点")
+    group.add_argument("--confirm", type=int, metavar="ID", help="核实确属重复或抄袭")
+    originality.add_argument("--note", default="", help="处理说明")
+    originality.add_argument("--json", action="store_true", help="每个疑点输出一行JSON")
+    originality.set_defaults(handler=run_originality)
+
+    packets = sub.add_parser("packets", help="生成每位专家的评审包（评分表、观看链接、字幕）")
+    packets.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出文件夹")
+    packets.add_argument("--days", type=float, default=7, help="观看链接有效天数（默认7，最长7）")
+    packets.set_defaults(handler=run_packets)
+
+    scores = sub.add_parser("scores", help="导入专家交回的评分表（.xlsx/.csv）")
+    scores.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="评分表")
+    scores.add_argument("--replace", action="store_true", help="用新表更正已导入的评分")
+    scores.add_argument("--json", action="store_true", help="每个文件输出一行JSON")
+    scores.set_defaults(handler=run_scores)
+
+    ranking = sub.add_parser("ranking", help="汇总评分、排名，给出优秀作品名单建议")
+    _tier_options(ranking)
+    ranking.add_argument("--json", action="store_true", help="每件作品输出一行JSON")
+    ranking.set_defaults(handler=run_ranking)
+
+    approve = sub.add_parser("approve", help="批准优秀作品名单并导出（.docx/.xlsx）")
+    _tier_options(approve)
+    approve.add_argument("--yes", action="store_true", help="不询问，直接批准")
+    approve.add_argument("--set-special", metavar="编号,…", help="特别优秀名单（覆盖建议）")
+    approve.add_argument("--set-excellent", metavar="编号,…", help="优秀名单（覆盖建议）")
+    approve.add_argument("--by", metavar="姓名", help="审批人（默认：当前操作员）")
+    approve.add_argument("--note", default="", help="备注")
+    approve.add_argument(
+        "--out", type=Path, metavar="DIR", help="名单输出文件夹（默认：数据目录下 judging/）"
+    )
+    approve.add_argument("--flow-run", metavar="ID", help="恢复在 Prefect 中等待审批的 judging 流程运行")
+    approve.set_defaults(handler=run_approve)
+
+
+def _tier_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--special", type=float, default=0.1, help="特别优秀名额：比例（<1）或件数（默认0.1）"
+    )
+    parser.add_argument("--excellent", type=float, default=0.3, help="特别优秀与优秀合计名额（默认0.3）")
+
+
+def _error(message: str, code: int = 2) -> int:
+    print(f"guangying：{message}", file=sys.stderr)
+    return code
+
+
+def _print_findings(findings: list[Any]) -> None:
+    for finding in findings:
+        print(f"  [{STATUS_LABELS.get(finding.status, finding.status)}] {finding.message}")
+
+
+def _json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, default=str), flush=True)
+
+
+def run_experts(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
+    from tasks.judging.service import import_roster
+    from tasks.judging.tables import TableError
+
+    settings = get_settings()
+    try:
+        roster, counts = import_roster(settings, args.path, settings.now())
+    except TableError as exc:
+        return _error(str(exc))
+    if args.json:
+        for expert in roster.experts:
+            _json(
+                {
+                    "name": expert.name,
+                    "unit": expert.unit,
+                    "categories": sorted(expert.categories),
+                    "cap": expert.cap,
+                }
+            )
+        for finding in roster.findings:
+            _json({"finding": finding.to_dict()})
+        return 0 if counts is not None else 1
+    _print_findings(roster.findings)
+    if counts is None:
+        print(f"✗ 专家名单有错误，未导入（{args.path.name}）。请更正后重新导入。")
+        return 1
+    print(
+        f"✓ 已导入专家名单：{len(roster.experts)}人（新增{counts['added']}，更新{counts['updated']}，"
+        f"停用{counts['deactivated']}）"
+    )
+    return 0
+
+
+def _assign_tables(args: argparse.Namespace) -> int:
+    from tasks.judging.assignment import InfeasibleAssignment, assign
+    from tasks.judging.roster import parse_roster
+    from tasks.judging.service import read_works_table
+    from tasks.judging.tables import TableError
+
+    if not (args.experts and args.works):
+        return _error("--experts 与 --works 须同时给出")
+    try:
+        roster = parse_roster(args.experts)
+        works = read_works_table(args.works)
+    except TableError as exc:
+        return _error(str(exc))
+    if not roster.ok:
+        if not args.json:
+            _print_findings(roster.findings)
+        return _error("专家名单有错误，无法分配", 1)
+    try:
+        result = assign(works, roster.experts, args.per_work, min_matched=args.min_matched)
+    except InfeasibleAssignment as exc:
+        return _error(f"无法分配：{exc.message}", 1)
+    return _print_assignment(result.experts, result, args.json)
+
+
+def _print_assignment(experts: dict[str, tuple[str, ...]], result: Any, as_json: bool) -> int:
+    if as_json:
+        for number, names in sorted(experts.items()):
+            _json({"work": number, "experts": list(names)})
+        return 0
+    print(f"{'编号':<8}评审专家")
+    for number, names in sorted(experts.items()):
+        print(f"{number:<10}{'、'.join(names)}")
+    slots = sum(len(n) for n in experts.values())
+    loads = [v for v in result.loads.values()]
+    print(
+        f"\n共{len(experts)}件作品、{slots}个评审席位，其中专长对口{result.matched}个；"
+        f"专家工作量{min(loads, default=0)}–{max(loads, default=0)}件。"
+    )
+    _print_findings(result.findings)
+    return 0
+
+
+def run_assign(args: argparse.Namespace) -> int:
+    if args.per_work < 1:
+        return _error("--per-work 至少为1")
+    if args.experts or args.works:
+        return _assign_tables(args)
+    from tasks.config import get_settings
+    from tasks.judging.assignment import InfeasibleAssignment
+    from tasks.judging.records import active_experts
+    from tasks.judging.service import _session, assign_catalogue, check_originality
+
+    settings = get_settings()
+    with _session(settings) as session:
+        if not active_experts(session):
+            return _error("作品库中还没有专家名单。请先用 guangying experts PATH 导入。")
+    if not args.no_originality:
+        report = check_originality(settings)
+        if not args.json:
+            for message in report.problems:
+                print(f"  [无法检查] {message}")
+            for pair in report.pairs:
+                print(f"  [提示] {pair.message()}")
+    try:
+        works, result = assign_catalogue(settings, args.per_work, args.min_matched)
+    except InfeasibleAssignment as exc:
+        return _error(f"无法分配：{exc.message}", 1)
+    if not works and not args.json:
+        print("没有参评作品（审核结论为“通过”且未撤回的作品）。")
+        return 0
+    return _print_assignment(result.experts, result, args.json)
+
+
+def run_category(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
+    from tasks.judging.records import judged_works, set_category
+    from tasks.judging.rubric import CATEGORIES, canonical_category
+    from tasks.judging.service import _session
+
+    category = canonical_category(args.category)
+    if category is None:
+        return _error(f"“{args.category}”不是作品类别之一（{'、'.join(CATEGORIES)}）")
+    settings = get_settings()
+    with _session(settings) as session:
+        judged_works(session)
+        row = set_category(session, args.number, category, settings.operator_name, settings.now())
+    if row is None:
+        return _error(f"找不到评审编号为“{args.number}”的参评作品")
+    print(f"✓ 编号{args.number}的类别已改为“{category}”（{settings.operator_name}）")
+    return 0
+
+
+def run_originality(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
+    from tasks.judging.records import duplicate_rows, resolve_pair
+    from tasks.judging.service import _session, check_originality
+
+    settings = get_settings()
+    if args.check:
+        report = check_originality(settings)
+        if not args.json:
+            print(f"已检查{report.videos}个视频（新计算{report.computed}个），新发现疑点{report.new}个。")
+            for message in report.problems:
+                print(f"  [无法检查] {message}")
+    target = args.dismiss or args.confirm
+    if target:
+        status = "dismissed" if args.dismiss else "confirmed"
+        with _session(settings) as session:
+            if not resolve_pair(session, target, status, settings.operator_name, args.note, settings.now()):
+                return _error(f"找不到编号为{target}的疑点")
+        print(f"✓ 疑点{target}已{'排除' if args.dismiss else '确认'}（{settings.operator_name}）")
+    labels = {"open": "待核实", "dismissed": "已排除", "confirmed": "已确认"}
+    with _session(settings) as session:
+        rows = [(r.id, r.status, r.message, r.evidence) for r in duplicate_rows(session)]
+    for pair_id, status, message, evidence in rows:
+        if args.json:
+            _json({"id": pair_id, "status": status, "message": message, "evidence": evidence})
+        else:
+            print(f"[{pair_id}] {labels.get(status, status)}：{message}")
+    if not rows and not args.json:
+        print("没有疑似重复的作品。")
+    return 0
+
+
+def run_packets(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from tasks.config import get_settings
+    from tasks.judging.service import build_packets
+
+    if not 0 < args.days <= 7:
+        return _error("--days 应在0到7之间（对象存储的签名链接最长7天）")
+    settings = get_settings()
+    paths = build_packets(settings, args.out, settings.now(), timedelta(days=args.days))
+    if not paths:
+        print("还没有分配评审专家。请先运行 guangying assign。")
+        return 0
+    for path in paths:
+        print(f"已生成：{path.resolve()}")
+    print(f"共{len(paths)}位专家的评审包。评审包不含报送单位、报送人和联系方式。")
+    return 0
+
+
+def run_scores(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
+    from tasks.judging.service import import_scores
+
+    settings = get_settings()
+    sheets = import_scores(settings, list(args.paths), settings.now(), replace=args.replace)
+    failed = 0
+    for sheet in sheets:
+        imported = len(sheet.scores) if sheet.ok else 0
+        failed += 0 if sheet.ok else 1
+        if args.json:
+            _json(
+                {
+                    "file": str(sheet.path),
+                    "imported": imported,
+                    "ok": sheet.ok,
+                    "findings": [f.to_dict() for f in sheet.findings],
+                }
+            )
+            continue
+        if sheet.already_imported:
+            print(f"= {sheet.path.name}：已导入过，未做改动。")
+        elif sheet.ok:
+            print(f"✓ {sheet.path.name}：导入{imported}条评分。")
+        else:
+            print(f"✗ {sheet.path.name}：有错误，整表未导入。")
+        _print_findings([f for f in sheet.findings if not sheet.already_imported])
+    return 1 if failed else 0
+
+
+def _policy(args: argparse.Namespace) -> Any:
+    from tasks.judging.ranking import TierPolicy
+
+    return TierPolicy(args.special, args.excellent)
+
+
+def run_ranking(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
+    from tasks.judging.ranking import agreement_label
+    from tasks.judging.service import standing
+
+    current = standing(get_settings(), _policy(args))
+    ranking = current.ranking
+    if args.json:
+        for item in ranking.works:
+            title = current.works[item.number].work.title
+            _json({**item.to_dict(), "title": title})
+        return 0
+    if not ranking.works:
+        print("还没有分配评审的作品。")
+        return 0
+    print(
+        f"{'名次':<5}{'编号':<7}{'作品名称':<16}{'得分':>7}{'原始均分':>9}{'评分数':>7}  {'建议等次':<6}备注"
+    )
+    for item in ranking.works:
+        title = current.works[item.number].work.title[:14]
+        score = f"{item.score:.2f}" if item.score is not None else "—"
+        raw = f"{item.raw_mean:.2f}" if item.raw_mean is not None else "—"
+        print(
+            f"{item.rank or '—'!s:<6}{item.number:<8}{title:<16}{score:>8}{raw:>10}"
+            f"{f'{item.scores}/{item.expected}':>8}  {item.tier or '':<8}{'；'.join(item.notes)}"
+        )
+    print(
+        f"\n评审一致性（ICC(1)）：原始分{ranking.agreement_raw}（{agreement_label(ranking.agreement_raw)}），"
+        f"标准化后{ranking.agreement_normalised}（{agreement_label(ranking.agreement_normalised)}）"
+    )
+    if current.missing:
+        print(f"尚有{len(current.missing)}份评分未交回。")
+    _print_findings(ranking.findings)
+    print("\n得分为各专家标准化分数的中位数（先按专家校正宽严），详见 README “评审”一节。")
+    return 0
+
+
+def _numbers(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.replace("，", ",").replace("、", ",").split(",")]
+    return [p.zfill(4) if p.isdigit() else p for p in parts if p]
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
+    from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
+    from tasks.judging.service import approve, check_tiers, standing
+
+    settings = get_settings()
+    current = standing(settings, _policy(args))
+    proposal = current.ranking.proposal()
+    tiers = {
+        TIER_SPECIAL: _numbers(args.set_special)
+        or ([] if args.set_special is not None else proposal[TIER_SPECIAL]),
+        TIER_EXCELLENT: _numbers(args.set_excellent)
+        or ([] if args.set_excellent is not None else proposal[TIER_EXCELLENT]),
+    }
+    problems = check_tiers(tiers, set(current.works))
+    if problems:
+        return _error("；".join(problems))
+    if not any(tiers.values()):
+        return _error(
+            "名单为空：还没有可列入名单的作品（先导入评分，或用 --set-special/--set-excellent 指定）", 1
+        )
+    by = args.by or settings.operator_name
+    for tier, numbers in tiers.items():
+        print(f"{tier}（{len(numbers)}件）：")
+        for number in numbers:
+            print(f"  {number} 《{current.works[number].work.title}》")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _error("请在终端中确认，或加 --yes 直接批准")
+        answer = input(f"以 {by} 的名义批准以上名单？[y/N] ").strip().lower()
+        if answer not in ("y", "yes", "是"):
+            print("未批准，名单未记录。")
+            return 1
+    if args.flow_run:
+        from uuid import UUID
+
+        from prefect.flow_runs import resume_flow_run
+
+        resume_flow_run(
+            UUID(args.flow_run),
+            run_input={
+                "approve": True,
+                "special": tiers[TIER_SPECIAL],
+                "excellent": tiers[TIER_EXCELLENT],
+                "approver": by,
+                "note": args.note,
+            },
+        )
+        print(f"✓ 已提交审批，等待中的 judging 流程（{args.flow_run}）将记录名单并导出。")
+        return 0
+    approval_id, paths = approve(
+        settings, tiers, proposal, by=by, now=settings.now(), note=args.note, via="cli", out_dir=args.out
+    )
+    print(f"✓ 名单已批准（记录号{approval_id}，审批人{by}）。")
+    for path in paths:
+        print(f"已导出：{path.resolve()}")
+    return 0

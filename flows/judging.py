@@ -1,0 +1,193 @@
+"""Judging flows: orchestration only. Rules live in `tasks/judging/`.
+
+- `judging-assign`: the originality check over the eligible works, then the expert assignment
+  (earlier assignments kept), then the review packets when a folder is given.
+- `judging`: the ranking proposes the list; the run pauses in the Prefect UI until an operator
+  approves or edits it (typed form: 特别优秀/优秀 as 评审编号, 审批人, 备注); the approved list is
+  recorded with who and when, and the 优秀作品名单 is written. `approve=True` records the proposal
+  without waiting (the demo, the tests, `guangying approve --yes`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.context import get_run_context
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import Field
+
+from tasks.config import get_settings
+from tasks.judging import service
+from tasks.judging.assignment import DEFAULT_PER_WORK
+from tasks.judging.ranking import TierPolicy, agreement_label
+from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
+
+APPROVAL_TIMEOUT_S = 7 * 24 * 3600
+
+
+class ApprovalInput(RunInput):
+    """What the operator fills in when resuming the paused `judging` run."""
+
+    approve: bool = Field(True, title="批准该名单", description="取消勾选则不记录名单，流程结束")
+    special: list[str] = Field(default_factory=list, title="特别优秀（评审编号）")
+    excellent: list[str] = Field(default_factory=list, title="优秀（评审编号）")
+    approver: str = Field("", title="审批人")
+    note: str = Field("", title="备注")
+
+
+def _run_id() -> str | None:
+    context = get_run_context()
+    flow_run = getattr(context, "flow_run", None)
+    if flow_run is None:
+        task_run = getattr(context, "task_run", None)
+        return str(task_run.flow_run_id) if task_run else None
+    return str(flow_run.id)
+
+
+@task(name="judging-originality", retries=1, retry_delay_seconds=5)
+def originality_task() -> dict[str, Any]:
+    report = service.check_originality(get_settings())
+    return {
+        "videos": report.videos,
+        "computed": report.computed,
+        "new": report.new,
+        "pairs": [p.message() for p in report.pairs],
+        "problems": report.problems,
+    }
+
+
+@task(name="judging-assign-experts")
+def assign_task(per_work: int, min_matched: int) -> dict[str, Any]:
+    works, result = service.assign_catalogue(get_settings(), per_work, min_matched)
+    return {
+        "works": len(works),
+        "experts": result.experts,
+        "added": result.added,
+        "matched": result.matched,
+        "loads": result.loads,
+        "findings": [f.message for f in result.findings],
+    }
+
+
+@task(name="judging-packets")
+def packets_task(folder: str) -> list[str]:
+    settings = get_settings()
+    return [str(p) for p in service.build_packets(settings, Path(folder), settings.now())]
+
+
+@flow(name="judging-assign", log_prints=False)
+def assign_flow(
+    per_work: int = DEFAULT_PER_WORK,
+    min_matched: int = 0,
+    originality: bool = True,
+    packets_dir: str | None = None,
+) -> dict[str, Any]:
+    """Originality check, expert assignment, review packets."""
+    outcome: dict[str, Any] = {}
+    if originality:
+        outcome["originality"] = originality_task()
+    assignment = assign_task(per_work, min_matched)
+    outcome["assignment"] = assignment
+    rows = [{"编号": n, "评审专家": "、".join(names)} for n, names in sorted(assignment["experts"].items())]
+    create_table_artifact(key="judging-assignment", table=rows, description="评审分配（每件作品的评审专家）")
+    if packets_dir:
+        outcome["packets"] = packets_task(packets_dir)
+    return outcome
+
+
+@task(name="judging-ranking")
+def ranking_task(special: float, excellent: float) -> dict[str, Any]:
+    current = service.standing(get_settings(), TierPolicy(special, excellent))
+    ranking = current.ranking
+    return {
+        "rows": [
+            {**w.to_dict(), "title": current.works[w.number].work.title if w.number in current.works else ""}
+            for w in ranking.works
+        ],
+        "proposal": ranking.proposal(),
+        "findings": [f.message for f in ranking.findings],
+        "agreement_raw": ranking.agreement_raw,
+        "agreement_normalised": ranking.agreement_normalised,
+        "missing": len(current.missing),
+    }
+
+
+@task(name="judging-record-approval")
+def record_task(
+    tiers: dict[str, list[str]], proposal: dict[str, list[str]], by: str, note: str, via: str
+) -> dict[str, Any]:
+    settings = get_settings()
+    approval_id, paths = service.approve(
+        settings, tiers, proposal, by=by, now=settings.now(), note=note, via=via, flow_run_id=_run_id()
+    )
+    return {"approval_id": approval_id, "documents": [str(p) for p in paths], "tiers": tiers, "by": by}
+
+
+def _proposal_markdown(ranking: dict[str, Any]) -> str:
+    lines = ["# 优秀作品名单建议", ""]
+    lines.append(
+        f"评审一致性（ICC）：原始分 {ranking['agreement_raw']}（{agreement_label(ranking['agreement_raw'])}），"
+        f"标准化后 {ranking['agreement_normalised']}（{agreement_label(ranking['agreement_normalised'])}）"
+    )
+    lines += [
+        "",
+        "| 名次 | 编号 | 作品名称 | 得分 | 原始均分 | 评分数 | 建议等次 | 备注 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in ranking["rows"]:
+        lines.append(
+            f"| {row['rank'] or '—'} | {row['work']} | {row['title']} | {row['score'] if row['score'] is not None else '—'} "
+            f"| {row['raw_mean'] if row['raw_mean'] is not None else '—'} | {row['scores']}/{row['expected']} "
+            f"| {row['tier'] or ''} | {'；'.join(row['notes'])} |"
+        )
+    if ranking["findings"]:
+        lines += ["", "## 提示", *[f"- {m}" for m in ranking["findings"]]]
+    return "\n".join(lines)
+
+
+@flow(name="judging", log_prints=False)
+def judging_flow(
+    special: float = 0.1,
+    excellent: float = 0.3,
+    approve: bool = False,
+    approver: str | None = None,
+    timeout_s: int = APPROVAL_TIMEOUT_S,
+    poll_interval_s: int = 10,
+) -> dict[str, Any]:
+    """Propose the list, wait for an operator's approval (or edits) in the UI, record it, export it."""
+    logger = get_run_logger()
+    ranking = ranking_task(special, excellent)
+    proposal = ranking["proposal"]
+    create_markdown_artifact(
+        key="judging-proposal", markdown=_proposal_markdown(ranking), description="优秀作品名单建议"
+    )
+    settings = get_settings()
+    if approve:
+        return record_task(proposal, proposal, approver or settings.operator_name, "按建议名单批准", "auto")
+    special_list, excellent_list = proposal[TIER_SPECIAL], proposal[TIER_EXCELLENT]
+    known = {row["work"] for row in ranking["rows"]}
+    description = "请核对建议名单：可增删评审编号后提交；取消勾选“批准该名单”则不记录。"
+    while True:
+        form = ApprovalInput.with_initial_data(
+            description=description,
+            special=special_list,
+            excellent=excellent_list,
+            approver=approver or "",
+        )
+        decision = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=poll_interval_s)
+        if not decision.approve:
+            logger.info("approval declined; nothing recorded")
+            return {"approval_id": None, "declined": True, "proposal": proposal}
+        tiers = {TIER_SPECIAL: list(decision.special), TIER_EXCELLENT: list(decision.excellent)}
+        problems = service.check_tiers(tiers, known)
+        if not problems:
+            break
+        special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
+        description = "上次提交的名单有误，请修改后再提交：" + "；".join(problems)
+        logger.warning("approval input rejected: %s", problems)
+    by = decision.approver.strip() or "未署名审批人"
+    return record_task(tiers, proposal, by, decision.note, "prefect-ui")
