@@ -64,6 +64,7 @@ CHECK_LABELS: dict[str, str] = {
     "archive": "压缩包",
     "document": "文档读取",
     "pledge": "版权承诺书",
+    "mail": "邮件读取",
 }
 
 

@@ -50,6 +50,7 @@ class Package:
     message_id: str | None = None
     body_text: str | None = None  # an e-mail's text: Netdisk links, the sender's note
     original: Path | None = None  # the raw .eml of an e-mail, stored as the package original
+    findings: list[Finding] = field(default_factory=list)  # what the source found (an unreadable e-mail)
 
     def stated(self, received: Received) -> None:
         """An operator states when the package arrived (it replaces what the source said)."""
@@ -177,6 +178,7 @@ def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
     analysis = Analysis(
         package=package, fingerprint=fingerprint(package), name=parse_package_name(package.name)
     )
+    analysis.findings += package.findings
     budget = archives.Budget.from_rules(rules)
     queue: list[tuple[str, Path, int]] = []
     for path in package.paths:

@@ -13,8 +13,10 @@ import email.header
 import email.policy
 import hashlib
 import imaplib
+import logging
 import mailbox
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path, PurePosixPath
 
+from tasks.findings import Finding, Status
 from tasks.intake.classify import is_junk
 from tasks.intake.package import Package
 from tasks.intake.received import Received, ReceivedBasis, mail_received, parse_stated_time
@@ -221,11 +224,27 @@ def decode_header_value(value: object) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; 「(2)」 and a work folder's suffixes need room
+
+
 def safe_filename(name: str, fallback: str) -> str:
-    """Only the last path component; no control characters; never empty, '.' or '..'."""
+    """Only the last path component; no control characters; never empty, '.' or '..'; at most
+    MAX_NAME_BYTES in UTF-8 (120 Chinese characters are 360 bytes): a longer name keeps its start,
+    a short hash of the whole name (two long names never collide) and its extension."""
     name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r"[\x00-\x1f]", "", name).strip()
-    return fallback if name in ("", ".", "..") else name[:200]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+    name = name.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be a file name
+    if name in ("", ".", ".."):
+        return fallback
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    suffix = PurePosixPath(name).suffix
+    if len(suffix.encode("utf-8")) > 16 or not suffix[1:].isalnum():
+        suffix = ""
+    tag = "~" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    room = MAX_NAME_BYTES - len(tag) - len(suffix.encode("utf-8"))
+    stem = name[: len(name) - len(suffix)].encode("utf-8")[:room].decode("utf-8", "ignore").rstrip()
+    return f"{stem}{tag}{suffix}"
 
 
 def _body_text(message: Message) -> str:
@@ -385,15 +404,60 @@ def imap_packages(account: ImapAccount, work: Path, *, seen: Seen) -> Iterator[P
                     continue
                 internal = imaplib.Internaldate2tuple(item[0])
                 arrived = datetime.fromtimestamp(time.mktime(internal), UTC) if internal else None
-                package = package_from_message(
-                    item[1], work / f"mail-{uid.decode()}", source=account.source, internal_date=arrived
-                )
+                package = _package_or_finding(item[1], work / f"mail-{uid.decode()}", account.source, arrived)
                 if seen(package.message_id or ""):
                     continue
                 yield package
     finally:
         with contextlib.suppress(Exception):
             conn.logout()
+
+
+_log = logging.getLogger(__name__)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def _package_or_finding(raw: bytes, work: Path, source: str, arrived: datetime | None) -> Package:
+    """One e-mail as a package. One that cannot be read (MIME nested thousands deep, a name the file
+    system refuses, …) is still a package: its headers, the raw original and a finding, so that it is
+    recorded and marked seen once, and the rest of the mailbox goes on."""
+    try:
+        return package_from_message(raw, work, source=source, internal_date=arrived)
+    except Exception as exc:  # one poison e-mail must not stop the mailbox
+        _log.warning("cannot read the e-mail in %s", work, exc_info=True)
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+    shutil.rmtree(work, ignore_errors=True)
+    blank = _BLANK_LINE.search(raw)
+    try:  # the headers alone still say who sent it, when, and its Message-ID
+        package = package_from_message(
+            (raw[: blank.start()] if blank else raw) + b"\r\n\r\n", work, source=source, internal_date=arrived
+        )
+    except Exception:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        package = Package(
+            name="",
+            paths=[],
+            source=source,
+            received_at=arrived or datetime.now(UTC),
+            message_id=f"<sha256-{hashlib.sha256(raw).hexdigest()}@guangying>",
+        )
+    package.original = work / "message.eml"
+    package.original.write_bytes(raw)
+    package.paths = []
+    subject = package.name or "（无主题）"
+    package.name = package.name or "（无法读取的邮件）"
+    package.findings.append(
+        Finding(
+            "mail",
+            Status.ERROR,
+            f"邮件「{subject}」无法自动读取（{reason}），其中的附件和正文未能取出。原始邮件已保存，"
+            "请工作人员人工查看，或请报送人重新发送。",
+            {"message_id": package.message_id, "error": reason},
+            stage="intake",
+        )
+    )
+    return package
 
 
 def _quote(folder: str) -> str:
