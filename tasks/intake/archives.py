@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -302,6 +303,50 @@ def _extract_stream(
         result.files.append(Extracted(path=path, name=relative.as_posix(), size=written))
 
 
+def overlapping_entries(path: Path, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Entries whose data, as the central directory describes it (local header + compressed size),
+    overlaps another entry's or the central directory itself.
+
+    A zip that lies does this: five entries pointing at one 40 MB member write 200 MB from a 450 KB
+    file, and a compressed size larger than the space the member occupies hides its true ratio.
+    """
+    spans: list[tuple[int, int, zipfile.ZipInfo]] = []
+    with path.open("rb") as handle:
+        for info in archive.infolist():
+            handle.seek(info.header_offset)
+            header = handle.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                continue  # not a local header: extracting it reports the archive as corrupt
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            data = info.header_offset + 30 + name_length + extra_length
+            spans.append((info.header_offset, data + info.compress_size, info))
+    spans.sort(key=lambda span: (span[0], span[1]))
+    bad: dict[int, zipfile.ZipInfo] = {}
+    reach: tuple[int, zipfile.ZipInfo] | None = None  # the furthest end so far, and whose it is
+    directory = getattr(archive, "start_dir", None)
+    for start, end, info in spans:
+        if reach is not None and start < reach[0]:
+            bad[id(info)], bad[id(reach[1])] = info, reach[1]
+        if directory is not None and end > directory:
+            bad[id(info)] = info
+        if reach is None or end > reach[0]:
+            reach = (end, info)
+    return sorted(bad.values(), key=lambda info: info.header_offset)
+
+
+def _forged(display: str, entries: list[zipfile.ZipInfo]) -> Finding:
+    names = [decode_zip_name(info) for info in entries]
+    shown = "、".join(f"「{name}」" for name in names[:5]) + ("等" if len(names) > 5 else "")
+    return _finding(
+        Status.FAIL,
+        f"压缩包「{display}」的目录与实际内容不符：{shown}共{len(names)}个文件的数据相互重叠或超出压缩包范围"
+        "（疑似伪造的压缩包），未解压。请用常用压缩软件重新打包后报送。",
+        archive=display,
+        members=names[:20],
+        overlapping=len(names),
+    )
+
+
 def _zip(path: Path, target: Path, display: str, rules: ContestRules, budget: Budget) -> ArchiveResult:
     result = ArchiveResult("zip")
     errors = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError)
@@ -327,6 +372,9 @@ def _zip(path: Path, target: Path, display: str, rules: ContestRules, budget: Bu
                     encrypted=bool(info.flag_bits & 0x1),
                 )
             )
+        if forged := overlapping_entries(path, archive):
+            result.findings.append(_forged(display, forged))  # its sizes cannot be trusted either
+            return result
         if bomb := _precheck(display, members, path.stat().st_size, rules, budget):
             result.findings.extend(bomb)
             return result
