@@ -125,7 +125,8 @@ def check_resolution(video: VideoStream, rules: ContestRules) -> Finding:
         return _finding(
             "resolution",
             Status.FAIL,
-            f"分辨率为{size}，低于要求的1080P（短边应不少于{rules.min_short_side_px}像素）",
+            f"分辨率为{size}，低于要求的1080P（短边应不少于{rules.min_short_side_px}像素），"
+            "请用高清原始素材以1080P（1920×1080，竖屏1080×1920）或更高分辨率重新导出后报送",
             **evidence,
         )
     return _finding("resolution", Status.PASS, f"分辨率为{size}，达到1080P要求", **evidence)
@@ -179,7 +180,8 @@ def check_frame_rate(
         return _finding(
             "frame_rate",
             Status.FAIL,
-            f"平均帧率为{fps:.2f}帧/秒{variable_note}，低于要求的{rules.min_fps:g}帧/秒",
+            f"平均帧率为{fps:.2f}帧/秒{variable_note}，低于要求的{rules.min_fps:g}帧/秒，"
+            f"请以不低于{rules.min_fps:g}帧/秒（如25或30帧/秒）重新导出后报送",
             **evidence,
         )
     return _finding(

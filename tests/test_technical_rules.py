@@ -69,7 +69,8 @@ def test_resolution_is_judged_on_the_short_side(width: int, height: int, status:
 
 def test_resolution_message_names_the_measured_size_and_the_rule() -> None:
     finding = check_resolution(make_probe(width=1280, height=720).video, DEFAULT_RULES)
-    assert finding.message == "分辨率为1280×720，低于要求的1080P（短边应不少于1080像素）"
+    assert finding.message.startswith("分辨率为1280×720，低于要求的1080P（短边应不少于1080像素）")
+    assert "以1080P" in finding.message and "重新导出" in finding.message  # and what to do
 
 
 def test_rotation_swaps_the_displayed_frame() -> None:

@@ -319,11 +319,14 @@ def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Fi
             )
         ]
     measured = format_duration(total) + (f"（共{len(videos)}集）" if len(videos) > 1 else "")
+    if total >= 60:  # 「3分20秒（200秒）」 helps; 「8秒（8秒）」 only repeats itself
+        measured += f"（{total:.0f}秒）"
+    stated = f"“{form.duration}”" + ("" if squash(form.duration) == f"{declared:.0f}秒" else f"（{declared:.0f}秒）")
     return [
         _f(
             "declared_duration",
             Status.WARN,
-            f"{where}填写的作品时长为“{form.duration}”（{declared:.0f}秒），视频实际时长为{measured}（{total:.0f}秒），"
+            f"{where}填写的作品时长为{stated}，视频实际时长为{measured}，"
             f"相差{abs(total - declared):.0f}秒，超过{tolerance:.0f}秒的误差。请核对视频或更正登记表的作品时长。",
             **evidence,
         )

@@ -1,25 +1,52 @@
-"""回执: a Chinese text per submission — what was received, what is missing or wrong, what to do."""
+"""回执: a Chinese text per submission — what was received, what is missing or wrong, what to do.
+
+A receipt goes to the sender unedited, so it holds only what the sender can act on: each problem
+once, with what to do; staff-only advisories (black or frozen frames, the audio note, checks that
+could not run, notes to the staff) and internal names (exception classes) stay out; and the next
+step matches the state of the work (late, incomplete, awaiting download, under review, passed).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tasks.decisions import ACTION_LABELS, DecisionAction
 from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
-from tasks.intake.checks import REQUIRED_ROLES
 from tasks.intake.classify import ROLE_LABELS
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
 from tasks.rules import SHANGHAI
 
 CONTACT = "左老师，联系电话13896068058"
+MAILBOX = "cqdsspzb@163.com"
 STATE_LABELS = {
-    "received": "已受理，审核中",
+    "received": "已受理",
     "awaiting_download": "已登记，等待从百度网盘下载作品视频",
     "screened": "已完成初步审核",
+    "withdrawn": "已撤回",
 }
+PENDING_VERDICT = "审核中"  # no verdict yet: screening has not completed
+# Advisories for a person on the staff, not for the sender (notice 四（二）「画面清晰稳定」 is judged by people).
+STAFF_ONLY_CHECKS = frozenset({"black_frames", "frozen_frames", "audio"})
+_STAFF_NOTES = ("请工作人员", "等待工作人员下载")
+# The sentence of notice 五 that every missing-material finding quotes: said once in a receipt.
+_MATERIALS_RULE = re.compile(r"通知第五条要求报送“[^”]*”。")
+# （BadZipFile）, （FormError: PackageNotFoundError: …）: internal names, for the crash log, not people.
+_INTERNAL = re.compile(
+    r"（(?:[A-Za-z_][\w.]*(?:Error|Exception|Warning)|[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+)(?::[^（）]*)?）"
+)
+
+
+def state_label(state: str | None) -> str:
+    return STATE_LABELS.get(state or "", state or "")
+
+
+def verdict_label(verdict: str | None) -> str:
+    """通过 / 不通过 / 待人工复核, or 审核中 while the screening has not completed."""
+    return VERDICT_LABELS.get(verdict or "", PENDING_VERDICT)
 
 
 def _when(text: str | None) -> str:
@@ -33,6 +60,107 @@ def _basis(item: dict[str, Any]) -> str:
     return f"，{label}" if label else ""
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(("。", "！", "？")) else text + "。"
+
+
+def for_sender(finding: dict[str, Any]) -> bool:
+    """A problem the sender should read: not a pass, not an advisory or note for the staff."""
+    if finding["status"] in ("pass", "error") or finding["check"] in STAFF_ONLY_CHECKS:
+        return False
+    return not any(note in finding["message"] for note in _STAFF_NOTES)
+
+
+def sender_text(message: str) -> str:
+    """A finding's message as the sender reads it: no internal names, no repeated notice sentence."""
+    return _sentence(_INTERNAL.sub("", _MATERIALS_RULE.sub("", message)))
+
+
+def _greeting(item: dict[str, Any]) -> str:
+    who, unit = (item.get("submitter") or "").strip(), (item.get("unit") or "").strip()
+    if who and unit and unit != who:
+        return f"{who}（{unit}）："
+    return f"{who or unit}：" if who or unit else "您好："
+
+
+def _missing(findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(what, what to send) for each required material not received."""
+    missing = []
+    for finding in findings:
+        role = (finding.get("evidence") or {}).get("role")
+        if finding["check"] == "materials" and finding["status"] == "fail" and role:
+            what = ROLE_LABELS.get(role, role)
+            text = sender_text(finding["message"]).removeprefix(f"未收到{what}。")
+            missing.append((what, text))
+    return missing
+
+
+def _problems(findings: list[dict[str, Any]], late: bool) -> list[dict[str, Any]]:
+    """Each problem for the sender once (the missing materials have their own section)."""
+    seen: set[tuple[str, str, str]] = set()
+    problems = []
+    for finding in findings:
+        if not for_sender(finding) or (finding["check"] == "materials" and finding["status"] == "fail"):
+            continue
+        if late and finding["check"] != "deadline":
+            continue
+        file = (finding.get("file") or "").rsplit("/", 1)[-1]
+        key = (finding["check"], file, sender_text(finding["message"]))
+        if key not in seen:
+            seen.add(key)
+            problems.append(finding)
+    return problems
+
+
+def _problem_line(index: int, finding: dict[str, Any], waived: set[str]) -> str:
+    label = CHECK_LABELS.get(finding["check"], finding["check"])
+    status = STATUS_LABELS.get(finding["status"], finding["status"])
+    text = sender_text(finding["message"])
+    file = (finding.get("file") or "").rsplit("/", 1)[-1]
+    where = f"「{file}」：" if file and file not in text else ""
+    note = "（工作人员已决定不再以此项为准）" if finding["check"] in waived else ""
+    return f"    {index}. 【{status}·{label}】{where}{text}{note}"
+
+
+def _next_steps(
+    item: dict[str, Any], late: bool, missing: list[Any], problems: list[dict[str, Any]], waived: set[str]
+) -> list[str]:
+    decisions = item.get("decisions") or []
+    verdict, state = item.get("verdict"), item.get("state")
+    reply = f"将材料以“报送人（单位）+作品名称”命名，回复本邮件发送至{MAILBOX}，并在邮件中注明受理编号{item['id']}。"
+    if any(d["action"] == DecisionAction.REJECT for d in decisions):
+        return ["经筹备组研究，本作品不予受理（理由见上）。如有疑问，请与筹备组联系。"]
+    if late:
+        return [
+            "本作品晚于报送截止时间收到，无需补充或更正材料。"
+            "如有特殊情况需要说明，请直接与筹备组联系，筹备组将研究后答复您。"
+        ]
+    steps = []
+    if state == "awaiting_download":
+        steps.append(
+            "我们将从您提供的百度网盘链接下载作品视频，下载后继续审核，审核结果将另行通知您。"
+            "在此期间请保持链接和提取码有效。"
+        )
+    open_problems = [p for p in problems if p["check"] not in waived]
+    fails = [p for p in open_problems if p["status"] == "fail"]
+    if missing or fails:
+        if missing and fails:
+            what = "补交上述缺少的材料并更正所列问题"
+        else:
+            what = "补交上述缺少的材料" if missing else "按上述说明更正所列问题"
+        steps.append(f"请{what}后，{reply}")
+    elif open_problems:
+        steps.append(f"请核对上述提示事项；如需更正，请{reply}")
+    if verdict == "pass":
+        steps.append("本作品已通过初步审核，无需补充材料，请等待评审结果。")
+    elif verdict == "review":
+        steps.append("部分事项需要工作人员人工复核，复核完成后我们将通知您结果。")
+    elif verdict is None and state != "awaiting_download":
+        steps.append("作品正在审核中，审核完成后我们将通知您结果，在此之前无需重复报送。")
+    return steps
+
+
 def write_receipt(data_dir: Path, item: dict[str, Any]) -> Path:
     """The receipt of one `submission_json` object, written beside the catalogue for e-mailing."""
     folder = data_dir / "receipts"
@@ -44,47 +172,56 @@ def write_receipt(data_dir: Path, item: dict[str, Any]) -> Path:
 
 def render_receipt(item: dict[str, Any]) -> str:
     """The receipt for one `submission_json` object, ready to be e-mailed to the sender."""
-    title = item.get("title") or "（未识别作品名称）"
-    who = item.get("submitter") or "报送人"
-    unit = item.get("unit")
+    title = item.get("title")
+    work = f"作品《{title}》" if title else f"作品包「{item.get('package_name') or '（未识别名称）'}」"
+    findings = list(item.get("findings") or [])
+    decisions = item.get("decisions") or []
+    waived = {d["check"] for d in decisions if d.get("check")}
+    late = (
+        any(f["check"] == "deadline" and f["status"] == "fail" for f in findings) and "deadline" not in waived
+    )
     lines = [
         "“红色光影 英雄重庆”党史短视频征集展播活动 作品受理回执",
         "",
-        f"{who}{'（' + unit + '）' if unit and unit != who else ''}：",
-        f"    您报送的作品《{title}》已于{_when(item.get('received_at'))}（北京时间{_basis(item)}）收到。",
+        _greeting(item),
+        f"    您报送的{work}已于{_when(item.get('received_at'))}（北京时间{_basis(item)}）收到。",
         f"    受理编号：{item['id']}",
-        f"    当前状态：{STATE_LABELS.get(item.get('state') or '', item.get('state') or '')}",
-        f"    审核结论：{VERDICT_LABELS.get(item.get('verdict') or '', '审核中')}"
+        f"    当前状态：{state_label(item.get('state'))}",
+        f"    审核结论：{verdict_label(item.get('verdict'))}"
         + ("（经工作人员决定）" if item.get("verdict_by_person") else ""),
         "",
         "一、已收到的材料",
     ]
-    files = [f for f in item.get("files", [])]
-    durations = {}
-    for finding in item.get("findings", []):
+    files = list(item.get("files") or [])
+    durations: dict[str, float] = {}
+    for finding in findings:
         if finding["check"] == "declared_duration":
-            durations.update(finding.get("evidence", {}).get("videos", {}))
+            durations.update((finding.get("evidence") or {}).get("videos", {}))
     if not files:
         lines.append("    （暂无文件）")
     for file in files:
         extra = f"，时长{format_duration(durations[file['name']])}" if file["name"] in durations else ""
         lines.append(f"    · {ROLE_LABELS.get(file['role'], file['role'])}：{file['name']}{extra}")
-    roles = {f["role"] for f in files}
-    missing = [ROLE_LABELS[r] for r in REQUIRED_ROLES if r not in roles]
-    lines += ["", "二、缺少的材料"]
-    lines += [f"    · {label}" for label in missing] or ["    无"]
-    problems = [f for f in item.get("findings", []) if f["status"] != "pass"]
-    lines += ["", "三、需要处理的问题"]
+    netdisk = item.get("netdisk")
+    if netdisk and item.get("state") == "awaiting_download":
+        code = f"（提取码{netdisk['code']}）" if netdisk.get("code") else "（未附提取码）"
+        lines.append(f"    · 百度网盘链接：{netdisk['url']}{code}，作品视频待下载")
+
+    missing = [] if late else _missing(findings)
+    problems = _problems(findings, late)
+    number = iter("二三四五")
+    if not late:
+        lines += ["", f"{next(number)}、缺少的材料"]
+        if missing:
+            lines.append(
+                "    通知第五条要求报送“作品高清原视频，最终视频文稿、作品登记表、作品汇总表Word电子版，"
+                "以及作品版权承诺书扫描件”。尚未收到："
+            )
+        lines += [f"    · {what}：{todo}" for what, todo in missing] or ["    无"]
+    lines += ["", f"{next(number)}、需要处理的问题"]
     if not problems:
         lines.append("    暂未发现问题。")
-    decisions = item.get("decisions") or []
-    waived = {d["check"] for d in decisions if d.get("check")}
-    for index, finding in enumerate(problems, start=1):
-        label = CHECK_LABELS.get(finding["check"], finding["check"])
-        note = "（工作人员已决定不再以此项为准）" if finding["check"] in waived else ""
-        lines.append(
-            f"    {index}. 【{STATUS_LABELS.get(finding['status'], finding['status'])}·{label}】{finding['message']}{note}"
-        )
+    lines += [_problem_line(i, f, waived) for i, f in enumerate(problems, start=1)]
     if decisions:
         lines += ["", "工作人员的决定"]
         for decision in decisions:
@@ -94,15 +231,7 @@ def render_receipt(item: dict[str, Any]) -> str:
             lines.append(
                 f"    · {_when(decision['decided_at'])}，{decision['decided_by']}：{what}（理由：{decision['note']}）"
             )
-    lines += [
-        "",
-        "四、请您",
-        "    请按上述说明补充或更正后，将材料以“报送人（单位）+作品名称”命名，回复本邮件发送至cqdsspzb@163.com，"
-        "并在邮件中注明受理编号。"
-        if problems or missing
-        else "    无需补充材料，请等待评审结果。",
-        f"    如有疑问请联系：{CONTACT}。",
-        "",
-        "党史短视频展播活动筹备组",
-    ]
+    lines += ["", f"{next(number)}、下一步"]
+    lines += [f"    {step}" for step in _next_steps(item, late, missing, problems, waived)]
+    lines += [f"    如有疑问请联系：{CONTACT}。", "", "党史短视频展播活动筹备组"]
     return "\n".join(lines) + "\n"
