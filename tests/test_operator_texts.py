@@ -323,3 +323,91 @@ def test_the_declared_duration_never_repeats_itself() -> None:
     assert "“30秒”，视频实际时长为8秒，" in message("30秒", 30, 8)
     assert "“3分20秒”（200秒），视频实际时长为8秒，" in message("3分20秒", 200, 8)
     assert "实际时长为1分30秒（90秒）" in message("8秒", 8, 90)
+
+
+@pytest.fixture
+def catalogue(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The CLI's view of the catalogue, without a flow: `status`, `receipt` and `export` read this."""
+    items = [PASSED, INCOMPLETE | {"id": "3f2a0000-0000-4000-8000-000000000002"}, AWAITING | {"id": "77aa"}]
+    monkeypatch.setattr("flows.commands.intake._all_items", lambda: items)
+    return items
+
+
+def test_status_columns_line_up_in_terminal_cells(
+    catalogue: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rich.cells import cell_len
+
+    from flows.cli import main
+
+    assert main(["status"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()][:4]
+    assert lines[0].split()[:4] == ["受理编号", "作品名称", "报送人", "收到时间（北京时间）"]
+
+    def column(line: str, text: str) -> int:
+        return cell_len(line[: line.index(text)])
+
+    times = [column(line, "2026-11-27 21:30") for line in lines[1:]]
+    assert times == [column(lines[0], "收到时间")] * 3  # Chinese and ASCII cells line up
+    assert "审核中" in lines[3] and "不通过" in lines[2] and "已受理，审核中" not in "".join(lines)
+
+
+def test_a_prefix_that_matches_two_works_lists_them(
+    catalogue: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli import main
+
+    assert main(["receipt", "3f2a"]) == 2
+    err = capsys.readouterr().err
+    assert "对应2件作品" in err and catalogue[0]["id"] in err and catalogue[1]["id"] in err
+    assert main(["receipt", "ffff"]) == 2 and "找不到受理编号为“ffff”" in capsys.readouterr().err
+    assert main(["receipt", "77a"]) == 0 and "等待从百度网盘下载" in capsys.readouterr().out
+
+
+def test_export_in_beijing_time_with_the_authors_of_the_summary_table(
+    catalogue: list[dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    from flows.cli import main
+
+    out = tmp_path / "汇总.xlsx"
+    assert main(["export", "--out", str(out)]) == 0
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[2]]
+    assert header[3] == "作者" and header[-1] == "收到时间（北京时间）"
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[-1]]
+    assert rows[0][3] == "张明、李华"  # from 附件3's row, not the 登记表's 报送人
+    assert rows[0][-1] == "2026-11-27 21:30"  # 13:30 UTC
+    assert [r[8] for r in rows] == ["通过", "不通过", "审核中"]
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "code"),
+    [(["pass"], 0), ([None], 0), (["pass", None], 0), (["pass", "review"], 1), (["fail"], 1), (["error"], 1)],
+)
+def test_ingest_marks_each_work_and_exits_as_screen_does(
+    verdicts: list[str | None],
+    code: int,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flows.cli import main
+
+    results = [
+        {"package": "坏包.zip", "error": "处理失败。"}
+        if v == "error"
+        else {"package": f"{i}.zip", "id": f"id{i}", "title": "红岩家书", "verdict": v, "findings": []}
+        for i, v in enumerate(verdicts)
+    ]
+    monkeypatch.setattr("flows.intake.intake", lambda **_: results)
+    (tmp_path / "a.zip").write_bytes(b"x")
+    assert main(["ingest", "--no-screen", str(tmp_path / "a.zip")]) == code
+    out = capsys.readouterr().out
+    marks = {"pass": "✓ ", "fail": "✗ ", "review": "? ", None: "… ", "error": "✗ "}
+    labels = {"pass": "通过", "fail": "不通过", "review": "待人工复核", None: "审核中"}
+    for line, verdict in zip(out.splitlines(), verdicts, strict=True):
+        assert line.startswith(marks[verdict])
+        if verdict != "error":
+            assert line.endswith(f"结论：{labels[verdict]}")

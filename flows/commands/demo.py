@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import unicodedata
 from pathlib import Path
 
-from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
+from rich.cells import cell_len
+
+from flows.commands.table import pad
+from tasks.findings import CHECK_LABELS, STATUS_LABELS
+from tasks.intake.receipt import state_label, verdict_label
 
 
 def _pad(text: str, width: int) -> str:
-    """Left-align in terminal columns: a Chinese character takes two."""
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(1, width - used)
+    """Left-align in terminal columns (a Chinese character takes two), at least one space after."""
+    return pad(text, width) if cell_len(text) < width else text + " "
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from flows.demo import demo_flow
     from tasks.config import get_settings
-    from tasks.intake.receipt import STATE_LABELS
 
     settings = get_settings()
     folder = settings.data_dir / "demo-inbox"
@@ -34,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
         if result.get("error"):
             print(f"{result['package']}：{result['error']}")
             continue
-        state = STATE_LABELS.get(result["state"], result["state"])
-        verdict = VERDICT_LABELS.get(result["verdict"] or "", "审核中")
+        state = state_label(result["state"])
+        verdict = verdict_label(result["verdict"])
         who = result["submitter"] or "—"
         if result["unit"] and result["unit"] != who:
             who += f"（{result['unit']}）"

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tasks.findings import STATUS_LABELS, VERDICT_LABELS
+from flows.commands.table import render
+from tasks.findings import STATUS_LABELS
+from tasks.intake.export import beijing_time
+from tasks.intake.receipt import state_label, verdict_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,36 +61,56 @@ def register(sub: argparse._SubParsersAction) -> None:
     receipt.set_defaults(handler=run_receipt)
 
 
+# How `ingest` and `run` mark each work: by its verdict (None: the screening has not completed).
+MARKS = {"pass": "✓", "fail": "✗", "review": "?", None: "…"}
+
+
 def _problems(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in item.get("findings", []) if f["status"] != "pass"]
 
 
+def _failed(result: dict[str, Any]) -> bool:
+    """`screen`'s convention: a failure, a work to review and an error count; 审核中 does not."""
+    return bool(result.get("error")) or result.get("verdict") in ("fail", "review")
+
+
 def _print_results(results: list[dict[str, Any]], as_json: bool) -> int:
-    failures = 0
+    """One line per package (its mark, title, id and verdict, then its problems); exit status 0 when
+    every work passed or is still 审核中, 1 when any failed, needs review or could not be taken in."""
     for result in results:
         if as_json:
             print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
-            failures += 1 if result.get("error") else 0
-            continue
-        if result.get("error"):
-            failures += 1
+        elif result.get("error"):
             print(f"✗ {result['package']}：{result['error']}")
         elif result.get("duplicate"):
             print(f"= {result['package']}：已受理过（受理编号 {result['id']}），未做任何改动。")
         else:
-            verdict = VERDICT_LABELS.get(result.get("verdict") or "", "审核中")
+            verdict = result.get("verdict")
             print(
-                f"✓ {result['package']} → 《{result.get('title') or '未识别'}》 受理编号 {result['id']}，结论：{verdict}"
+                f"{MARKS.get(verdict, '…')} {result['package']} → 《{result.get('title') or '未识别'}》 "
+                f"受理编号 {result['id']}，结论：{verdict_label(verdict)}"
             )
             for finding in _problems(result):
                 print(f"    [{STATUS_LABELS.get(finding['status'], finding['status'])}] {finding['message']}")
     if not results and not as_json:
         print("没有新的作品包。")
-    return 1 if failures else 0
+    return 1 if any(_failed(r) for r in results) else 0
+
+
+def _empty_folders(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
+    """A folder without a single file is not a submission: said, not catalogued."""
+    kept, empty = [], []
+    for path in paths:
+        if path.is_dir() and not any(p.is_file() for p in path.rglob("*")):
+            empty.append(
+                {"package": str(path), "error": f"“{path}”是空文件夹，没有可受理的文件，未登记为作品。"}
+            )
+        else:
+            kept.append(path)
+    return kept, empty
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from flows.intake import intake
     from tasks.intake.received import StatedTimeError, parse_stated_time
 
     received_at = None
@@ -100,19 +123,19 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.for_submission:
         resolved = _resolve_id(args.for_submission)
         if resolved is None:
-            print(
-                f"guangying：找不到受理编号为“{args.for_submission}”的作品。请用 guangying status 查看。",
-                file=sys.stderr,
-            )
             return 2
         args.for_submission = resolved
-    results = intake(
-        paths=list(args.paths),
-        for_submission=args.for_submission,
-        screen=not args.no_screen,
-        received_at=received_at,
-        received_set_by=args.by,
-    )
+    paths, results = _empty_folders(list(args.paths))
+    if paths:
+        from flows.intake import intake
+
+        results += intake(
+            paths=paths,
+            for_submission=args.for_submission,
+            screen=not args.no_screen,
+            received_at=received_at,
+            received_set_by=args.by,
+        )
     return _print_results(results, args.json)
 
 
@@ -122,7 +145,8 @@ def run_sources(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if not args.json:
-        print(f"投稿文件夹：{settings.resolved_drop_dir.resolve()}")
+        drop = settings.resolved_drop_dir.resolve()
+        print(f"投稿文件夹：{drop}{'' if drop.is_dir() else '（文件夹不存在，将不会读取）'}")
         print(
             f"收件存储桶：{settings.bucket_inbox}（{settings.s3_endpoint or settings.store_dir.resolve()}）"
         )
@@ -140,14 +164,27 @@ def _all_items() -> list[dict[str, Any]]:
         return [submission_json(session, s) for s in submissions(session)]
 
 
+def _matching(prefix: str) -> dict[str, Any] | None:
+    """The one work whose 受理编号 starts with `prefix`; none or several are said on stderr."""
+    matches = [item for item in _all_items() if item["id"].startswith(prefix.strip())]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        print(f"guangying：找不到受理编号为“{prefix}”的作品。请用 guangying status 查看。", file=sys.stderr)
+        return None
+    print(f"guangying：受理编号“{prefix}”对应{len(matches)}件作品，请多写几位：", file=sys.stderr)
+    for item in matches:
+        who = item.get("submitter") or item.get("unit") or "报送人未识别"
+        print(f"    {item['id']}  《{item.get('title') or '未识别'}》 {who}", file=sys.stderr)
+    return None
+
+
 def _resolve_id(prefix: str) -> str | None:
-    matches = [item["id"] for item in _all_items() if item["id"].startswith(prefix)]
-    return matches[0] if len(matches) == 1 else None
+    item = _matching(prefix)
+    return item["id"] if item else None
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from tasks.intake.receipt import STATE_LABELS
-
     items = _all_items()
     if args.json:
         try:
@@ -159,14 +196,21 @@ def run_status(args: argparse.Namespace) -> int:
     if not items:
         print("作品库中还没有作品。用 guangying ingest PATH 受理作品包。")
         return 0
-    print(f"{'受理编号':<10}{'作品名称':<14}{'报送人':<22}{'状态':<24}{'结论':<8}问题")
-    for item in items:
-        problems = _problems(item)
-        print(
-            f"{item['id'][:8]:<12}{(item['title'] or '—')[:12]:<14}{(item['submitter'] or '—')[:20]:<22}"
-            f"{STATE_LABELS.get(item['state'], item['state']):<24}{VERDICT_LABELS.get(item['verdict'] or '', '审核中'):<8}"
-            f"{len(problems)}项"
+    header = ("受理编号", "作品名称", "报送人", "收到时间（北京时间）", "状态", "结论", "问题")
+    rows = [
+        (
+            item["id"][:8],
+            item["title"] or "—",
+            item["submitter"] or item["unit"] or "—",
+            beijing_time(item.get("received_at")),
+            state_label(item["state"]),
+            verdict_label(item["verdict"]),
+            f"{len(_problems(item))}项",
         )
+        for item in items
+    ]
+    for line in render(header, rows, (8, 24, 24, 16, 34, 10, 6)):
+        print(line)
     print(f"\n共{len(items)}件作品。查看某件作品的回执：guangying receipt <受理编号>")
     return 0
 
@@ -176,7 +220,21 @@ def run_export(args: argparse.Namespace) -> int:
     from tasks.intake.export import write_export
 
     out = args.out or get_settings().data_dir / "作品汇总表.xlsx"
+    if args.out is not None:
+        if out.suffix.lower() != ".xlsx":
+            print(f"guangying：导出文件“{out}”应以 .xlsx 结尾。", file=sys.stderr)
+            return 2
+        if not out.parent.is_dir():
+            print(f"guangying：文件夹“{out.parent}”不存在，请先创建或换一个位置（--out）。", file=sys.stderr)
+            return 2
+        if out.is_dir():
+            print(
+                f"guangying：“{out}”是一个文件夹，请写出文件名，如 {out / '作品汇总表.xlsx'}。",
+                file=sys.stderr,
+            )
+            return 2
     items = _all_items()
+    out.parent.mkdir(parents=True, exist_ok=True)  # the data directory's own folder
     write_export(out, items)
     print(f"已导出{len(items)}件作品的汇总表：{out.resolve()}")
     return 0
@@ -193,12 +251,8 @@ def run_templates(args: argparse.Namespace) -> int:
 def run_receipt(args: argparse.Namespace) -> int:
     from tasks.intake.receipt import render_receipt
 
-    matches = [item for item in _all_items() if item["id"].startswith(args.submission_id)]
-    if len(matches) != 1:
-        print(
-            f"guangying：找不到唯一的受理编号“{args.submission_id}”（匹配{len(matches)}件）。",
-            file=sys.stderr,
-        )
+    item = _matching(args.submission_id)
+    if item is None:
         return 2
-    print(render_receipt(matches[0]), end="")
+    print(render_receipt(item), end="")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,4 +36,20 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
         else:
             print(render_text(result) + "\n", flush=True)
+    recorded = [p for p in args.files if p.is_file()]
+    if args.record and recorded:
+        # stdout stays one JSON object per line with --json: where it went is said on stderr then
+        print(where_recorded(len(recorded)), file=sys.stderr if args.json else sys.stdout, flush=True)
     return 0 if all(r["verdict"] == "pass" for r in results) else 1
+
+
+def where_recorded(count: int) -> str:
+    from flows.cli import make_url_safe
+    from tasks.config import get_settings
+
+    settings = get_settings()
+    store = settings.s3_endpoint or settings.store_dir.resolve()
+    return (
+        f"已记录{count}个文件：检查结果存入作品库 {make_url_safe(settings.catalogue_url)}，"
+        f"原件存入 {store}（存储桶 {settings.bucket_originals}）。"
+    )

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.findings import VERDICT_LABELS
-from tasks.intake.receipt import STATE_LABELS
+from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
-from tasks.intake.text import format_duration
+from tasks.intake.text import format_duration, squash
+from tasks.rules import SHANGHAI
 
-EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "问题", "受理编号", "收到时间")
+EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "问题", "受理编号", "收到时间（北京时间）")
+
+
+def beijing_time(text: str | None) -> str:
+    """「2026-11-28 15:20」 in Beijing time, whatever offset the catalogue stored."""
+    if not text:
+        return ""
+    return f"{datetime.fromisoformat(text).astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+
+def author(item: dict[str, Any]) -> str:
+    """附件3's 作者 of this work's row (the 汇总表 names the authors), else the 登记表's 报送人."""
+    form = item.get("form") or {}
+    rows = [r for r in form.get("summary_rows") or [] if (r.get("author") or "").strip()]
+    title = squash(item.get("title") or form.get("title") or "")
+    row = next((r for r in rows if title and squash(r.get("title") or "") == title), None)
+    if row is None and len(rows) == 1:
+        row = rows[0]
+    if row is not None:
+        return str(row["author"]).strip()
+    return form.get("person_name") or item.get("submitter") or ""
 
 
 def _duration(item: dict[str, Any]) -> str:
@@ -35,21 +56,20 @@ def export_rows(items: Sequence[dict[str, Any]]) -> list[list[Any]]:
     for index, item in enumerate(items, start=1):
         form = item.get("form") or {}
         problems = sum(1 for f in item.get("findings", []) if f["status"] != "pass")
-        author = form.get("person_name") or item.get("submitter") or ""
         rows.append(
             [
                 index,
                 item.get("title") or "",
                 _duration(item),
-                author,
+                author(item),
                 item.get("unit") or "",
                 _broadcast(form),
                 item.get("category") or "",
-                STATE_LABELS.get(item.get("state") or "", item.get("state") or ""),
-                VERDICT_LABELS.get(item.get("verdict") or "", "审核中"),
+                state_label(item.get("state")),
+                verdict_label(item.get("verdict")),
                 problems,
                 item["id"],
-                (item.get("received_at") or "")[:19].replace("T", " "),
+                beijing_time(item.get("received_at")),
             ]
         )
     return rows
@@ -78,6 +98,5 @@ def write_export(path: Path, items: Sequence[dict[str, Any]]) -> Path:
     for column, width in zip("ABCDEFGHIJKL", (6, 24, 10, 14, 24, 36, 10, 22, 12, 6, 34, 20), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    workbook.save(path)  # the folder must exist: the CLI says so rather than creating one
     return path
