@@ -98,6 +98,20 @@ class ContestRules:
     archive_max_ratio: float = 100.0  # uncompressed/compressed, judged on members above the next size
     archive_ratio_min_bytes: int = 1024**2
     archive_max_depth: int = 2  # an archive inside an archive inside the package, no deeper
+    # Document bounds (no sentence of the notice: protection against forged files). A 登记表 is one
+    # page, a 文稿 of a 5-minute video a few pages, a 汇总表 one row per work: these leave room for every
+    # real one and stop a 334 KB .docx of 3 million paragraphs (3.4 GB to read), a 1-million-row .xlsx
+    # (112 s, every row kept) or one merged range A10:XFD1048576 (17 billion cells) before a library
+    # reads them. Sizes are counted on the bytes as they are decompressed, not on what the zip declares.
+    document_max_parts: int = 2_000  # files inside one .docx/.xlsx
+    document_max_bytes: int = 256 * 1024**2  # all its parts, uncompressed (photos in a 文稿 included)
+    document_max_xml_bytes: int = 16 * 1024**2  # its XML parts, uncompressed
+    document_max_elements: int = 400_000  # XML elements in those parts
+    document_max_paragraphs: int = 5_000
+    document_max_text_chars: int = 200_000  # text kept from one document (a 5-minute 文稿: ~1,500)
+    summary_max_rows: int = 1_000  # of one sheet of the 汇总表 (the last row with a cell)
+    summary_max_columns: int = 50  # the template has six
+    summary_max_merged_ranges: int = 1_000  # each must also lie within rows × columns above
 
     # --- Subtitles: 四（二）「字幕应为中文简体字」 ---
     # Subtitles should follow the speech: less than this share of the speech time subtitled is a warning.

@@ -11,8 +11,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tasks.intake.documents import decode_text, docx_text
+from tasks.findings import Finding, Status
+from tasks.intake.documents import DocumentTooLarge, docx_text, read_text_file
 from tasks.intake.text import squash
+from tasks.rules import DEFAULT_RULES, ContestRules
 
 ROLES = ("video", "script", "registration_form", "summary_table", "pledge", "other")
 ROLE_LABELS = {
@@ -120,12 +122,36 @@ def name_hint(name: str) -> str | None:
     return None
 
 
+OVERSIZED = "超出读取上限"  # the reason of a document that was not read (its finding says why)
+
+
 @dataclass(frozen=True, slots=True)
 class Classification:
     role: str
     kind: str
     reason: str  # why, for the logs and the evidence
     text: str | None = None  # the document's text when it was read (script, forms, notes)
+    finding: Finding | None = None  # a document beyond the reading bounds of ContestRules
+
+
+def _oversized(
+    name: str, kind: str, hint: str | None, reason: str, evidence: dict[str, object]
+) -> Classification:
+    """Not read at all: the file, the limit and what was measured, in one finding. A 登记表 or 汇总表
+    that cannot be read fails; any other file is for a person to look at."""
+    required = hint in ("registration_form", "summary_table")
+    return Classification(
+        hint or "other",
+        kind,
+        OVERSIZED,
+        finding=Finding(
+            "document",
+            Status.FAIL if required else Status.WARN,
+            f"「{name}」{reason}，未读取其内容（疑似伪造或损坏的文件）。请按附件模板重新填写或删去多余内容后重新报送。",
+            {"file": name, "reason": reason, **evidence},
+            stage="intake",
+        ),
+    )
 
 
 def _docx_role(text: str) -> str | None:
@@ -139,8 +165,11 @@ def _docx_role(text: str) -> str | None:
     return None
 
 
-def classify(path: Path, name: str, kind: str | None = None) -> Classification:
-    """Role of one (already unpacked) file; `name` is its path inside the package."""
+def classify(
+    path: Path, name: str, kind: str | None = None, rules: ContestRules = DEFAULT_RULES
+) -> Classification:
+    """Role of one (already unpacked) file; `name` is its path inside the package. Documents are
+    read within the bounds of `rules`; one beyond them is not read and carries a finding."""
     kind = kind or sniff(path)
     hint = name_hint(name)
     suffix = PurePosixPath(name).suffix.lower()
@@ -148,7 +177,9 @@ def classify(path: Path, name: str, kind: str | None = None) -> Classification:
         return Classification("video", kind, "视频文件头")
     if kind == "docx":
         try:
-            text = docx_text(path)
+            text = docx_text(path, rules)
+        except DocumentTooLarge as exc:
+            return _oversized(name, kind, hint, str(exc), exc.evidence)
         except Exception:
             return Classification(hint or "other", kind, "无法读取的Word文档")
         role = _docx_role(text)
@@ -156,14 +187,16 @@ def classify(path: Path, name: str, kind: str | None = None) -> Classification:
             return Classification(role, kind, "文档内容", text)
         return Classification(hint or "script", kind, "文件名" if hint else "Word文档", text)
     if kind == "xlsx":
-        from tasks.intake.forms import FormError, parse_summary_xlsx
+        from tasks.intake.forms import FormError, looks_like_summary_xlsx
 
         try:
-            rows = parse_summary_xlsx(path)
-        except FormError:
-            rows = []
-        if rows or hint == "summary_table":
-            return Classification("summary_table", kind, "表格内容" if rows else "文件名")
+            summary = looks_like_summary_xlsx(path, rules)  # the first rows only; the 汇总表 is read later
+        except FormError as exc:
+            if exc.too_large:
+                return _oversized(name, kind, hint, str(exc), exc.evidence)
+            summary = False
+        if summary or hint == "summary_table":
+            return Classification("summary_table", kind, "表格内容" if summary else "文件名")
         return Classification(hint or "other", kind, "文件名" if hint else "Excel表格")
     if kind in SCAN_KINDS:
         if hint in ("pledge", "script", "registration_form", "summary_table"):
@@ -172,7 +205,7 @@ def classify(path: Path, name: str, kind: str | None = None) -> Classification:
     if kind == "text":
         if suffix in SUBTITLE_EXTENSIONS:
             return Classification("other", kind, "字幕文件")
-        text = decode_text(path.read_bytes()[: 2 * 1024 * 1024])
+        text = read_text_file(path)[: rules.document_max_text_chars]  # reads 2 MB at most
         if "pan.baidu.com" in text:
             return Classification("other", kind, "网盘链接", text)
         return Classification(hint or "script", kind, "文件名" if hint else "文本文件", text)

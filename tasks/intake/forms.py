@@ -8,6 +8,7 @@ ticks as ☑/■/√/☒/✓ (typed, or Wingdings symbols), full-width digits, d
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -15,9 +16,11 @@ from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
+from openpyxl.utils.cell import range_boundaries
 
-from tasks.intake.documents import element_text
+from tasks.intake.documents import DocumentTooLarge, OfficeScan, SheetScan, element_text, scan_office
 from tasks.intake.text import format_duration, halfwidth, parse_duration, squash
+from tasks.rules import DEFAULT_RULES, ContestRules
 
 TICKS = "☑☒■√✓✔▣◼●◉⊠✅✗×█▇"
 BOXES = "□☐○◯"
@@ -43,7 +46,25 @@ _PERSON = re.compile(r"^个人[(（]姓名[)）]及单位\s*[:：]?")
 
 
 class FormError(Exception):
-    """The document could not be read as the expected form (corrupt, not a .docx, no table)."""
+    """The document could not be read as the expected form (corrupt, not a .docx, no table, or
+    beyond the reading bounds of ContestRules: then `too_large` is set)."""
+
+    def __init__(
+        self, message: str, *, too_large: bool = False, evidence: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+        self.evidence = evidence or {}
+
+
+def _scanned(path: Path, rules: ContestRules, *, parse_xml: bool = True) -> OfficeScan:
+    """The bounds of ContestRules checked on the decompressed bytes, before any library reads them."""
+    try:
+        return scan_office(path, rules, parse_xml=parse_xml)
+    except DocumentTooLarge as exc:
+        raise FormError(str(exc), too_large=True, evidence=exc.evidence) from exc
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise FormError(f"{type(exc).__name__}: {exc}") from exc
 
 
 @dataclass(slots=True)
@@ -176,16 +197,17 @@ def _label_of(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _open_docx(path: Path):  # type: ignore[no-untyped-def]
+def _open_docx(path: Path, rules: ContestRules):  # type: ignore[no-untyped-def]
+    _scanned(path, rules)
     try:
         return Document(str(path))
     except Exception as exc:  # python-docx raises PackageNotFoundError, KeyError, lxml errors…
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def parse_registration_form(path: Path) -> RegistrationForm:
+def parse_registration_form(path: Path, rules: ContestRules = DEFAULT_RULES) -> RegistrationForm:
     """附件1 from a .docx; raises FormError when it is not a readable .docx with a table."""
-    document = _open_docx(path)
+    document = _open_docx(path, rules)
     tables = document.element.body.findall(".//" + qn("w:tbl"))
     if not tables:
         raise FormError("no table")
@@ -291,8 +313,8 @@ def looks_like_summary_header(cells: list[str]) -> bool:
     return bool(_header_map(cells))
 
 
-def parse_summary_docx(path: Path) -> list[SummaryRow]:
-    document = _open_docx(path)
+def parse_summary_docx(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
+    document = _open_docx(path, rules)
     rows: list[SummaryRow] = []
     for table in document.element.body.findall(".//" + qn("w:tbl")):
         grid = [[c for c in row] for row in _rows(table)]
@@ -315,39 +337,119 @@ def _excel_value(value: Any, number_format: str = "") -> str:
     return str(value)
 
 
-def parse_summary_xlsx(path: Path) -> list[SummaryRow]:
+def _boxes(merged: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """(ref, min_col, min_row, max_col, max_row) of each readable merged range."""
+    boxes = []
+    for ref in merged:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue  # openpyxl ignores what it cannot read; so do we
+        if min_col and min_row and max_col and max_row:
+            boxes.append((ref, min_col, min_row, max_col, max_row))
+    return boxes
+
+
+def _sheet_bounds(name: str, sheet: SheetScan, rules: ContestRules) -> None:
+    """Rows, columns and merged ranges of one worksheet within ContestRules, else FormError."""
+    where = f"工作表「{name}」"
+    rows, columns = rules.summary_max_rows, rules.summary_max_columns
+    problem: tuple[str, dict[str, object]] | None = None
+    if sheet.max_row > rows:
+        problem = (f"{where}有{sheet.max_row}行，超过{rows}行的上限", {"rows": sheet.max_row, "limit": rows})
+    elif sheet.max_column > columns:
+        problem = (
+            f"{where}有{sheet.max_column}列，超过{columns}列的上限",
+            {"columns": sheet.max_column, "limit": columns},
+        )
+    elif len(sheet.merged) > rules.summary_max_merged_ranges:
+        problem = (
+            f"{where}有{len(sheet.merged)}处合并单元格，超过{rules.summary_max_merged_ranges}处的上限",
+            {"merged": len(sheet.merged), "limit": rules.summary_max_merged_ranges},
+        )
+    else:
+        for ref, min_col, min_row, max_col, max_row in _boxes(sheet.merged):
+            if max_row > rows or max_col > columns:
+                cells = (max_row - min_row + 1) * (max_col - min_col + 1)
+                problem = (
+                    f"{where}的合并单元格{ref}共{cells:,}个单元格，超出{rows}行×{columns}列的上限",
+                    {"merged_range": ref, "cells": cells, "limit": f"{rows}x{columns}"},
+                )
+                break
+    if problem is not None:
+        raise FormError(problem[0], too_large=True, evidence=problem[1])
+
+
+def _open_xlsx(path: Path):  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, data_only=True)
+    try:  # read-only: rows are streamed from the sheet, nothing is built for cells never asked for
+        return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _grid(sheet, height: int, width: int, merged: list[str]) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """Cell texts of the top-left `height` × `width` block; a merged range repeats its top-left cell."""
+    cells: list[list[tuple[Any, str]]] = [[(None, "")] * width for _ in range(height)]
+    if height and width:
+        for r, row in enumerate(sheet.iter_rows(min_row=1, max_row=height, max_col=width)):
+            for c, cell in enumerate(row[:width]):
+                cells[r][c] = (cell.value, getattr(cell, "number_format", "") or "")
+    for _, min_col, min_row, max_col, max_row in _boxes(merged):
+        if max_row > height or max_col > width:
+            continue
+        top = cells[min_row - 1][min_col - 1]
+        for r in range(min_row - 1, max_row):
+            for c in range(min_col - 1, max_col):
+                cells[r][c] = top
+    return [[_excel_value(value, fmt) for value, fmt in row] for row in cells]
+
+
+def parse_summary_xlsx(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
+    """附件3 rows from an .xlsx, within the bounds of ContestRules (FormError beyond them)."""
+    scan = _scanned(path, rules)
+    workbook = _open_xlsx(path)
     rows: list[SummaryRow] = []
-    for sheet in workbook.worksheets:
-        merged: dict[tuple[int, int], Any] = {}
-        for rng in sheet.merged_cells.ranges:
-            top = sheet.cell(rng.min_row, rng.min_col)
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    merged[(r, c)] = (top.value, top.number_format)
-        grid = []
-        for row in sheet.iter_rows():
-            cells = []
-            for cell in row:
-                value, fmt = merged.get((cell.row, cell.column), (cell.value, cell.number_format))
-                cells.append(_excel_value(value, fmt or ""))
-            grid.append(cells)
-        rows.extend(_rows_from_grid(grid))
+    try:
+        for sheet in workbook.worksheets:
+            part = getattr(sheet, "_worksheet_path", "")
+            extent = scan.sheets.get(part, SheetScan())
+            _sheet_bounds(sheet.title, extent, rules)
+            height, width = extent.max_row, extent.max_column
+            for _, _, _, max_col, max_row in _boxes(extent.merged):  # a merged block past the last value
+                height, width = max(height, max_row), max(width, max_col)
+            rows.extend(_rows_from_grid(_grid(sheet, height, width, extent.merged)))
+    finally:
+        workbook.close()
     return rows
 
 
-def parse_summary_table(path: Path) -> list[SummaryRow]:
-    """附件3 rows from .docx or .xlsx (by content: an .xlsx is a zip with xl/workbook.xml)."""
-    import zipfile
+def looks_like_summary_xlsx(path: Path, rules: ContestRules = DEFAULT_RULES) -> bool:
+    """Whether an .xlsx holds a 汇总表: a header and a row of works among the first rows of a sheet.
+    Only the bytes are bounded here; the whole sheet is read (and bounded) only for the 汇总表."""
+    _scanned(path, rules, parse_xml=False)
+    workbook = _open_xlsx(path)
+    try:
+        for sheet in workbook.worksheets[:10]:
+            grid = [
+                [_excel_value(v) for v in row]
+                for row in sheet.iter_rows(min_row=1, max_row=20, max_col=30, values_only=True)
+            ]
+            if _rows_from_grid(grid):
+                return True
+    except Exception as exc:  # openpyxl's errors on a damaged sheet
+        raise FormError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        workbook.close()
+    return False
 
+
+def parse_summary_table(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
+    """附件3 rows from .docx or .xlsx (by content: an .xlsx is a zip with xl/workbook.xml)."""
     try:
         with zipfile.ZipFile(path) as archive:
             is_xlsx = "xl/workbook.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
-    return parse_summary_xlsx(path) if is_xlsx else parse_summary_docx(path)
+    return parse_summary_xlsx(path, rules) if is_xlsx else parse_summary_docx(path, rules)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from tasks.findings import Finding, Status
 from tasks.intake import archives
-from tasks.intake.classify import SUBTITLE_EXTENSIONS, classify, is_junk, settle_scans, sniff
+from tasks.intake.classify import OVERSIZED, SUBTITLE_EXTENSIONS, classify, is_junk, settle_scans, sniff
 from tasks.intake.documents import convert_doc, libreoffice
 from tasks.intake.forms import (
     FormError,
@@ -226,14 +226,16 @@ def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
         if kind == "ole" and PurePosixPath(name).suffix.lower() in (".doc", ".dot", ".wps", ""):
             classified.append((_legacy_doc(analysis, name, path, work / f"d{next(counter)}"), ""))
             continue
-        result = classify(path, name, kind)
+        result = classify(path, name, kind, rules)
+        if result.finding is not None:  # beyond the reading bounds: not read, and not parsed below
+            analysis.findings.append(result.finding)
         file = _intake_file(name, path, result.role, result.kind, result.reason, text=result.text)
         classified.append((file, result.reason))
     roles = settle_scans([f.role for f, _ in classified], [reason for _, reason in classified])
     for (file, _), role in zip(classified, roles, strict=True):
         file.role = role
         analysis.files.append(file)
-    _read_forms(analysis)
+    _read_forms(analysis, rules)
     _read_netdisk(analysis)
     _measure_videos(analysis)
     analysis.name = _best_name(analysis, folder_names)
@@ -274,6 +276,8 @@ def _legacy_doc(analysis: Analysis, name: str, path: Path, out: Path) -> IntakeF
         result = classify(path, name, "ole")
         return _intake_file(name, path, result.role, "doc", result.reason)
     result = classify(converted, name, "docx")
+    if result.finding is not None:
+        analysis.findings.append(result.finding)
     file = _intake_file(name, path, result.role, "doc", result.reason + "（由.doc转换）", text=result.text)
     file.path = converted if result.role in ("registration_form", "summary_table") else path
     return file
@@ -290,8 +294,8 @@ def _first_readable(
     is a finding."""
     first = None
     for file in analysis.of_role(role):
-        if _unconverted(file):
-            continue  # the legacy-.doc finding already says why it cannot be read
+        if _unconverted(file) or file.reason.startswith(OVERSIZED):
+            continue  # the legacy-.doc or the too-large finding already says why it cannot be read
         try:
             parsed = parse(file.path)
         except FormError as exc:
@@ -302,12 +306,16 @@ def _first_readable(
     return first
 
 
-def _read_forms(analysis: Analysis) -> None:
+def _read_forms(analysis: Analysis, rules: ContestRules) -> None:
     analysis.forms_count = len(analysis.of_role("registration_form"))
-    form = _first_readable(analysis, "registration_form", "作品登记表（附件1）", parse_registration_form)
+    form = _first_readable(
+        analysis, "registration_form", "作品登记表（附件1）", lambda p: parse_registration_form(p, rules)
+    )
     if form:
         analysis.form, analysis.form_file = form
-    summary = _first_readable(analysis, "summary_table", "作品汇总表（附件3）", parse_summary_table)
+    summary = _first_readable(
+        analysis, "summary_table", "作品汇总表（附件3）", lambda p: parse_summary_table(p, rules)
+    )
     if summary:
         analysis.summary_rows, analysis.summary_file = summary
     for file in analysis.of_role("pledge"):
