@@ -43,6 +43,10 @@ class ObjectStore(Protocol):
     def get_file(self, bucket: str, key: str, destination: Path) -> Path: ...
     def get_bytes(self, bucket: str, key: str) -> bytes: ...
     def list_keys(self, bucket: str, prefix: str = "") -> Iterator[str]: ...
+    def delete(self, bucket: str, key: str) -> bool:
+        """Remove `key` (published copies being withdrawn, never originals); True when it existed."""
+        ...
+
     def url(self, bucket: str, key: str, expires: timedelta = timedelta(days=7)) -> str: ...
 
 
@@ -131,6 +135,13 @@ class LocalStore:
                 if key.startswith(prefix):
                     yield key
 
+    def delete(self, bucket: str, key: str) -> bool:
+        path = self._path(bucket, key)
+        if not path.is_file():
+            return False
+        path.unlink()
+        return True
+
     def url(self, bucket: str, key: str, expires: timedelta = timedelta(days=7)) -> str:
         return self._path(bucket, key).resolve().as_uri()
 
@@ -212,6 +223,12 @@ class MinioStore:
         for item in self.client.list_objects(self._bucket(bucket), prefix=prefix or None, recursive=True):
             if item.object_name:
                 yield item.object_name
+
+    def delete(self, bucket: str, key: str) -> bool:
+        if not self.exists(bucket, key):
+            return False
+        self.client.remove_object(self._bucket(bucket), _safe_key(key).as_posix())
+        return True
 
     def url(self, bucket: str, key: str, expires: timedelta = timedelta(days=7)) -> str:
         return self.client.presigned_get_object(

@@ -254,3 +254,25 @@ class JudgingApproval(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     via: Mapped[str] = mapped_column(String(40), default="cli")  # "prefect-ui", "cli", "auto"
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# Publication (0005): what is published of each approved work, so that publishing again uploads
+# nothing and a withdrawn work can be taken down.
+
+
+class Publication(Base):
+    """One work as published: its manifest entry (credits, renditions, poster, subtitles, AI label)
+    and every object key it owns in the published bucket."""
+
+    __tablename__ = "publication"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default="published")  # "published" | "withdrawn"
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    keys: Mapped[list[Any]] = mapped_column(default=list)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))

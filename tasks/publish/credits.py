@@ -1,0 +1,104 @@
+"""What a published work says about its makers: title, unit and authors as credited, category,
+synopsis. Nothing personal beyond that attribution: contact persons, phone numbers, e-mail
+addresses, ID numbers never leave the catalogue; free text (the synopsis) is scrubbed of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tasks.intake.text import halfwidth, squash
+
+# Mobile (optionally +86), landline with area code, 400/800 numbers; digits may be spaced or dashed.
+PHONE = re.compile(
+    r"(?<![\d])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
+    r"|(?<![\d])0\d{2,3}[\s-]?\d{7,8}(?!\d)"
+    r"|(?<![\d])[48]00[\s-]?\d{3}[\s-]?\d{4}(?!\d)"
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+# A clause that hands over a contact: 「联系人：左老师」「联系电话023-…」「微信：…」, up to the next stop.
+_CONTACT_CLAUSE = re.compile(
+    r"(?:联系人|联系电话|联系方式|联系邮箱|电话|手机|座机|邮箱|电子邮件|微信|QQ|身份证号?)\s*[:：]?[^，,。；;！!？?\n]*[，,。；;]?",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT = re.compile(r"[、，,；;/／\s]+")
+
+
+def scrub(text: str) -> str:
+    """Free text without contact clauses, phone numbers, e-mail addresses or ID numbers.
+
+    Matched on the half-width form (full-width digits count), cut from the text as written:
+    `halfwidth` keeps every index, so the spans line up."""
+    flat = halfwidth(text)
+    spans = sorted(m.span() for p in (_CONTACT_CLAUSE, EMAIL, ID_NUMBER, PHONE) for m in p.finditer(flat))
+    kept, position = [], 0
+    for start, end in spans:
+        if start > position:
+            kept.append(text[position:start])
+        position = max(position, end)
+    kept.append(text[position:])
+    cleaned = re.sub(r"[ \t]{2,}", " ", "".join(kept))
+    return re.sub(r"([，,。；;])\1+", r"\1", cleaned).strip(" ，,；;\n")
+
+
+def personal_data_in(text: str) -> list[str]:
+    """The phone numbers, e-mail addresses and ID numbers found in `text` (for tests and checks)."""
+    flat = halfwidth(text)
+    return [m.group(0) for pattern in (PHONE, EMAIL, ID_NUMBER) for m in pattern.finditer(flat)]
+
+
+def _authors(value: str) -> list[str]:
+    return [name for name in _AUTHOR_SPLIT.split(value.strip()) if name]
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    title: str
+    unit: str
+    authors: tuple[str, ...]
+    category: str
+    synopsis: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "unit": self.unit,
+            "authors": list(self.authors),
+            "category": self.category,
+            "synopsis": self.synopsis,
+        }
+
+
+def credits_from(
+    *,
+    title: str | None,
+    unit: str | None,
+    category: str | None,
+    form: Mapping[str, Any] | None,
+) -> Credits:
+    """Credits from the submission's columns and its 登记表/汇总表 (as intake stored them in `form`).
+
+    Authors are the 汇总表's 作者 of this title, else the individual entrant of the 登记表; the
+    contact person (联系人) and the phone number are never used."""
+    form = form or {}
+    title = (title or form.get("title") or "").strip()
+    authors: list[str] = []
+    rows: Iterable[Mapping[str, Any]] = form.get("summary_rows") or []
+    for row in rows:
+        if squash(str(row.get("title") or "")) == squash(title) and row.get("author"):
+            authors = _authors(str(row["author"]))
+            break
+    if not authors and form.get("entrant_type") == "individual" and form.get("person_name"):
+        authors = _authors(str(form["person_name"]))
+    private = {str(form.get(k) or "").strip() for k in ("contact", "phone")} - {""}
+    authors = [a for a in authors if a not in private and not personal_data_in(a)]
+    return Credits(
+        title=scrub(title) or "（未命名作品）",
+        unit=scrub((unit or form.get("unit") or "").strip()),
+        authors=tuple(dict.fromkeys(authors)),
+        category=(category or "").strip(),
+        synopsis=scrub(str(form.get("intro") or "")),
+    )

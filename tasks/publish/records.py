@@ -1,0 +1,146 @@
+"""Publication and the catalogue: reading a work as publication needs it, recording what was
+published (`Publication`), and which works are published now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasks.catalogue.models import File, FindingRecord, JudgingWork, Publication, Submission
+from tasks.publish.credits import credits_from
+from tasks.publish.selection import approved_tiers
+from tasks.publish.work import EpisodeSource, WorkSource, entry_fingerprint, order_episodes, split_object_key
+
+_TIER_ORDER = {"特别优秀": 0, "优秀": 1}
+
+
+def _latest(session: Session, file_id: str, check: str) -> FindingRecord | None:
+    return session.scalars(
+        select(FindingRecord)
+        .where(FindingRecord.file_id == file_id, FindingRecord.check == check)
+        .order_by(FindingRecord.created_at.desc(), FindingRecord.id.desc())
+    ).first()
+
+
+def _subtitles_export(record: FindingRecord | None) -> tuple[str, str] | None:
+    exports = ((record.evidence or {}).get("exports") or {}) if record else {}
+    for key in exports.get("keys") or []:
+        if str(key).endswith("/subtitles.json") and exports.get("bucket"):
+            return str(exports["bucket"]), str(key)
+    return None
+
+
+def _duration(file: File) -> float | None:
+    meta, probe = file.meta or {}, file.probe or {}
+    value = meta.get("duration") or probe.get("duration")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def load_work(session: Session, submission_id: str, originals_bucket: str) -> WorkSource | None:
+    """The submission with its videos in episode order, their AI-label evidence and exported cues."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return None
+    judging = session.get(JudgingWork, submission_id)
+    files = session.scalars(
+        select(File)
+        .where(File.submission_id == submission_id, File.role == "video")
+        .order_by(File.created_at)
+    ).all()
+    episodes = []
+    for file in files:
+        if (file.meta or {}).get("archive"):
+            continue
+        bucket, key = split_object_key(file.object_key, originals_bucket)
+        aigc = _latest(session, file.id, "aigc_label")
+        episode = (file.meta or {}).get("episode")
+        episodes.append(
+            EpisodeSource(
+                file_id=file.id,
+                name=file.name,
+                sha256=file.sha256,
+                bucket=bucket,
+                key=key,
+                episode=int(episode) if isinstance(episode, int | float) else None,
+                duration=_duration(file),
+                aigc_evidence=aigc.evidence if aigc else None,
+                subtitles_export=_subtitles_export(_latest(session, file.id, "subtitles")),
+            )
+        )
+    form = submission.form or {}
+    category = (judging.category_override if judging else None) or submission.category
+    return WorkSource(
+        submission_id=submission.id,
+        state=submission.state,
+        credits=credits_from(title=submission.title, unit=submission.unit, category=category, form=form),
+        episodes=tuple(order_episodes(episodes)),
+        number=judging.number if judging else None,
+        tier=approved_tiers(session).get(submission.id),
+        private=tuple(str(form.get(k) or "") for k in ("contact", "phone") if form.get(k)),
+    )
+
+
+def get_publication(session: Session, submission_id: str) -> Publication | None:
+    return session.get(Publication, submission_id)
+
+
+def save_publication(
+    session: Session,
+    submission_id: str,
+    entry: Mapping[str, Any],
+    keys: list[str],
+    *,
+    now: datetime,
+    flow_run_id: str | None = None,
+) -> Publication:
+    """Record what is published of a work; an unchanged entry keeps its publication time."""
+    row = session.get(Publication, submission_id)
+    fingerprint = entry_fingerprint(entry)
+    if row is None:
+        row = Publication(submission_id=submission_id, fingerprint="")
+        session.add(row)
+    if row.fingerprint != fingerprint or row.state != "published":
+        row.published_at = now
+        row.flow_run_id = flow_run_id
+    row.state, row.fingerprint, row.entry, row.keys = "published", fingerprint, dict(entry), list(keys)
+    row.withdrawn_at = None
+    session.flush()
+    return row
+
+
+def mark_withdrawn(session: Session, row: Publication, *, now: datetime) -> None:
+    row.state, row.withdrawn_at, row.keys = "withdrawn", now, []
+    session.flush()
+
+
+def withdrawn_publications(session: Session) -> list[Publication]:
+    """Published works whose submission has since been withdrawn (or deleted)."""
+    rows = session.scalars(select(Publication).where(Publication.state == "published")).all()
+    gone = []
+    for row in rows:
+        submission = session.get(Submission, row.submission_id)
+        if submission is None or submission.state == "withdrawn":
+            gone.append(row)
+    return gone
+
+
+def all_publications(session: Session) -> list[Publication]:
+    return list(session.scalars(select(Publication)).all())
+
+
+def published(session: Session) -> list[Publication]:
+    """What the page and the manifests list: tier, then 评审编号, then title."""
+    rows = session.scalars(select(Publication).where(Publication.state == "published")).all()
+    return sorted(
+        rows,
+        key=lambda r: (
+            _TIER_ORDER.get(r.entry.get("tier") or "", 9),
+            r.entry.get("number") or "~",
+            r.entry.get("title") or "",
+            r.submission_id,
+        ),
+    )
