@@ -18,6 +18,26 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _homes_under_data_dir()
+
+
+def _homes_under_data_dir() -> None:
+    """The embedded default keeps everything under the data directory: Prefect's home (its
+    temporary server's database) and the caches of the engines, not $HOME."""
+    if "PREFECT_HOME" in os.environ or "PREFECT_API_URL" in os.environ:
+        return
+    try:
+        from tasks.config import get_settings
+
+        data_dir = get_settings().data_dir.resolve()
+    except Exception:  # a configuration error is reported when the command reads the settings
+        return
+    try:
+        (data_dir / "prefect").mkdir(parents=True, exist_ok=True)
+    except OSError:  # an unwritable data directory is reported by the command itself
+        return
+    os.environ["PREFECT_HOME"] = str(data_dir / "prefect")
+    os.environ.setdefault("XDG_CACHE_HOME", str(data_dir / "cache"))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    from flows.lifetime import end_on_signals, own_children, reclaim_left_behind
+
+    end_on_signals()
+    reclaim_left_behind()
+    own_children()
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

@@ -12,15 +12,16 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
+from sqlalchemy import select
 
 from flows.screen import screen_video
 from tasks.catalogue.db import open_catalogue, session_scope
-from tasks.catalogue.models import Submission
+from tasks.catalogue.models import File, Submission
 from tasks.catalogue.submissions import (
     IngestOutcome,
     is_seen,
@@ -29,10 +30,12 @@ from tasks.catalogue.submissions import (
     refresh_intake,
     seen_submission,
     submission_json,
-    update_verdict,
+    unfinished_submissions,
+    unscreened_videos,
 )
 from tasks.config import Settings, get_settings
 from tasks.context import WorkContext
+from tasks.intake.classify import SUBTITLE_EXTENSIONS
 from tasks.intake.package import Package, analyse
 from tasks.intake.receipt import write_receipt
 from tasks.intake.received import Received, ReceivedBasis
@@ -44,8 +47,10 @@ from tasks.intake.sources import (
     inbox_batches,
     is_mail_file,
     mail_file_packages,
+    safe_filename,
 )
 from tasks.rules import DEFAULT_RULES
+from tasks.scratch import scratch_folder
 from tasks.store import open_store
 
 log = logging.getLogger(__name__)
@@ -88,8 +93,8 @@ def ingest_package_task(pending: Pending, work: Path) -> IngestOutcome:
 
 
 @task(name="finish-submission", **IO_RETRIES)
-def finish_submission_task(submission_id: str, screened: bool) -> dict[str, Any]:
-    """Verdict from all findings, state, and the 回执 written beside the catalogue."""
+def finish_submission_task(submission_id: str) -> dict[str, Any]:
+    """State and verdict from the stages that have completed, and the 回执 written beside the catalogue."""
     settings = get_settings()
     with session_scope(_engine(settings)) as session:
         submission = session.get(Submission, submission_id)
@@ -98,13 +103,73 @@ def finish_submission_task(submission_id: str, screened: bool) -> dict[str, Any]
         refresh_intake(
             session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
         )
-        if screened and submission.state == "received":
-            submission.state = "screened"
-        update_verdict(session, submission)
         session.flush()
         item = submission_json(session, submission)
     write_receipt(settings.data_dir, item)
     return item
+
+
+@dataclass(frozen=True, slots=True)
+class Unscreened:
+    """What screening needs of one submission: its unscreened videos, fetched from the store into a
+    scratch folder, and what the package says about the work."""
+
+    context: WorkContext
+    videos: list[tuple[str, Path]]  # (name in the package, local copy)
+
+
+@task(name="fetch-unscreened", **IO_RETRIES)
+def fetch_unscreened_task(submission_id: str, scratch: Path) -> Unscreened:
+    settings = get_settings()
+    store = open_store(settings)
+    with session_scope(_engine(settings)) as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            return Unscreened(WorkContext(submission_id=submission_id), [])
+        files = list(session.scalars(select(File).where(File.submission_id == submission_id)))
+        videos = [(f.name, f.object_key) for f in unscreened_videos(session, submission_id)]
+        sidecars = [
+            (f.name, f.object_key)
+            for f in files
+            if PurePosixPath(f.name).suffix.lower() in SUBTITLE_EXTENSIONS
+        ]
+        scripts = [str(f.meta["text"]) for f in files if f.role == "script" and (f.meta or {}).get("text")]
+        form = submission.form or {}
+        title = submission.title
+
+    def fetch(index: int, name: str, object_key: str) -> Path:
+        bucket, key = object_key.split("/", 1)
+        target = scratch / str(index) / safe_filename(PurePosixPath(name).name, f"file{index}")
+        return store.get_file(bucket, key, target)
+
+    context = WorkContext(
+        title=title,
+        script_text="\n".join(scripts) or None,
+        form_text="\n".join(t for t in (form.get("team"), form.get("intro")) if t) or None,
+        sidecar_subtitles=tuple(fetch(i, n, k) for i, (n, k) in enumerate(sidecars)),
+        submission_id=submission_id,
+    )
+    local = [(name, fetch(len(sidecars) + i, name, key)) for i, (name, key) in enumerate(videos)]
+    return Unscreened(context, local)
+
+
+@flow(name="screen-submission")
+def screen_submission(submission_id: str) -> dict[str, Any]:
+    """Screen every video of a submission that has not been screened yet (new, interrupted, or
+    taken in with --no-screen), from the originals in the object store; then its verdict and 回执.
+    Safe to run again: screened videos are skipped."""
+    settings = get_settings()
+    scratch = scratch_folder(settings.data_dir, "screen")
+    try:
+        unscreened = fetch_unscreened_task(submission_id, scratch)
+        for name, path in unscreened.videos:
+            try:
+                screen_video(path, name=name, record=True, context=unscreened.context)
+            except Exception as exc:  # the video stays unscreened (审核中) and is resumed on the next run
+                log.warning("screening %s of %s did not complete: %s", name, submission_id, exc)
+        return finish_submission_task(submission_id)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _newest_mtime(path: Path) -> datetime:
@@ -222,21 +287,6 @@ def collect_mailbox_task(work: Path) -> list[Pending]:
     return pending
 
 
-def _screen(outcome: IngestOutcome) -> None:
-    context = WorkContext(
-        title=outcome.title,
-        script_text=outcome.script_text,
-        form_text=outcome.form_text,
-        sidecar_subtitles=tuple(outcome.sidecars),
-        submission_id=outcome.submission_id,
-    )
-    for name, path in outcome.videos:
-        try:
-            screen_video(path, name=name, record=True, context=context)
-        except Exception:  # the screening flow records its own failures; the batch goes on
-            log.exception("screening %s failed", name)
-
-
 @flow(name="intake")
 def intake(
     paths: list[Path] | None = None,
@@ -253,8 +303,7 @@ def intake(
     other means), recorded as stated by `received_set_by`."""
     settings = get_settings()
     _engine(settings)  # migrate once here: concurrent first opens from task threads would race
-    work = settings.data_dir / "work" / f"intake-{uuid.uuid4().hex[:12]}"
-    work.mkdir(parents=True, exist_ok=True)
+    work = scratch_folder(settings.data_dir, "intake")
     now = settings.now()
     pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
     try:
@@ -289,17 +338,26 @@ def intake(
                         "error": f"处理失败：{_reason(future)}。原件未改动，可稍后重试。",
                     }
                 )
-        finished: dict[str, dict[str, Any]] = {}
+        with session_scope(_engine(settings)) as session:
+            unfinished = set(unfinished_submissions(session))
         for outcome in outcomes:
-            if outcome.duplicate:
+            resumed = outcome.duplicate and screen and outcome.submission_id in unfinished
+            if outcome.duplicate and not resumed:
                 results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
                 continue
-            if screen:
-                _screen(outcome)
-            finished[outcome.submission_id] = finish_submission_task(
-                outcome.submission_id, screen and bool(outcome.videos)
+            unfinished.discard(outcome.submission_id)
+            item = (
+                screen_submission(outcome.submission_id)
+                if screen
+                else finish_submission_task(outcome.submission_id)
             )
-            results.append({"package": outcome.package, **finished[outcome.submission_id]})
+            results.append({"package": outcome.package, **item, **({"resumed": True} if resumed else {})})
+        if sources and screen:  # the nightly run also finishes what an interrupted run left
+            for submission_id in sorted(unfinished):
+                item = screen_submission(submission_id)
+                results.append(
+                    {"package": item.get("package_name") or submission_id, **item, "resumed": True}
+                )
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,9 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Prefect's home for the whole session, not $HOME/.prefect (the CLI would put it under each test's
+# data directory; the in-process test server must keep one).
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="guangying-prefect-home-"))
 
 from tests.fixtures import SUITE_NOW
 from tests.servers import S3Server, postgres_database, seaweedfs

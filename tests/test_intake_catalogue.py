@@ -78,7 +78,8 @@ def test_complete_package_passes_and_reingest_changes_nothing(
     outcome, item = _ingest(catalogue_url, tmp_path, package)
     assert outcome.created and not outcome.duplicate
     assert (item["title"], item["submitter"], item["unit"]) == ("红岩家书", "张明", "江北区融媒体中心")
-    assert item["category"] == "微纪录片" and item["state"] == "received" and item["verdict"] == "pass"
+    assert item["category"] == "微纪录片" and item["state"] == "received"
+    assert item["verdict"] is None  # intake alone: 审核中 until the video is screened, never a pass
     assert sorted(f["role"] for f in item["files"]) == [
         "pledge",
         "registration_form",
@@ -194,7 +195,7 @@ def test_netdisk_link_awaits_download_then_files_are_attached(
     (mail / note.name).write_bytes(note.read_bytes())
     package = Package(name="重庆大学+江姐", paths=[mail], source="test", received_at=sent)
     outcome, item = _ingest(catalogue_url, tmp_path, package, now=now)
-    assert item["state"] == "awaiting_download" and item["verdict"] == "review"
+    assert item["state"] == "awaiting_download" and item["verdict"] is None  # nothing screened yet
     assert item["netdisk"]["url"] == "https://pan.baidu.com/s/1JiangJie" and item["netdisk"]["code"] == "jj49"
     assert datetime.fromisoformat(item["netdisk"]["expires_at"]) == sent + timedelta(days=7)
     warns = " ".join(_checks(item, "warn")["netdisk"])
@@ -211,6 +212,6 @@ def test_netdisk_link_awaits_download_then_files_are_attached(
     attach = Package(name=downloaded.name, paths=[downloaded], source="cli", received_at=now)
     again, item = _ingest(catalogue_url, tmp_path, attach, for_submission=outcome.submission_id, now=now)
     assert again.submission_id == outcome.submission_id and not again.created
-    assert item["state"] == "received" and item["verdict"] == "pass"
+    assert item["state"] == "received" and item["verdict"] is None and not _checks(item, "fail")
     assert [m for m in _checks(item, "pass")["netdisk"] if "已下载入库" in m]
     assert datetime.fromisoformat(item["received_at"]) == sent  # the deadline stays judged on the e-mail

@@ -162,9 +162,10 @@ def test_run_polls_drop_folder_and_inbox_bucket(
     results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert sorted(r["title"] for r in results) == ["江姐", "红岩家书"]
     by_title = {r["title"]: r for r in results}
-    assert by_title["红岩家书"]["verdict"] == "pass" and by_title["红岩家书"]["received_at"].startswith(
-        "2026-09-21"
-    )
+    hongyan = by_title["红岩家书"]  # taken in, not screened (--no-screen): 审核中, nothing failed
+    assert hongyan["verdict"] is None and hongyan["state"] == "received"
+    assert not [f for f in hongyan["findings"] if f["status"] == "fail"]
+    assert hongyan["received_at"].startswith("2026-09-21")
     jiang = by_title["江姐"]
     assert jiang["verdict"] == "fail" and any("未收到版权承诺书" in f["message"] for f in jiang["findings"])
     assert jiang["received_at"] == "2026-11-29T13:05:00+00:00" and jiang["received_basis"] == "operator"
@@ -176,5 +177,6 @@ def test_run_polls_drop_folder_and_inbox_bucket(
     store.put_file(settings.bucket_inbox, "李华（重庆大学）+江姐/版权承诺书（签字）.jpg", pledge)
     assert main(["run", "--no-screen", "--json"]) == 0
     (later,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert later["id"] == jiang["id"] and later["verdict"] == "pass"
+    assert later["id"] == jiang["id"] and later["verdict"] is None  # the failure is gone; 审核中
+    assert not [f for f in later["findings"] if f["status"] == "fail"]
     assert len(_status(capsys)) == 2

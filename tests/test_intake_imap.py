@@ -98,7 +98,7 @@ def test_intake_run_reads_the_mailbox_once(
     first = intake(sources=True, screen=False)
     assert sorted(r.get("title") for r in first) == ["江姐", "红岩家书", "雾都烽火"]
     by_title = {r["title"]: r for r in first}
-    assert by_title["红岩家书"]["verdict"] == "pass" and by_title["红岩家书"]["submitter"] == "张明"
+    assert by_title["红岩家书"]["verdict"] is None and by_title["红岩家书"]["submitter"] == "张明"
     assert by_title["江姐"]["state"] == "awaiting_download" and by_title["江姐"]["netdisk"]["code"] == "jj49"
     late_fail = [f["message"] for f in by_title["雾都烽火"]["findings"] if f["check"] == "deadline"]
     assert late_fail and "2026年12月01日 08:00" in late_fail[0] and by_title["雾都烽火"]["verdict"] == "fail"

@@ -18,7 +18,7 @@ from tasks.catalogue.models import Decision as DecisionRecord
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
 from tasks.catalogue.records import upsert_file
 from tasks.decisions import Decision, DecisionAction, decided_verdict
-from tasks.findings import Finding, Status
+from tasks.findings import Finding, Status, Verdict
 from tasks.intake.checks import FileFact, PackageFacts, intake_findings
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.naming import PackageName
@@ -43,6 +43,8 @@ RECOMPUTED_CHECKS = (
     "episodes",
 )
 CATEGORIES = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
+# States an operator set that no stage changes (withdrawal, judging and publication come later).
+FINAL_STATES = ("withdrawn",)
 
 
 @dataclass(slots=True)
@@ -279,24 +281,54 @@ def refresh_intake(
         form.team if form else "",
         submission.package_name or "",
     )
-    has_video = any(f.role == "video" for f in facts.files)
-    if facts.netdisk and not has_video:
-        submission.state = "awaiting_download"
-    elif submission.state in (None, "awaiting_download"):
-        submission.state = "received"
     session.flush()
     update_verdict(session, submission)
     return findings
 
 
-def update_verdict(session: Session, submission: Submission) -> str:
-    """The submission's verdict from all its findings (intake, technical, labels, subtitles) and the
-    operators' decisions on it (`tasks.decisions`)."""
+def videos_of(session: Session, submission_id: str) -> list[File]:
+    query = select(File).where(File.submission_id == submission_id, File.role == "video")
+    return list(session.scalars(query.order_by(File.created_at, File.name)))
+
+
+def unscreened_videos(session: Session, submission_id: str) -> list[File]:
+    """Videos whose screening has not completed: a file's verdict is written in the same
+    transaction as its findings, so a screening that was killed or failed to write leaves none."""
+    return [f for f in videos_of(session, submission_id) if f.verdict is None]
+
+
+def unfinished_submissions(session: Session) -> list[str]:
+    """Submissions with videos still to screen (interrupted, or taken in with --no-screen)."""
+    query = (
+        select(File.submission_id)
+        .where(File.role == "video", File.verdict.is_(None), File.submission_id.is_not(None))
+        .join(Submission, Submission.id == File.submission_id)
+        .where(Submission.state.not_in(FINAL_STATES))
+        .distinct()
+    )
+    return [s for s in session.scalars(query) if s]
+
+
+def update_verdict(session: Session, submission: Submission) -> str | None:
+    """The submission's state and verdict from all its findings (intake, technical, labels,
+    subtitles) and the operators' decisions on it (`tasks.decisions`).
+
+    Until every video has been screened the work is 审核中: no verdict, unless what is already
+    known fails it. Never a pass before every stage has completed for every video."""
     rows = session.scalars(select(FindingRecord).where(FindingRecord.submission_id == submission.id)).all()
     findings = [Finding(r.check, Status(r.status), r.message) for r in rows]
-    result = str(decided_verdict(findings, decisions_of(session, submission.id)).verdict)
-    submission.verdict = result
-    return result
+    result = decided_verdict(findings, decisions_of(session, submission.id)).verdict
+    videos = videos_of(session, submission.id)
+    screened = bool(videos) and all(v.verdict is not None for v in videos)
+    if submission.state not in FINAL_STATES:
+        if screened:
+            submission.state = "screened"
+        elif not videos and submission.netdisk_url:
+            submission.state = "awaiting_download"
+        else:
+            submission.state = "received"
+    submission.verdict = str(result) if screened or result == Verdict.FAIL else None
+    return submission.verdict
 
 
 def decisions_of(session: Session, submission_id: str) -> list[Decision]:
@@ -317,7 +349,7 @@ def decisions_of(session: Session, submission_id: str) -> list[Decision]:
     ]
 
 
-def record_decision(session: Session, submission: Submission, decision: Decision) -> str:
+def record_decision(session: Session, submission: Submission, decision: Decision) -> str | None:
     """Record an operator's decision beside the findings and return the verdict it leads to."""
     session.add(
         DecisionRecord(

@@ -35,6 +35,7 @@ from tasks.rules import ContestRules
 from tasks.store import sha256_of
 
 T = TypeVar("T")
+SCRIPT_TEXT_KEPT = 20_000  # characters of a 文稿 kept in the catalogue (5 minutes of narration is ~1,500)
 
 
 @dataclass(slots=True)
@@ -76,7 +77,7 @@ class IntakeFile:
     nested_archive: bool = False
 
     def meta(self) -> dict[str, Any]:
-        return {
+        data = {
             "path": self.name,
             "kind": self.kind,
             "reason": self.reason,
@@ -84,6 +85,9 @@ class IntakeFile:
             "episode": self.episode,
             "archive": self.nested_archive,
         }
+        if self.role == "script" and self.text:
+            data["text"] = self.text[:SCRIPT_TEXT_KEPT]  # screening compares subtitles with it
+        return data
 
 
 @dataclass(slots=True)
