@@ -78,6 +78,9 @@ class ContestRules:
     # Where OCR looks beyond the opening: one frame every this many seconds through the middle, and
     # the closing seconds (end labels are optional but are AI evidence).
     aigc_sample_interval_seconds: float = 20.0
+    # At most this many middle samples (20 minutes at 20 s): a longer timeline is sampled more sparsely,
+    # so that a file claiming days costs no more ffmpeg seeks than a long one.
+    aigc_max_middle_samples: int = 60
     aigc_closing_seconds: float = 3.0
     # Spoken disclosures (Art. 4(二)): Whisper on the opening and closing seconds; the whole track
     # when it is shorter than twice this plus a margin.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from tasks.aigc.declared import DeclaredReport, read_declarations
 from tasks.aigc.metadata import MetadataReport, read_metadata
@@ -63,7 +64,7 @@ def screen_aigc(
             from tasks.engines.ocr import get_ocr_engine
 
             ocr = get_ocr_engine()
-        visual = scan_video(media, ocr, rules)
+        visual = scan_video(media, ocr, sampling_rules(media, rules))
     except Exception as exc:
         log.exception("label OCR failed for %s", media.path)
         visual.problems.append(f"画面文字识别失败：{exc}")
@@ -92,6 +93,16 @@ def screen_aigc(
         return Finding(
             CHECK, Status.ERROR, f"无法完成AI生成内容标识检查：{type(exc).__name__}", {}, stage=STAGE
         )
+
+
+def sampling_rules(media: MediaProbe, rules: ContestRules) -> ContestRules:
+    """`rules` with the middle-sample interval widened so that at most `aigc_max_middle_samples`
+    frames are read beyond the opening, however long the file's timeline is."""
+    duration = media.duration or (media.video.duration if media.video else None) or 0.0
+    interval = rules.aigc_sample_interval_seconds
+    if duration / interval <= rules.aigc_max_middle_samples:
+        return rules
+    return replace(rules, aigc_sample_interval_seconds=duration / rules.aigc_max_middle_samples)
 
 
 def _listen(media: MediaProbe, asr: AsrEngine | None, rules: ContestRules) -> SpokenReport:

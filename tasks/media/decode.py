@@ -207,9 +207,14 @@ def sample_gray(path: Path, tap: GrayTap, *, duration: float | None) -> bool:
     return returncode == 0 and not timed_out
 
 
+MAX_DECODE_TIMEOUT = 1800.0  # 30 minutes: a 5-min 1080p work decodes in ~40 s on a loaded 2-core host
+
+
 def decode_timeout(duration: float | None) -> float:
-    """Generous enough for a loaded 2-core machine (a 5-min 1080p file decodes in ~40 s there)."""
-    return 120.0 + 3.0 * (duration or 300.0)
+    """Generous enough for a loaded 2-core machine (a 5-min 1080p file decodes in ~40 s there), and
+    never more than MAX_DECODE_TIMEOUT whatever a file claims (4.29e9 s overflowed the timer)."""
+    seconds = duration if duration is not None and 0 < duration < float("inf") else 300.0
+    return min(120.0 + 3.0 * seconds, MAX_DECODE_TIMEOUT)
 
 
 def full_decode(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,9 @@ class MediaProbe:
     subtitle_codecs: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # What the container claims when it disagrees with the streams (`duration` is then measured on
+    # the packets): a forged mvhd of 100,000 s on a 2 s clip must not drive sampling or timeouts.
+    declared_duration: float | None = None
 
     @property
     def format_names(self) -> list[str]:
@@ -125,6 +128,49 @@ def _video_stream(stream: dict[str, Any]) -> VideoStream:
     )
 
 
+def streams_end(data: dict[str, Any]) -> float | None:
+    """The longest audio or video stream's duration in ffprobe's JSON (from the sample tables in
+    MP4/MOV, which a patched mvhd does not change), or None when no stream states one."""
+    ends = [
+        value
+        for s in data.get("streams") or []
+        if s.get("codec_type") in ("video", "audio") and not (s.get("disposition") or {}).get("attached_pic")
+        if (value := _float(s.get("duration"))) is not None and value > 0
+    ]
+    return max(ends) if ends else None
+
+
+def plausible(declared: float | None, streams: float | None) -> bool:
+    """Whether the container's duration can be taken as it is: it agrees with the streams' (1 s or 2 %)."""
+    if declared is None or streams is None:
+        return False
+    return abs(declared - streams) <= max(1.0, 0.02 * streams)
+
+
+def last_packet_end(path: Path, near: float | None, timeout: float = 60.0) -> float | None:
+    """End of the last packet (pts + duration) of any stream, in seconds on the file's timeline.
+
+    Seeks to a little before `near` first (the demuxer lands on the last keyframe before it, even
+    when `near` lies far beyond the data), so only the end of the file is read; from the start if
+    that gives nothing."""
+    starts = [max(0.0, near - 10.0), 0.0] if near and near > 10.0 else [0.0]
+    for start in starts:
+        cmd = ["ffprobe", "-v", "error", "-read_intervals", f"{start:.3f}%"]
+        cmd += ["-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False).stdout
+        except (subprocess.SubprocessError, OSError):
+            return None
+        ends = []
+        for line in out.splitlines():
+            pts, _, duration = line.strip().rstrip(",").partition(",")
+            if (start_at := _float(pts)) is not None:
+                ends.append(start_at + (_float(duration) or 0.0))
+        if ends:
+            return max(ends)
+    return None
+
+
 def parse_probe(path: Path, data: dict[str, Any]) -> MediaProbe:
     """Pure: ffprobe JSON → MediaProbe. Cover art (attached_pic) is not the video."""
     fmt = data.get("format") or {}
@@ -159,7 +205,18 @@ def probe(path: Path) -> MediaProbe:
         raise ProbeError(path, " | ".join(lines[-3:]) if lines else "ffprobe failed") from None
     except json.JSONDecodeError:
         raise ProbeError(path, "ffprobe printed no JSON") from None
-    return parse_probe(path, data)
+    media = parse_probe(path, data)
+    declared, streams = media.duration, streams_end(data)
+    if plausible(declared, streams):
+        return media
+    # The container and its streams disagree (or the streams say nothing): the packets tell.
+    known = [d for d in (declared, streams) if d is not None]
+    end = last_packet_end(path, min(known) if known else None)
+    start = _float((data.get("format") or {}).get("start_time")) or 0.0
+    measured = round(end - start, 3) if end is not None and end > start else streams
+    if measured is None or plausible(declared, measured):
+        return media
+    return replace(media, duration=measured, declared_duration=declared)
 
 
 def min_fps_per_second(path: Path, stream_index: int, timeout: float = 120.0) -> float | None:

@@ -1,0 +1,115 @@
+"""A 2 s clip whose mvhd/mdhd claim 100,000 s (or 4.29e9 s): the duration comes from the packets,
+and sampling and decode timeouts are bounded by it. The patch is written here, box by box."""
+
+from __future__ import annotations
+
+import struct
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tasks.aigc.spoken import SpokenReport
+from tasks.aigc.stage import sampling_rules, screen_aigc
+from tasks.aigc.visual import sample_times
+from tasks.context import WorkContext
+from tasks.engines.ocr import OcrLine
+from tasks.media.decode import MAX_DECODE_TIMEOUT, GrayTap, decode_timeout, full_decode
+from tasks.media.probe import probe
+from tasks.rules import DEFAULT_RULES
+from tests.intake_packages import clip
+
+CONTAINERS = {b"moov", b"trak", b"mdia"}
+
+
+def forge_duration(source: Path, target: Path, seconds: float, *, movie_timescale: int | None = None) -> Path:
+    """Copy `source` with the duration of mvhd and every mdhd set to `seconds` (as far as 32 bits
+    go; mvhd's timescale set to `movie_timescale`): the sample tables, and so the real stream,
+    stay as they were."""
+    data = bytearray(source.read_bytes())
+
+    def walk(start: int, end: int) -> None:
+        pos = start
+        while pos + 8 <= end:
+            size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+            header = 8
+            if size == 1:
+                size, header = struct.unpack(">Q", data[pos + 8 : pos + 16])[0], 16
+            elif size == 0:
+                size = end - pos
+            if kind in CONTAINERS:
+                walk(pos + header, pos + size)
+            elif kind in (b"mvhd", b"mdhd"):
+                body = pos + header
+                wide = data[body] == 1  # version 1: 64-bit times
+                scale_at = body + (20 if wide else 12)
+                duration_at, form = scale_at + 4, ">Q" if wide else ">I"
+                if kind == b"mvhd" and movie_timescale is not None:
+                    struct.pack_into(">I", data, scale_at, movie_timescale)
+                scale = struct.unpack(">I", data[scale_at : scale_at + 4])[0]
+                struct.pack_into(form, data, duration_at, min(round(seconds * scale), 0xFFFFFFFF))
+            pos += size
+
+    walk(0, len(data))
+    target.write_bytes(bytes(data))
+    return target
+
+
+class NoText:
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        return []
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("forged")
+    honest = clip(folder, seconds=2.0)
+    return {
+        "honest": honest,
+        "days": forge_duration(honest, folder / "days.mp4", 100_000),
+        "max": forge_duration(honest, folder / "max.mp4", 0xFFFFFFFF, movie_timescale=1),
+    }
+
+
+def test_the_duration_is_measured_on_the_stream_when_the_container_lies(clips: dict[str, Path]) -> None:
+    honest = probe(clips["honest"])
+    assert honest.duration == pytest.approx(2.0, abs=0.1) and honest.declared_duration is None
+    for name, claimed in (("days", 100_000), ("max", 0xFFFFFFFF)):
+        forged = probe(clips[name])
+        assert forged.duration == pytest.approx(2.0, abs=0.1), name
+        assert forged.declared_duration == pytest.approx(claimed), name
+        assert forged.summary()["declared_duration"] == pytest.approx(claimed)
+
+
+def test_decode_timeouts_are_capped_and_never_overflow(clips: dict[str, Path]) -> None:
+    assert decode_timeout(4.29e9) == MAX_DECODE_TIMEOUT and decode_timeout(float("inf")) <= MAX_DECODE_TIMEOUT
+    assert decode_timeout(300.0) == 1020.0 and decode_timeout(None) == 1020.0
+    failures: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: failures.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        frames: list[float] = []
+        tap = GrayTap(
+            fps=2, width=64, bands=((0, 8),), on_frame=lambda t, _: frames.append(t), scale=(64, 36)
+        )
+        report = full_decode(clips["max"], duration=4.29e9, tap=tap)  # what the container claims
+    finally:
+        threading.excepthook = previous
+    assert failures == []  # the timer thread used to die of OverflowError, leaving no timeout
+    assert report.completed and report.decoded_seconds == pytest.approx(2.0, abs=0.2) and frames
+
+
+def test_middle_samples_are_bounded_whatever_the_timeline(clips: dict[str, Path]) -> None:
+    forged = probe(clips["max"])
+    lying = replace(forged, duration=4.29e9)  # had the packets not been measured
+    rules = sampling_rules(lying, DEFAULT_RULES)
+    middle, closing = sample_times(4.29e9, 6.0, rules)
+    assert len(middle) <= DEFAULT_RULES.aigc_max_middle_samples and closing
+    assert sampling_rules(forged, DEFAULT_RULES) is DEFAULT_RULES  # a real 2 s clip: as before
+    finding = screen_aigc(
+        forged, WorkContext(title="红岩家书"), DEFAULT_RULES, ocr=NoText(), spoken=SpokenReport()
+    )
+    visual = finding.evidence["visual"]
+    assert 0 < visual["frames_decoded"] <= 60 and visual["problems"] == []
