@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,6 +16,74 @@ from pydantic_settings import (
 )
 
 from tasks.rules import DEFAULT_RULES, SHANGHAI
+
+# The drivers the catalogue is installed with (psycopg 3 for PostgreSQL, the standard sqlite3).
+CATALOGUE_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")
+CATALOGUE_URL_FORM = (
+    "postgresql+psycopg://用户名:密码@主机:5432/数据库名 或 sqlite:////绝对路径/catalogue.sqlite3"
+)
+# What each setting expects, for the one sentence an operator reads when a value cannot be used.
+EXPECTED: dict[str, str] = {
+    "deadline": "ISO 8601 时间，如 2026-11-30T23:59:59+08:00 或 2026-11-30 23:59（不写时区按北京时间）",
+    "clock": "ISO 8601 时间，如 2026-12-01T09:00:00+08:00（不写时区按北京时间）",
+    "database_url": CATALOGUE_URL_FORM,
+    "s3_secure": "true 或 false",
+    "imap_ssl": "true 或 false",
+    "imap_port": "端口号（整数），如 993",
+}
+
+
+class CatalogueUrlError(ValueError):
+    """A GUANGYING_DATABASE_URL that cannot be used; the message is for people."""
+
+
+def check_catalogue_url(url: str) -> str:
+    """The URL if the catalogue can be opened with it, else CatalogueUrlError saying what to write.
+
+    A SQLite file is never created in a folder that does not exist: a typo in the path must not
+    start a new, empty catalogue."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if url.startswith(("postgres://", "postgresql://")):
+        scheme = url.split("://", 1)[0]
+        raise CatalogueUrlError(
+            f"地址以 {scheme}:// 开头，请改为 postgresql+psycopg://（本系统使用 psycopg 3 驱动）"
+        )
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise CatalogueUrlError("无法解析这个数据库地址") from None
+    if parsed.drivername not in CATALOGUE_DRIVERS:
+        raise CatalogueUrlError(f"不支持的数据库类型“{parsed.drivername}”")
+    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).expanduser().parent
+        if not folder.is_dir():
+            raise CatalogueUrlError(
+                f"SQLite 文件所在的文件夹“{folder}”不存在（不会新建空的作品库），请检查路径"
+            )
+    return url
+
+
+def describe_error(exc: ValidationError) -> str:
+    """A configuration error as one Chinese sentence per setting: which, what was given, what is expected."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error.get("loc") else ""
+        setting = f"GUANGYING_{name.upper()}" if name else "配置"
+        given = error.get("input")
+        shown = f"“{given}”" if isinstance(given, str) and name not in SECRET_FIELDS else ""
+        reason = ""
+        if isinstance((error.get("ctx") or {}).get("error"), CatalogueUrlError):
+            reason = f"：{error['ctx']['error']}"
+        expected = EXPECTED.get(name)
+        parts.append(
+            f"配置项 {setting} 的值{shown}无法使用{reason}" + (f"，应写成 {expected}" if expected else "")
+        )
+    return "；".join(parts) + "（环境变量或 guangying.toml）。"
+
+
+SECRET_FIELDS = frozenset({"s3_secret_key", "imap_password", "database_url"})
 
 
 class Settings(BaseSettings):
@@ -70,6 +138,11 @@ class Settings(BaseSettings):
     def _beijing_when_naive(cls, value: datetime | None) -> datetime | None:
         """A time written without an offset is Beijing time, as the notice's are."""
         return value.replace(tzinfo=SHANGHAI) if value is not None and value.tzinfo is None else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_catalogue_url(cls, value: str | None) -> str | None:
+        return check_catalogue_url(value) if value else value
 
     @classmethod
     def settings_customise_sources(
