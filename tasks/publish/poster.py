@@ -92,17 +92,18 @@ def choose(
     avoid: Sequence[tuple[float, float]] = (),
     rules: PosterRules = PosterRules(),
 ) -> FrameScore | None:
-    """Pure: the best candidate inside the window and outside the AI-label windows; else the best
-    acceptable frame anywhere; else None (the caller takes the middle of the work)."""
+    """Pure: the best acceptable frame inside the window and outside the AI-label windows; else
+    outside the label windows anywhere; else any acceptable frame; else None (the caller takes the
+    middle of the work)."""
     start, end = window(duration, rules)
 
     def clear(s: FrameScore) -> bool:
         return not any(a - rules.label_margin <= s.t <= b + rules.label_margin for a, b in avoid)
 
-    usable = [s for s in scores if s.rejected is None and clear(s)]
-    inside = [s for s in usable if start <= s.t <= end]
-    best = max(inside or usable, key=lambda s: s.score, default=None)
-    return best
+    usable = [s for s in scores if s.rejected is None]
+    outside = [s for s in usable if clear(s)]
+    inside = [s for s in outside if start <= s.t <= end]
+    return max(inside or outside or usable, key=lambda s: s.score, default=None)
 
 
 def sample_frames(
