@@ -411,3 +411,15 @@ def test_ingest_marks_each_work_and_exits_as_screen_does(
         assert line.startswith(marks[verdict])
         if verdict != "error":
             assert line.endswith(f"结论：{labels[verdict]}")
+
+
+def test_screen_record_says_where_it_recorded(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.commands.screen import where_recorded
+    from tasks.config import get_settings
+
+    text = where_recorded(2)
+    assert text.startswith("已记录2个文件") and str((data_dir / "store").resolve()) in text
+    assert "catalogue.sqlite3" in text and "guangying-originals" in text
+    monkeypatch.setenv("GUANGYING_DATABASE_URL", "postgresql+psycopg://guangying:s3cret@db/guangying")
+    get_settings.cache_clear()
+    assert "s3cret" not in where_recorded(1) and "db/guangying" in where_recorded(1)
