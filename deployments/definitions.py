@@ -1,16 +1,23 @@
-"""Deployments of the flows: names, parameters, schedules. Operators trigger them from the Prefect UI."""
+"""Deployments of the flows: names, parameter forms, schedules. Operators trigger them from the Prefect UI."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
+from pydantic import BaseModel
+
+from deployments import forms
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEZONE = "Asia/Shanghai"
+# Task-run concurrency limits by tag, created by `python -m deployments apply`: Whisper and OCR are
+# the memory- and CPU-heavy engines; these caps hold across every worker of the pool.
+CONCURRENCY_LIMITS: dict[str, int] = {"asr": 2, "ocr": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,41 +25,109 @@ class DeploymentSpec:
     name: str
     entrypoint: str  # "path/to/file.py:flow_function", relative to the project root
     description: str
+    form: type[BaseModel]  # Chinese titles and descriptions of the flow's parameters
     parameters: dict[str, Any] = field(default_factory=dict)
     cron: str | None = None  # in Asia/Shanghai
     tags: tuple[str, ...] = ("guangying",)
 
+    @property
+    def qualified(self) -> str:
+        """flow-name/deployment-name, as run_deployment and `prefect deployment run` take it."""
+        return f"{FLOW_NAMES[self.entrypoint]}/{self.name}"
+
+
+FLOW_NAMES = {
+    "flows/batch.py:nightly": "nightly",
+    "flows/batch.py:screen_batch": "screen-batch",
+    "flows/intake.py:intake": "intake",
+    "flows/intake.py:screen_submission": "screen-submission",
+    "flows/screen.py:screen_files": "screen-files",
+    "flows/judging.py:assign_flow": "judging-assign",
+    "flows/judging.py:judging_flow": "judging",
+    "flows/publish.py:publish": "publish",
+    "flows/report.py:report": "report",
+}
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
-        name="nightly-intake",
-        entrypoint="flows/intake.py:intake",
-        description="每晚受理：读取投稿文件夹、收件存储桶和邮箱中的新作品包，登记入库并逐件审核",
-        parameters={"sources": True, "screen": True},
+        name="nightly",
+        entrypoint="flows/batch.py:nightly",
+        description="每晚批处理：读取投稿文件夹、收件存储桶和邮箱中的新作品包登记入库，经工作池分发逐件审核，"
+        "写回执，更新看板",
+        form=forms.ModelForm,
         cron="30 1 * * *",  # 01:30 Beijing time: after the day's e-mail, before the committee's morning
+    ),
+    DeploymentSpec(
+        name="screen-batch",
+        entrypoint="flows/batch.py:screen_batch",
+        description="批量审核：对指定作品（或全部尚未审完的作品）各启动一次审核运行，由工作池中的多台机器共同处理",
+        form=forms.ModelForm,
+    ),
+    DeploymentSpec(
+        name="screen-submission",
+        entrypoint="flows/intake.py:screen_submission",
+        description="审核一件作品：从对象存储取回尚未审核的视频逐一检查，更新审核结论并写回执",
+        form=forms.ScreenSubmissionForm,
     ),
     DeploymentSpec(
         name="ingest",
         entrypoint="flows/intake.py:intake",
-        description="受理指定路径的作品包（文件夹或压缩包），登记入库并审核",
+        description="受理指定路径的作品包（文件夹、压缩包或邮件文件），登记入库并审核",
+        form=forms.IntakeForm,
         parameters={"paths": [], "screen": True},
     ),
     DeploymentSpec(
         name="screen-files",
         entrypoint="flows/screen.py:screen_files",
         description="技术指标、AI生成标识与简体字幕检查：对指定视频文件逐一检查，结果写入作品库",
+        form=forms.ScreenFilesForm,
         parameters={"paths": [], "record": True},
     ),
+    DeploymentSpec(
+        name="judging-assign",
+        entrypoint="flows/judging.py:assign_flow",
+        description="评审准备：作品查重、分配评审专家、生成评审材料包",
+        form=forms.JudgingAssignForm,
+    ),
+    DeploymentSpec(
+        name="judging",
+        entrypoint="flows/judging.py:judging_flow",
+        description="汇总评分、提出优秀作品名单建议，暂停等待审批人在界面上确认（可修改）后记录并导出",
+        form=forms.JudgingForm,
+    ),
+    DeploymentSpec(
+        name="publish",
+        entrypoint="flows/publish.py:publish",
+        description="展播发布：为批准的优秀作品生成展播版本、海报、字幕和各平台清单，更新展播页面",
+        form=forms.PublishForm,
+    ),
+    DeploymentSpec(
+        name="report",
+        entrypoint="flows/report.py:report",
+        description="更新看板（按状态与结论统计的作品表、概况摘要），可同时生成 HTML 状态报告",
+        form=forms.ModelForm,
+    ),
 )
+
+
+def titled_schema(schema: dict[str, Any], form: type[BaseModel]) -> dict[str, Any]:
+    """The flow's parameter schema with each top-level field's Chinese title and description."""
+    properties = schema.get("properties", {})
+    for name, info in form.model_fields.items():
+        if name in properties:
+            properties[name]["title"] = info.title
+            properties[name]["description"] = info.description
+    return schema
 
 
 def build(spec: DeploymentSpec, *, work_pool: str | None = None) -> RunnerDeployment:
     """A RunnerDeployment loaded from the project folder (what a process worker runs)."""
     from prefect import Flow
+    from prefect.utilities.callables import ParameterSchema
 
     flow = Flow.from_source(source=str(ROOT), entrypoint=spec.entrypoint)
     schedules = [CronSchedule(cron=spec.cron, timezone=TIMEZONE)] if spec.cron else None
-    return flow.to_deployment(
+    deployment = flow.to_deployment(
         name=spec.name,
         description=spec.description,
         parameters=spec.parameters,
@@ -60,3 +135,19 @@ def build(spec: DeploymentSpec, *, work_pool: str | None = None) -> RunnerDeploy
         tags=list(spec.tags),
         work_pool_name=work_pool,
     )
+    schema = deployment._parameter_openapi_schema.model_dump(by_alias=True)
+    deployment._parameter_openapi_schema = ParameterSchema(**titled_schema(schema, spec.form))
+    return deployment
+
+
+async def ensure_pool_and_limits(pool: str, limits: dict[str, int] = CONCURRENCY_LIMITS) -> None:
+    """The process work pool (created when missing) and the task concurrency limits by tag."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    async with get_client() as client:
+        with contextlib.suppress(ObjectAlreadyExists):
+            await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+        for tag, limit in limits.items():
+            await client.create_concurrency_limit(tag=tag, concurrency_limit=limit)

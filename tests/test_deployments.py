@@ -1,16 +1,28 @@
-"""Deployments registered on a real Prefect server: entrypoints load, schedules are in Asia/Shanghai."""
+"""Deployments registered on a real Prefect server: entrypoints load, schedules are in Asia/Shanghai,
+every parameter has a Chinese title and description, `apply` creates the asr/ocr concurrency limits."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+from typing import Any
 
 import pytest
+import regex
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 
-from deployments.definitions import DEPLOYMENTS, TIMEZONE, build
+from deployments.definitions import (
+    CONCURRENCY_LIMITS,
+    DEPLOYMENTS,
+    FLOW_NAMES,
+    TIMEZONE,
+    build,
+    ensure_pool_and_limits,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
+HAN = regex.compile(r"\p{Han}")
 
 
 async def _create_pool(name: str) -> None:
@@ -23,7 +35,15 @@ async def _read(deployment_id):  # type: ignore[no-untyped-def]
         return await client.read_deployment(deployment_id)
 
 
-def test_every_deployment_registers_for_a_work_pool() -> None:
+def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every form field: the top-level parameters and the fields of the models they refer to."""
+    fields = [(name, info) for name, info in schema["properties"].items()]
+    for model, definition in schema.get("definitions", {}).items():
+        fields += [(f"{model}.{name}", info) for name, info in definition.get("properties", {}).items()]
+    return fields
+
+
+def test_every_deployment_registers_for_a_work_pool_with_chinese_forms() -> None:
     asyncio.run(_create_pool("guangying-test"))
     for spec in DEPLOYMENTS:
         deployment = asyncio.run(_read(build(spec, work_pool="guangying-test").apply()))
@@ -31,12 +51,53 @@ def test_every_deployment_registers_for_a_work_pool() -> None:
         assert deployment.work_pool_name == "guangying-test"
         assert deployment.entrypoint == spec.entrypoint
         assert deployment.parameters == spec.parameters
+        assert HAN.search(deployment.description or "")
         if spec.cron:
             (schedule,) = deployment.schedules
             assert (schedule.schedule.cron, schedule.schedule.timezone) == (spec.cron, TIMEZONE)
         else:
             assert deployment.schedules == []
+        fields = _fields(deployment.parameter_openapi_schema)
+        assert fields, spec.name
+        for name, info in fields:
+            assert HAN.search(info.get("title", "")), f"{spec.name}: {name} has no Chinese title"
+            assert HAN.search(info.get("description", "")), f"{spec.name}: {name} has no Chinese description"
 
 
-def test_there_is_a_nightly_schedule() -> None:
-    assert any(spec.cron for spec in DEPLOYMENTS), "a nightly run must process what arrived during the day"
+def test_the_forms_mirror_the_flow_signatures() -> None:
+    from prefect import Flow
+
+    for spec in DEPLOYMENTS:
+        flow = Flow.from_source(source=".", entrypoint=spec.entrypoint)
+        assert flow.name == FLOW_NAMES[spec.entrypoint]
+        assert set(spec.form.model_fields) == set(inspect.signature(flow.fn).parameters), spec.name
+
+
+def test_every_flow_is_deployed_and_one_runs_nightly() -> None:
+    entrypoints = {spec.entrypoint for spec in DEPLOYMENTS}
+    for flow in (
+        "intake",
+        "screen_submission",
+        "nightly",
+        "screen_batch",
+        "judging_flow",
+        "publish",
+        "report",
+    ):
+        assert any(e.endswith(f":{flow}") for e in entrypoints), flow
+    (nightly,) = [spec for spec in DEPLOYMENTS if spec.cron]
+    assert nightly.qualified == "nightly/nightly"
+
+
+async def _limits() -> dict[str, int]:
+    async with get_client() as client:
+        return {
+            tag: (await client.read_concurrency_limit_by_tag(tag)).concurrency_limit
+            for tag in CONCURRENCY_LIMITS
+        }
+
+
+def test_apply_creates_the_pool_and_the_engine_concurrency_limits() -> None:
+    asyncio.run(ensure_pool_and_limits("guangying-limits", {"asr": 1, "ocr": 3}))
+    asyncio.run(ensure_pool_and_limits("guangying-limits", {"asr": 1, "ocr": 3}))  # twice: no error
+    assert asyncio.run(_limits()) == {"asr": 1, "ocr": 3}

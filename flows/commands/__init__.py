@@ -1,12 +1,14 @@
 """Sub-commands of `guangying`; each module exposes `register(subparsers)`."""
 
-from flows.commands import decide, demo, intake, judging, publish, screen
+from flows.commands import decide, demo, intake, judging, operator, publish, report, screen
 
 COMMANDS = [
     screen.register,
     demo.register,
     intake.register,
     decide.register,
+    operator.register,
     judging.register,
     publish.register,
+    report.register,
 ]

@@ -1,0 +1,81 @@
+"""The parameter forms of the deployments: one pydantic model per flow whose fields carry the Chinese
+title and description the Prefect UI shows above each input. The fields mirror the flow's signature
+(tests/test_deployments.py keeps them in step); the flow's own types stay authoritative."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+RUN_PARAMETERS = Field(None, title="运行参数", description="展开后逐项填写；留空则全部使用默认值")
+
+
+class IntakeForm(BaseModel):
+    paths: list[str] | None = Field(
+        None, title="作品包路径", description="工作机上可读到的文件夹、压缩包或 .eml/.mbox 文件路径，每行一个"
+    )
+    for_submission: str | None = Field(
+        None, title="补交到受理编号", description="这些文件是对某件已受理作品的补交时，填写其受理编号"
+    )
+    sources: bool = Field(
+        False, title="读取全部投稿来源", description="读取投稿文件夹、收件存储桶和邮箱中的新作品包"
+    )
+    screen: bool = Field(True, title="登记后立即审核", description="关闭则只登记入库，稍后由批量审核处理")
+    received_at: str | None = Field(
+        None,
+        title="认定收到时间",
+        description="作品经其他途径按时送达时，由工作人员认定的收到时间（北京时间）",
+    )
+    received_set_by: str | None = Field(None, title="认定人", description="认定收到时间的工作人员姓名")
+
+
+class ScreenSubmissionForm(BaseModel):
+    submission_id: str = Field(
+        title="受理编号",
+        description="要审核的作品的完整受理编号；已审完的视频不会重复审核，随后更新结论与回执",
+    )
+
+
+class ScreenFilesForm(BaseModel):
+    paths: list[str] = Field(title="视频文件路径", description="工作机上可读到的视频文件路径，每行一个")
+    record: bool = Field(True, title="写入作品库", description="把原件和检查结果保存到作品库与对象存储")
+
+
+class ModelForm(BaseModel):
+    """Flows whose one parameter is a pydantic model (its fields carry their own titles)."""
+
+    parameters: None = RUN_PARAMETERS
+
+
+class JudgingAssignForm(BaseModel):
+    per_work: int = Field(title="每件作品的评审人数", description="每件作品分配给多少位评审专家")
+    min_matched: int = Field(
+        title="最少同类别专家数", description="每件作品至少有几位擅长该类别的专家；0 表示不作要求"
+    )
+    originality: bool = Field(title="先查重", description="分配前先检查作品之间的近似重复")
+    packets_dir: str | None = Field(
+        None, title="评审材料文件夹", description="在工作机上生成各专家评审材料包的文件夹；留空则不生成"
+    )
+
+
+class JudgingForm(BaseModel):
+    special: float = Field(title="特等比例", description="建议名单中特等作品所占比例，如 0.1 表示 10%")
+    excellent: float = Field(
+        title="优秀比例", description="建议名单中优秀作品所占比例（含特等），如 0.3 表示 30%"
+    )
+    approve: bool = Field(
+        title="直接按建议批准", description="不等待人工审批，直接按建议名单记录（仅用于演练）"
+    )
+    approver: str | None = Field(None, title="审批人", description="审批人姓名，会记录在批准的名单上")
+    timeout_s: int = Field(
+        title="等待审批时限（秒）", description="暂停等待审批的最长时间，超时则本次运行结束"
+    )
+    poll_interval_s: int = Field(title="审批查询间隔（秒）", description="暂停期间多久检查一次是否已提交审批")
+
+
+class PublishForm(BaseModel):
+    submission_ids: list[str] | None = Field(
+        None, title="受理编号", description="只发布这些作品；留空则发布最新批准的优秀作品名单"
+    )
+    preset: str | None = Field(
+        None, title="编码速度预设", description="x264 预设，默认 medium；veryfast 更快但文件更大"
+    )

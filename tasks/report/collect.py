@@ -1,0 +1,61 @@
+"""Reading what the summary needs: the catalogue (SQLAlchemy) and the run history (Prefect API)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasks.catalogue.models import File, FindingRecord, Submission
+from tasks.report.summary import FLOW_LABELS, FindingRow, RunRow, SubmissionRow
+
+log = logging.getLogger(__name__)
+
+
+def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingRow]]:
+    submissions = [
+        SubmissionRow(s.id, s.title, s.state, s.verdict, s.received_at)
+        for s in session.scalars(select(Submission).order_by(Submission.received_at))
+    ]
+    query = select(FindingRecord.submission_id, File.submission_id, FindingRecord.check, FindingRecord.status)
+    query = query.outerjoin(File, File.id == FindingRecord.file_id)
+    findings = [
+        FindingRow(own or via_file, check, status)
+        for own, via_file, check, status in session.execute(query)
+        if own or via_file
+    ]
+    return submissions, findings
+
+
+def _flow_runs(limit: int) -> list[RunRow]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        flows = client.read_flows(flow_filter=FlowFilter(name=FlowFilterName(any_=list(FLOW_LABELS))))
+        names = {flow.id: flow.name for flow in flows}
+        if not names:
+            return []
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(id={"any_": list(names)}),
+            limit=limit,  # type: ignore[arg-type]
+        )
+    return [
+        RunRow(
+            names[r.flow_id],
+            r.state_type.value if r.state_type else "UNKNOWN",
+            r.total_run_time.total_seconds(),
+        )
+        for r in runs
+        if r.flow_id in names
+    ]
+
+
+def run_history(limit: int = 2000) -> tuple[list[RunRow], str | None]:
+    """The flow runs Prefect recorded, or ([], a Chinese reason) when its API cannot be reached."""
+    try:
+        return _flow_runs(limit), None
+    except Exception as exc:  # the report is still useful without the run history
+        log.warning("cannot read the run history: %s", exc)
+        return [], "无法读取 Prefect 运行记录（各环节用时缺失），请检查 PREFECT_API_URL。"

@@ -1,0 +1,98 @@
+"""The status report as one self-contained HTML page: inline CSS and SVG charts, no script, no fetch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from tasks.report.summary import StatusSummary, seconds_label
+from tasks.rules import SHANGHAI
+
+BAR_HEIGHT = 26
+CHART_WIDTH = 720
+LABEL_WIDTH = 170
+COLOURS = ("#b71c1c", "#d84315", "#f9a825", "#2e7d32", "#1565c0", "#6a1b9a", "#5d4037", "#455a64")
+VERDICT_COLOURS = {"通过": "#2e7d32", "不通过": "#b71c1c", "待人工复核": "#f9a825", "审核中": "#1565c0"}
+
+
+def bar_chart(key: str, title: str, rows: list[tuple[str, float]], *, unit: str = "件",
+              shown: list[str] | None = None, colours: dict[str, str] | None = None) -> str:  # fmt: skip
+    """Horizontal bars, one per row (label, value), in an <svg> inside <figure data-chart=key>."""
+    if not rows:
+        return (
+            f'<figure class="chart" data-chart="{escape(key)}"><figcaption>{escape(title)}</figcaption>'
+            '<p class="empty">暂无数据</p></figure>'
+        )
+    top = max(value for _, value in rows) or 1
+    span = CHART_WIDTH - LABEL_WIDTH - 90
+    height = BAR_HEIGHT * len(rows) + 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
+        f'viewBox="0 0 {CHART_WIDTH} {height}" role="img" aria-label="{escape(title)}">'
+    ]
+    for index, (label, value) in enumerate(rows):
+        y = 5 + index * BAR_HEIGHT
+        width = max(2.0, span * value / top)
+        colour = (colours or {}).get(label, COLOURS[index % len(COLOURS)])
+        text = shown[index] if shown else f"{value:g} {unit}"
+        parts += [
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end" class="label">{escape(label)}</text>',
+            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{BAR_HEIGHT - 8}" '
+            f'fill="{colour}" data-value="{value:g}"><title>{escape(label)}：{escape(text)}</title></rect>',
+            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 17}" class="value">{escape(text)}</text>',
+        ]
+    parts.append("</svg>")
+    return (
+        f'<figure class="chart" data-chart="{escape(key)}"><figcaption>{escape(title)}</figcaption>'
+        + "".join(parts)
+        + "</figure>"
+    )
+
+
+STYLE = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:820px;
+color:#222;background:#fff}
+h1{color:#b71c1c;border-bottom:3px solid #b71c1c;padding-bottom:.3em}
+figure.chart{margin:1.5em 0;padding:1em;border:1px solid #ddd;border-radius:6px}
+figcaption{font-weight:bold;margin-bottom:.5em}
+svg text{font-size:14px;fill:#333}
+table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}
+td.n{text-align:right}
+.meta,.empty{color:#666}
+"""
+
+
+def render(
+    summary: StatusSummary, *, generated_at: datetime, contest: str = "“红色光影 英雄重庆”党史短视频征集"
+) -> str:
+    """The whole page. `generated_at` is printed in Beijing time (never read from the clock here)."""
+    stamp = generated_at.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+    rows = "".join(
+        f"<tr><td>{escape(str(r['状态']))}</td><td>{escape(str(r['审核结论']))}</td>"
+        f'<td class="n">{r["作品数"]}</td></tr>'
+        for r in summary.table
+    )
+    charts = [
+        bar_chart("received-per-day", "每日收到作品数（北京时间）",
+                  [(f"{d.month}月{d.day}日", n) for d, n in summary.per_day]),
+        bar_chart("verdicts", "审核结论", [(label, n) for label, n in summary.by_verdict],
+                  colours=VERDICT_COLOURS),
+        bar_chart("failures-by-rule", "不通过的检查项（按作品数）", [(label, n) for label, n in summary.failures]),
+        bar_chart("stage-durations", "各环节中位用时（运行记录）",
+                  [(d.label, round(d.median_s, 1)) for d in summary.durations],
+                  shown=[f"{seconds_label(d.median_s)}（{d.runs}次，最长{seconds_label(d.max_s)}）"
+                         for d in summary.durations]),
+    ]  # fmt: skip
+    state_line = "，".join(f"{label} {n} 件" for label, n in summary.by_state) or "暂无"
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>作品审核状态报告</title>
+<style>{STYLE}</style></head>
+<body>
+<h1>作品审核状态报告</h1>
+<p class="meta">{escape(contest)} · 生成时间：{stamp}（北京时间）</p>
+<p>共收到作品 <strong id="total">{summary.total}</strong> 件。按状态：{escape(state_line)}。</p>
+<table><thead><tr><th>状态</th><th>审核结论</th><th>作品数</th></tr></thead><tbody>{rows}</tbody></table>
+{"".join(charts)}
+</body></html>
+"""
