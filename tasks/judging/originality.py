@@ -6,8 +6,9 @@ a plain background) marked as carrying no evidence. Two works are a pair when, o
 alignment, most of the shorter one's informative frames match the other's (Hamming distance ≤
 `MATCH_BITS`) and the matches are several distinct pictures. So a re-encode at another bitrate, a
 copy scaled to 720p or one with the first second cut is caught, while two works that only share
-a title card or a black opening are not. Candidate pairs come from an index over 16-bit bands of
-the hashes (any two hashes within 3 bits share a band), so the check does not compare every pair.
+a title card or a black opening are not. Candidate pairs come from an index of keys (fixed
+random choices of 20 of the 64 hash bits, 12 tables, as in locality-sensitive hashing), so the
+check never compares every pair.
 Pairs are flagged for an operator; nothing is decided automatically.
 """
 
@@ -29,7 +30,7 @@ MIN_FRACTION = 0.6  # of the shorter work's informative frames, over one alignme
 MIN_MATCHED = 4  # frames (two seconds at 2 fps)
 MIN_DISTINCT = 3  # distinct pictures among the matched frames: a held title card is one
 DISTINCT_BITS = 12
-BAND_BITS = 16
+BAND_BITS = 16  # bands that vote for alignments within one pair
 POPULAR_BUCKET = 64  # a band value shared by more videos than this is a common picture, not evidence
 
 
@@ -198,34 +199,83 @@ class Pair:
         )
 
 
+_TABLES = 12
+_KEY_BITS = 20
+_PERMUTATIONS = np.array(
+    [np.random.default_rng(20261130 + t).permutation(64)[:_KEY_BITS] for t in range(_TABLES)], dtype=np.uint64
+)
+_KEY_WEIGHTS = (np.uint64(1) << np.arange(_KEY_BITS, dtype=np.uint64)).astype(np.uint64)
+MIN_SHARED_KEYS = 3
+# Unrelated five-minute works share a few keys by chance; a copy shares hundreds. A pair is a
+# candidate when it shares this fraction of the smaller key set (and at least MIN_SHARED_KEYS).
+MIN_SHARED_FRACTION = 0.02
+
+
+def frame_keys(signature: Signature) -> np.ndarray:
+    """Distinct lookup keys of a video's informative frames: for each of `_TABLES` fixed random
+    choices of 20 of the 64 bits, the chosen bits (table number in the high word). Two frames 6 bits
+    apart share a key with probability ≈ 0.7; unrelated frames rarely do."""
+    hashes = signature.hashes[signature.informative]
+    if not len(hashes):
+        return np.zeros(0, dtype=np.uint64)
+    keys = []
+    for table in range(_TABLES):
+        bits = (hashes[:, None] >> _PERMUTATIONS[table][None, :]) & np.uint64(1)
+        keys.append((bits * _KEY_WEIGHTS).sum(axis=1, dtype=np.uint64) | (np.uint64(table) << np.uint64(32)))
+    return np.unique(np.concatenate(keys))
+
+
+def candidate_pairs(
+    signatures: Sequence[tuple[str, str, Signature]], min_shared: int = MIN_SHARED_KEYS
+) -> list[tuple[int, int]]:
+    """Pairs of videos (of different works) sharing at least `min_shared` keys; a key shared by more
+    than `POPULAR_BUCKET` videos is a common picture (a contest logo, a stock shot), not evidence.
+    Vectorised: buckets of one size are expanded into pairs together."""
+    keys = [frame_keys(signature) for _, _, signature in signatures]
+    if len(keys) < 2:
+        return []
+    work_of = {key: i for i, key in enumerate(sorted({w for w, _, _ in signatures}))}
+    works = np.array([work_of[w] for w, _, _ in signatures], dtype=np.int64)
+    owners = np.concatenate([np.full(len(k), v, dtype=np.int64) for v, k in enumerate(keys)])
+    values = np.concatenate(keys)
+    order = np.argsort(values, kind="stable")
+    values, owners = values[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    sizes = np.diff(np.r_[starts, len(values)])
+    codes = []
+    n = np.int64(len(signatures))
+    for size in range(2, POPULAR_BUCKET + 1):
+        chosen = starts[sizes == size]
+        if not len(chosen):
+            continue
+        members = owners[chosen[:, None] + np.arange(size)[None, :]]  # owners are sorted within a bucket
+        for i in range(size):
+            for j in range(i + 1, size):
+                first, second = members[:, i], members[:, j]
+                keep = works[first] != works[second]
+                codes.append(first[keep] * n + second[keep])
+    if not codes:
+        return []
+    pair_codes, counts = np.unique(np.concatenate(codes), return_counts=True)
+    sizes_of = np.array([len(k) for k in keys], dtype=np.int64)
+    smaller = np.minimum(sizes_of[pair_codes // n], sizes_of[pair_codes % n])
+    needed = np.maximum(min_shared, np.ceil(MIN_SHARED_FRACTION * smaller))
+    selected = pair_codes[counts >= needed]
+    return [(int(c // n), int(c % n)) for c in selected]
+
+
 def find_pairs(signatures: Sequence[tuple[str, str, Signature]]) -> list[Pair]:
     """Near-duplicate pairs among (work key, file name, signature); videos of the same work (the
     episodes of a series) are never paired with each other."""
-    buckets: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for v, (_, _, signature) in enumerate(signatures):
-        bands = _bands(signature.hashes[signature.informative])
-        for band in range(bands.shape[1] if bands.size else 0):
-            for value in np.unique(bands[:, band]).tolist():
-                buckets[(band, value)].add(v)
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for members in buckets.values():
-        if 1 < len(members) <= POPULAR_BUCKET:
-            ordered = sorted(members)
-            for x, first in enumerate(ordered):
-                for second in ordered[x + 1 :]:
-                    if signatures[first][0] != signatures[second][0]:
-                        shared[(first, second)] += 1
     pairs: list[Pair] = []
-    for (x, y), count in sorted(shared.items()):
-        if count < MIN_MATCHED:
-            continue
+    for x, y in candidate_pairs(signatures):
         (work_a, file_a, sig_a), (work_b, file_b, sig_b) = signatures[x], signatures[y]
         match = best_match(sig_a, sig_b)
         if match.duplicate:
             pairs.append(Pair(work_a, work_b, file_a, file_b, match))
     best: dict[tuple[str, str], Pair] = {}
     for pair in pairs:  # one pair per two works: the strongest of their files' pairs
-        key = tuple(sorted((pair.first, pair.second)))
+        key = (min(pair.first, pair.second), max(pair.first, pair.second))
         if key not in best or pair.match.fraction > best[key].match.fraction:
-            best[key] = pair  # type: ignore[index]
+            best[key] = pair
     return [best[key] for key in sorted(best)]
