@@ -19,12 +19,19 @@ class DecisionAction(StrEnum):
     ACCEPT_LATE = "accept-late"  # an agreed extension: the deadline finding no longer counts
     WAIVE = "waive"  # a named check's warning or failure no longer counts (e.g. an intended still image)
     REJECT = "reject"  # the committee rejects the work, whatever the checks say
+    # Operators' actions on a work, recorded the same way; they leave the verdict to the findings.
+    WITHDRAW = "withdraw"  # a junk or duplicate submission leaves the contest (state withdrawn)
+    RESCREEN = "rescreen"  # its videos are screened again
+    RECHECK = "recheck"  # its intake findings are judged again under the current settings
 
 
 ACTION_LABELS: dict[str, str] = {
     DecisionAction.ACCEPT_LATE: "同意逾期报送",
     DecisionAction.WAIVE: "免除该项",
     DecisionAction.REJECT: "不予受理",
+    DecisionAction.WITHDRAW: "撤销作品",
+    DecisionAction.RESCREEN: "重新审核视频",
+    DecisionAction.RECHECK: "按现行设置重新核对报送材料",
 }
 
 

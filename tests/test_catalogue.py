@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.db import current_revision, head_revision, open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord, Submission
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.findings import Finding, Status
@@ -35,6 +35,18 @@ def test_migrations_create_the_schema_and_are_idempotent(catalogue_url: str) -> 
     open_catalogue(catalogue_url)  # a second process start: upgrade to head is a no-op
     tables = set(sa.inspect(engine).get_table_names())
     assert {"submission", "file", "finding", "alembic_version"} <= tables
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+
+
+def test_the_fast_head_check_agrees_with_alembic() -> None:
+    """Routine commands skip Alembic when the catalogue is at head_revision(): it must be Alembic's head."""
+    from alembic.script import ScriptDirectory
+
+    from tasks.catalogue.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [head_revision()]
 
 
 def test_findings_replace_per_stage_and_set_the_verdict(catalogue_url: str) -> None:

@@ -100,13 +100,13 @@ def test_ingest_screens_videos_into_the_submission(
     # A Netdisk note now; the operator attaches the downloaded video later with --for.
     note = tmp_path / "重庆大学+江姐.txt"
     note.write_text("链接：https://pan.baidu.com/s/1JJ 提取码：jj49 永久有效", encoding="utf-8")
-    assert main(["ingest", "--no-screen", "--json", *stated, str(note)]) == 0
+    assert main(["ingest", "--no-screen", "--json", *stated, str(note)]) == 1  # 文稿, forms… missing
     pending = json.loads(capsys.readouterr().out)
     assert pending["state"] == "awaiting_download" and pending["netdisk"]["code"] == "jj49"
     video = tmp_path / "download" / "重庆大学+江姐.mp4"
     video.parent.mkdir()
     video.write_bytes(clip(media_dir, "jiang.mp4", seconds=3).read_bytes())
-    assert main(["ingest", "--no-screen", "--json", "--for", pending["id"][:8], str(video)]) == 0
+    assert main(["ingest", "--no-screen", "--json", "--for", pending["id"][:8], str(video)]) == 1
     attached = json.loads(capsys.readouterr().out)
     assert attached["id"] == pending["id"] and attached["state"] == "received"
     assert [f["name"] for f in attached["files"] if f["role"] == "video"] == ["重庆大学+江姐.mp4"]
@@ -158,7 +158,7 @@ def test_run_polls_drop_folder_and_inbox_bucket(
                 metadata={"received-at": "2026-11-29T21:05:00+08:00"},
             )
 
-    assert main(["run", "--no-screen", "--json"]) == 0
+    assert main(["run", "--no-screen", "--json"]) == 1  # 江姐 has no 承诺书 yet
     results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert sorted(r["title"] for r in results) == ["江姐", "红岩家书"]
     by_title = {r["title"]: r for r in results}

@@ -11,7 +11,6 @@ from typing import Any
 
 from flows.commands.table import render
 from tasks.findings import STATUS_LABELS
-from tasks.intake.export import beijing_time
 from tasks.intake.receipt import state_label, verdict_label
 
 
@@ -110,6 +109,40 @@ def _empty_folders(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]
     return kept, empty
 
 
+def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path], list[dict[str, Any]]]:
+    """Files (archives, e-mails) whose bytes were taken in before and whose work needs nothing more:
+    answered from the catalogue at once, without starting a flow (and Prefect's temporary server)."""
+    from sqlalchemy import select
+
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import File, IntakePackage
+    from tasks.config import get_settings
+    from tasks.store import sha256_of
+
+    files = [p for p in paths if p.is_file() and not p.is_symlink()]
+    if not files:
+        return paths, []
+    remaining, known = [p for p in paths if p not in files], []
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        for path in files:
+            package = session.get(IntakePackage, sha256_of(path))
+            unscreened = (
+                package is not None
+                and session.scalars(
+                    select(File.id).where(
+                        File.submission_id == package.submission_id,
+                        File.role == "video",
+                        File.verdict.is_(None),
+                    )
+                ).first()
+            )
+            if package is None or (screening and unscreened):
+                remaining.append(path)  # new, or its screening must be resumed: the flow does it
+            else:
+                known.append({"package": path.name, "duplicate": True, "id": package.submission_id})
+    return remaining, known
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     from tasks.intake.received import StatedTimeError, parse_stated_time
 
@@ -126,6 +159,9 @@ def run_ingest(args: argparse.Namespace) -> int:
             return 2
         args.for_submission = resolved
     paths, results = _empty_folders(list(args.paths))
+    if not args.for_submission:
+        paths, known = _already_taken_in(paths, screening=not args.no_screen)
+        results += known
     if paths:
         from flows.intake import intake
 
@@ -185,6 +221,8 @@ def _resolve_id(prefix: str) -> str | None:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from tasks.intake.received import beijing_time
+
     items = _all_items()
     if args.json:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -19,13 +19,12 @@ from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourc
 from tasks.catalogue.records import upsert_file
 from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Finding, Status, Verdict
-from tasks.intake.checks import FileFact, PackageFacts, intake_findings
-from tasks.intake.forms import RegistrationForm, SummaryRow
-from tasks.intake.naming import PackageName
-from tasks.intake.netdisk import NetdiskLink
-from tasks.intake.package import Analysis
 from tasks.rules import ContestRules
 from tasks.store import ObjectStore, store_original
+
+if TYPE_CHECKING:  # the intake rules and parsers load only where a package is judged: `status` stays fast
+    from tasks.intake.checks import PackageFacts
+    from tasks.intake.package import Analysis
 
 # Checks recomputed from the whole submission on every change; the others (archive, document,
 # pledge) describe one package as received and are kept.
@@ -198,6 +197,11 @@ def _record(submission_id: str, finding: Finding) -> FindingRecord:
 
 
 def _facts(submission: Submission, files: list[File]) -> PackageFacts:
+    from tasks.intake.checks import FileFact, PackageFacts
+    from tasks.intake.forms import RegistrationForm, SummaryRow
+    from tasks.intake.naming import PackageName
+    from tasks.intake.netdisk import NetdiskLink
+
     data = submission.form or {}
     fields = set(RegistrationForm.__dataclass_fields__)
     form = (
@@ -253,6 +257,8 @@ def refresh_intake(
     """Re-run the intake checks over all of the submission's files; update names, state and verdict."""
     files = list(session.scalars(select(File).where(File.submission_id == submission.id)))
     facts = _facts(submission, files)
+    from tasks.intake.checks import intake_findings
+
     findings = intake_findings(facts, rules, deadline, now)
     session.execute(
         delete(FindingRecord).where(
@@ -361,6 +367,11 @@ def record_decision(session: Session, submission: Submission, decision: Decision
             decided_at=decision.decided_at.astimezone(UTC),
         )
     )
+    if decision.action == DecisionAction.WITHDRAW:
+        submission.state = "withdrawn"
+    elif decision.action == DecisionAction.RESCREEN:
+        for video in videos_of(session, submission.id):
+            video.verdict = None  # screen-submission screens it again; its findings are replaced then
     session.flush()
     return update_verdict(session, submission)
 

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tasks.intake.receipt import state_label, verdict_label
+from tasks.intake.received import beijing_time
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
 from tasks.intake.text import format_duration, squash
-from tasks.rules import SHANGHAI
 
 EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "问题", "受理编号", "收到时间（北京时间）")
-
-
-def beijing_time(text: str | None) -> str:
-    """「2026-11-28 15:20」 in Beijing time, whatever offset the catalogue stored."""
-    if not text:
-        return ""
-    return f"{datetime.fromisoformat(text).astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
 def author(item: dict[str, Any]) -> str:

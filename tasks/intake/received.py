@@ -60,6 +60,13 @@ def parse_stated_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
+def beijing_time(text: str | None) -> str:
+    """「2026-11-28 15:20」 in Beijing time, whatever offset the catalogue stored."""
+    if not text:
+        return ""
+    return f"{datetime.fromisoformat(text).astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+
 def _header_time(value: str) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value.strip())
