@@ -11,6 +11,7 @@ from tasks.catalogue.models import File, FindingRecord, Submission
 from tasks.report.summary import FLOW_LABELS, FindingRow, RunRow, SubmissionRow
 
 log = logging.getLogger(__name__)
+PAGE = 200
 
 
 def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingRow]]:
@@ -31,16 +32,24 @@ def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingR
 def _flow_runs(limit: int) -> list[RunRow]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
         flows = client.read_flows(flow_filter=FlowFilter(name=FlowFilterName(any_=list(FLOW_LABELS))))
         names = {flow.id: flow.name for flow in flows}
         if not names:
             return []
-        runs = client.read_flow_runs(
-            flow_filter=FlowFilter(id={"any_": list(names)}),
-            limit=limit,  # type: ignore[arg-type]
-        )
+        runs: list = []
+        while len(runs) < limit:  # the API serves at most 200 a page
+            page = client.read_flow_runs(
+                flow_filter=FlowFilter(id={"any_": list(names)}),  # type: ignore[arg-type]
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=min(PAGE, limit - len(runs)),
+                offset=len(runs),
+            )
+            runs += page
+            if len(page) < PAGE:
+                break
     return [
         RunRow(
             names[r.flow_id],

@@ -16,7 +16,8 @@ VERDICT_COLOURS = {"通过": "#2e7d32", "不通过": "#b71c1c", "待人工复核
 
 
 def bar_chart(key: str, title: str, rows: list[tuple[str, float]], *, unit: str = "件",
-              shown: list[str] | None = None, colours: dict[str, str] | None = None) -> str:  # fmt: skip
+              shown: list[str] | None = None, colours: dict[str, str] | None = None,
+              value_width: int = 90) -> str:  # fmt: skip
     """Horizontal bars, one per row (label, value), in an <svg> inside <figure data-chart=key>."""
     if not rows:
         return (
@@ -24,7 +25,7 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, float]], *, unit: str 
             '<p class="empty">暂无数据</p></figure>'
         )
     top = max(value for _, value in rows) or 1
-    span = CHART_WIDTH - LABEL_WIDTH - 90
+    span = CHART_WIDTH - LABEL_WIDTH - value_width
     height = BAR_HEIGHT * len(rows) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
@@ -82,7 +83,7 @@ def render(
         bar_chart("stage-durations", "各环节中位用时（运行记录）",
                   [(d.label, round(d.median_s, 1)) for d in summary.durations],
                   shown=[f"{seconds_label(d.median_s)}（{d.runs}次，最长{seconds_label(d.max_s)}）"
-                         for d in summary.durations]),
+                         for d in summary.durations], value_width=260),
     ]  # fmt: skip
     state_line = "，".join(f"{label} {n} 件" for label, n in summary.by_state) or "暂无"
     return f"""<!DOCTYPE html>

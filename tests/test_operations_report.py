@@ -1,0 +1,143 @@
+"""Dashboards and the HTML status report: pure summaries, the artifacts a run publishes, the page in
+headless Chromium (Debian's chromium), and `guangying report` on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tasks.report.summary import FindingRow, RunRow, SubmissionRow, markdown, summarise
+
+T0 = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 23:30 Beijing time on 20 November
+
+
+def _rows() -> tuple[list[SubmissionRow], list[FindingRow]]:
+    submissions = [
+        SubmissionRow("a", "红岩家书", "screened", "pass", T0),
+        SubmissionRow("b", "嘉陵江畔", "screened", "fail", T0 + timedelta(minutes=45)),  # 21 Nov in Beijing
+        SubmissionRow("c", "山城记忆", "screened", "fail", T0 + timedelta(days=1)),
+        SubmissionRow("d", "歌乐山下", "received", None, T0 + timedelta(days=1)),
+    ]
+    findings = [
+        FindingRow("b", "resolution", "fail"),
+        FindingRow("b", "resolution", "fail"),  # two files of one work: one work
+        FindingRow("c", "resolution", "fail"),
+        FindingRow("c", "naming", "fail"),
+        FindingRow("c", "subtitles", "warn"),
+        FindingRow("a", "duration", "pass"),
+    ]
+    return submissions, findings
+
+
+def test_summary_counts_works_by_state_verdict_day_and_failing_rule() -> None:
+    submissions, findings = _rows()
+    runs = [RunRow("screen-submission", "COMPLETED", s) for s in (10.0, 30.0, 20.0)]
+    runs.append(RunRow("screen-submission", "FAILED", 999.0))
+    summary = summarise(submissions, findings, runs)
+    assert summary.total == 4
+    assert summary.by_verdict == [("不通过", 2), ("审核中", 1), ("通过", 1)]
+    assert dict(summary.by_state) == {"已完成初步审核": 3, "已受理": 1}
+    assert summary.failures == [("分辨率", 2), ("文件命名", 1)]
+    assert [(d.isoformat(), n) for d, n in summary.per_day] == [("2026-11-20", 1), ("2026-11-21", 3)]
+    (duration,) = summary.durations
+    assert (duration.label, duration.runs, duration.median_s, duration.max_s) == ("作品审核", 3, 20.0, 30.0)
+    assert {"状态": "已完成初步审核", "审核结论": "不通过", "作品数": 2} in summary.table
+    text = markdown(summary)
+    assert "共收到作品 **4** 件" in text
+    assert "| 分辨率 | 2 |" in text.split("## 最常见的不通过原因")[1]
+    assert "20.0秒" in text
+
+
+def _seed_catalogue() -> None:
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import FindingRecord, Submission
+    from tasks.config import get_settings
+
+    submissions, findings = _rows()
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        for s in submissions:
+            session.add(
+                Submission(
+                    id=s.id, title=s.title, state=s.state, verdict=s.verdict, received_at=s.received_at
+                )
+            )
+        session.flush()
+        for f in findings:
+            session.add(
+                FindingRecord(
+                    submission_id=f.submission_id, stage="intake", check=f.check, status=f.status, message="…"
+                )
+            )
+
+
+async def _artifacts() -> dict[str, str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.report import SUMMARY_KEY, TABLE_KEY
+
+    async with get_client() as client:
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY, TABLE_KEY]))
+        )
+    return {a.key: str(a.data) for a in found if a.key}
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_report_flow_publishes_dashboards_and_the_page_shows_every_chart(
+    tmp_path: Path, clock: datetime
+) -> None:
+    import asyncio
+
+    from playwright.sync_api import sync_playwright
+
+    from flows.report import SUMMARY_KEY, TABLE_KEY, ReportParameters, report
+
+    _seed_catalogue()
+    counts = report(ReportParameters())  # one completed run: the durations chart has a bar
+    assert counts["total"] == 4
+    artifacts = asyncio.run(_artifacts())
+    assert "共收到作品 **4** 件" in artifacts[SUMMARY_KEY]
+    table = json.loads(artifacts[TABLE_KEY])
+    assert {"状态": "已完成初步审核", "审核结论": "不通过", "作品数": 2} in table
+
+    out = tmp_path / "report.html"
+    report(ReportParameters(out=str(out)))
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            tab = browser.new_page(viewport={"width": 900, "height": 1400})
+            tab.goto(out.as_uri())
+            charts = tab.evaluate(
+                """() => Object.fromEntries([...document.querySelectorAll('figure.chart')].map(f => [
+                    f.dataset.chart,
+                    [...f.querySelectorAll('rect.bar')].map(r => [r.getBBox().width > 0, Number(r.dataset.value)])
+                ]))"""
+            )
+            total = tab.text_content("#total")
+            tab.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert total == "4"
+    assert [v for _, v in charts["received-per-day"]] == [1, 3]
+    assert sorted(v for _, v in charts["verdicts"]) == [1, 1, 2]
+    assert [v for _, v in charts["failures-by-rule"]] == [2, 1]
+    assert charts["stage-durations"] and all(visible for visible, _ in charts["stage-durations"])
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_report_command_refuses_a_missing_folder_in_chinese(tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "report.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "report", "--out", str(target)], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "文件夹" in done.stderr and "不存在" in done.stderr and "Traceback" not in done.stderr
+    assert not target.parent.exists()
