@@ -200,3 +200,45 @@ def test_category_override(judging_setup: Path, capsys: pytest.CaptureFixture[st
     )
     experts = {line["work"]: line["experts"] for line in _lines(out)}
     assert experts["0002"][0] in {"张华", "陈静"}  # the 微纪录片 experts, 王芳 (same unit) never
+
+
+def test_packets_on_s3_presigned_links_with_expiry_and_subtitles(
+    seaweed,
+    tmp_path: Path,
+    media_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import urllib.request
+
+    from tasks.store import open_store, sha256_of
+
+    for name, value in (
+        ("GUANGYING_S3_ENDPOINT", seaweed.endpoint),
+        ("GUANGYING_S3_ACCESS_KEY", seaweed.access_key),
+        ("GUANGYING_S3_SECRET_KEY", seaweed.secret_key),
+        ("GUANGYING_S3_SECURE", "false"),
+        ("GUANGYING_CLOCK", "2026-12-05T10:00:00+08:00"),
+    ):
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    clip = render_clip(tmp_path / "clip.mp4", ClipSpec(width=320, height=180, seconds=2, audio=False))
+    settings = get_settings()
+    vtt = "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\n红岩精神永放光芒\n".encode()
+    open_store(settings).put_bytes(
+        settings.bucket_evidence, f"subtitles/{sha256_of(clip)}/transcript.vtt", vtt
+    )
+    add_works([SampleWork("红岩魂", "重庆大学", "微纪录片", videos=(clip,))])
+    write_roster(tmp_path / "名单.csv", ROSTER[1:4])
+    assert main(["experts", str(tmp_path / "名单.csv")]) == 0
+    assert main(["assign", "--no-originality"]) == 0
+    capsys.readouterr()
+    assert main(["packets", "--out", str(tmp_path / "包"), "--days", "2"]) == 0
+    sheet = load_workbook(tmp_path / "包" / "王芳" / "评分表-王芳.xlsx").active
+    assert sheet.cell(row=2, column=2).value == "观看链接有效期至 2026-12-07 10:00（北京时间）"
+    link = sheet.cell(row=HEADER_ROW + 1, column=4).value
+    assert link.startswith("http://") and "X-Amz-Expires=172800" in link
+    with urllib.request.urlopen(link, timeout=10) as response:
+        assert response.read() == clip.read_bytes()
+    assert sheet.cell(row=HEADER_ROW + 1, column=5).value == "字幕/0001-transcript.vtt"
+    assert (tmp_path / "包" / "王芳" / "字幕" / "0001-transcript.vtt").read_bytes() == vtt
