@@ -1,0 +1,106 @@
+"""docker/: the compose file against the Compose Specification's JSON Schema (no Docker engine here),
+and the Dockerfile against what the code needs at run time. The image itself is not built here."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from tests.fixtures import FIXTURES
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_SCHEMA = FIXTURES.parent / "schemas" / "compose-spec.json"  # ../shared/schemas beside the checkout
+INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<rest>[^}]*)\}")
+TEST_VALUES = {"POSTGRES_PASSWORD": "pw", "MINIO_ROOT_USER": "minio", "MINIO_ROOT_PASSWORD": "minio-secret"}
+
+
+def substituted(text: str, values: dict[str, str]) -> str:
+    """${VAR}, ${VAR:?msg}, ${VAR:-default} as Compose interpolates them (a required one must be given)."""
+
+    def one(match: re.Match[str]) -> str:
+        name, rest = match["name"], match["rest"]
+        if name in values:
+            return values[name]
+        if rest.startswith((":-", "-")):
+            return rest.split("-", 1)[1]
+        raise KeyError(f"{name} is required by the compose file ({rest})")
+
+    return INTERPOLATION.sub(one, text)
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(substituted((ROOT / "docker" / "compose.yaml").read_text(), TEST_VALUES))
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    jsonschema.validate(
+        compose(), schema, cls=jsonschema.Draft7Validator
+    )  # raises with the path of the first violation
+
+
+def test_compose_schema_check_can_fail() -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    broken = compose()
+    broken["services"]["worker"]["depends_on"] = "prefect"  # a string is not allowed there
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+def test_compose_wires_workers_to_the_server_the_catalogue_and_the_store() -> None:
+    services = compose()["services"]
+    worker = services["worker"]
+    env = worker["environment"]
+    assert env["PREFECT_API_URL"] == "http://prefect:4200/api"
+    assert env["GUANGYING_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert env["GUANGYING_S3_ENDPOINT"].split(":")[0] in services
+    assert worker["entrypoint"][:4] == ["prefect", "worker", "start", "--pool"]
+    assert (
+        "postgresql+asyncpg://" in services["prefect"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"]
+    )
+    initdb = (ROOT / "docker" / "initdb").glob("*.sql")
+    assert any("CREATE DATABASE prefect" in p.read_text() for p in initdb)
+
+
+def _dockerfile() -> str:
+    return (ROOT / "docker" / "Dockerfile").read_text()
+
+
+def _installed_apt_packages(dockerfile: str) -> set[str]:
+    joined = dockerfile.replace("\\\n", " ")
+    packages: set[str] = set()
+    for line in joined.splitlines():
+        if "apt-get install" in line:
+            words = line.split("apt-get install", 1)[1].split("&&")[0].split()
+            packages |= {w for w in words if not w.startswith("-")}
+    return packages
+
+
+def test_dockerfile_installs_what_the_code_calls() -> None:
+    packages = _installed_apt_packages(_dockerfile())
+    # ffmpeg (probe/decode/transcode), CJK fonts (drawtext, posters), 7z (.7z/.rar), soffice (.doc)
+    assert {"ffmpeg", "fonts-noto-cjk", "p7zip-full", "libreoffice-writer-nogui"} <= packages
+    makefile = (ROOT / "Makefile").read_text()
+    needed = set(re.search(r"^APT_PACKAGES := (.*)$", makefile, re.M)[1].split())  # type: ignore[index]
+    test_only = {"dovecot-imapd", "chromium"}  # the IMAP tests' server, the page tests' browser
+    assert needed - test_only <= packages, needed - test_only - packages
+
+
+def test_dockerfile_assembles_the_models_at_build_time_and_copies_every_package() -> None:
+    dockerfile = _dockerfile()
+    runs = " ".join(line for line in dockerfile.replace("\\\n", " ").splitlines() if line.startswith("RUN"))
+    assert "whisper_model_dir" in runs and "get_ocr_engine" in runs
+    assert re.search(r"^ENV .*HF_HUB_OFFLINE=1", dockerfile.replace("\\\n", " "), re.M)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+        package = pattern.rstrip("*")
+        assert re.search(rf"^COPY {package} \./{package}$", dockerfile, re.M), package
+    from tasks.engines.asr import whisper_model_dir
+    from tasks.engines.ocr import get_ocr_engine
+
+    assert callable(whisper_model_dir) and callable(get_ocr_engine)  # the names the RUN lines import
