@@ -321,7 +321,9 @@ def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Fi
     measured = format_duration(total) + (f"（共{len(videos)}集）" if len(videos) > 1 else "")
     if total >= 60:  # 「3分20秒（200秒）」 helps; 「8秒（8秒）」 only repeats itself
         measured += f"（{total:.0f}秒）"
-    stated = f"“{form.duration}”" + ("" if squash(form.duration) == f"{declared:.0f}秒" else f"（{declared:.0f}秒）")
+    stated = f"“{form.duration}”" + (
+        "" if squash(form.duration) == f"{declared:.0f}秒" else f"（{declared:.0f}秒）"
+    )
     return [
         _f(
             "declared_duration",
