@@ -21,6 +21,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # The temporary server migrates a fresh database on its first start: 20 s is short on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     _homes_under_data_dir()
 
 
@@ -168,10 +170,28 @@ def configuration_error(exc: BaseException) -> str | None:
     return None
 
 
+def _for_the_terminal(record: logging.LogRecord) -> bool:
+    """Without -v: no Prefect chatter and no traceback on the terminal (both are in the run history
+    and, for a crash, in the crash log); our own warnings stay, one line each."""
+    if record.name.startswith("prefect"):
+        return False
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
 def explain(exc: BaseException) -> str:
     """One sentence for the operator: what failed and what to check (the details go to the crash log)."""
     from sqlalchemy.exc import OperationalError
 
+    from tasks.failures import cause
+
+    if (real := cause(exc)) is not None:
+        from tasks.config import get_settings
+
+        where = get_settings().data_dir.resolve()
+        return (
+            f"{real}，无法写入（数据目录 {where}）。请腾出空间或恢复写入权限后重新运行，已受理的作品不受影响"
+        )
     if isinstance(exc, OperationalError):
         from tasks.config import get_settings
 
@@ -196,7 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    else:  # a terminal shows our own sentences; Prefect's run logs and tracebacks stay in the run history
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_for_the_terminal)
     from flows.lifetime import end_on_signals, own_children, reclaim_left_behind
 
     end_on_signals()

@@ -35,6 +35,7 @@ from tasks.catalogue.submissions import (
 )
 from tasks.config import Settings, get_settings
 from tasks.context import WorkContext
+from tasks.failures import cause
 from tasks.intake.classify import SUBTITLE_EXTENSIONS
 from tasks.intake.package import Package, analyse
 from tasks.intake.receipt import write_receipt
@@ -166,7 +167,8 @@ def screen_submission(submission_id: str) -> dict[str, Any]:
             try:
                 screen_video(path, name=name, record=True, context=unscreened.context)
             except Exception as exc:  # the video stays unscreened (审核中) and is resumed on the next run
-                log.warning("screening %s of %s did not complete: %s", name, submission_id, exc)
+                why = cause(exc) or f"{type(exc).__name__}: {exc}"
+                log.warning("screening %s of %s did not complete: %s", name, submission_id, why)
         return finish_submission_task(submission_id)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -364,8 +366,10 @@ def intake(
 
 
 def _reason(future: Any) -> str:
+    """Why a task failed, for people: the real cause when it is one they can act on."""
     try:
         future.result()
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"[:200]
+        log.warning("task failed: %s: %s", type(exc).__name__, exc)
+        return cause(exc) or "处理时出错（详情见运行日志）"
     return "未知原因"
