@@ -1,0 +1,167 @@
+"""Integration: a real Prefect server, SeaweedFS, the deployments applied, TWO process workers; the
+nightly deployment triggered through the API as the UI does it, on a small batch of packages in the
+drop folder. Both workers take screening runs; states, artifacts and the catalogue are checked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.intake_packages import clip, folder_package, good_form, package_files
+from tests.operations_cluster import Cluster, prefect_cluster
+
+SETTLED = 1_790_000_000  # 2026-09-21: long before the deadline, long settled in the drop folder
+TITLES = ("红岩家书", "嘉陵江畔", "山城记忆")
+
+
+def drop_packages(drop: Path, source: Path, media: Path, titles: tuple[str, ...] = TITLES) -> None:
+    """One folder package per title in the drop folder, each with its own 2 s clip."""
+    drop.mkdir(parents=True, exist_ok=True)
+    for index, title in enumerate(titles):
+        video = clip(media, f"ops-{index}.mp4", seconds=2.0 + 0.1 * index)
+        prefix = f"张明（江北区融媒体中心）+{title}"
+        files = package_files(source / str(index), video, form=good_form(title=title), prefix=prefix)
+        folder_package(drop / prefix, files)
+        for path in [drop / prefix, *(drop / prefix).iterdir()]:
+            os.utime(path, (SETTLED, SETTLED))
+
+
+async def _trigger(deployment: str, parameters: dict[str, Any]) -> uuid.UUID:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:  # what the UI's "Run" button does
+        found = await client.read_deployment_by_name(deployment)
+        run = await client.create_flow_run_from_deployment(found.id, parameters=parameters)
+        return run.id
+
+
+async def _wait(run_id: uuid.UUID, timeout: float) -> Any:
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + timeout
+    async with get_client() as client:
+        while True:
+            run = await client.read_flow_run(run_id)
+            if run.state is not None and run.state.is_final():
+                return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"flow run {run_id} still {run.state} after {timeout} s")
+            await asyncio.sleep(1)
+
+
+async def _history(parent: uuid.UUID) -> dict[str, Any]:
+    """The screening runs the nightly run started, who took each, and the artifacts."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    async with get_client() as client:
+        children = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
+        )
+        flows = {f.id: f.name for f in await client.read_flows()}
+        screening = [r for r in children if flows[r.flow_id] == "screen-submission"]
+        takers = {}
+        for run in screening:
+            logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+            names = {log.message.split("'")[1] for log in logs if "submitting flow run" in log.message}
+            takers[str(run.id)] = names
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[parent]))
+        )
+    return {
+        "children": {flows[r.flow_id] for r in children},
+        "screening": screening,
+        "takers": takers,
+        "artifacts": artifacts,
+    }
+
+
+def _run(cluster: Cluster, coroutine: Any) -> Any:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: cluster.api_url}):
+        return asyncio.run(coroutine)
+
+
+def catalogue_counts() -> dict[str, Any]:
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import File, Submission
+    from tasks.config import get_settings
+
+    get_settings.cache_clear()
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        submissions = list(session.scalars(select(Submission)))
+        videos = session.scalar(select(func.count()).select_from(File).where(File.role == "video"))
+        return {
+            "titles": sorted(s.title or "" for s in submissions),
+            "verdicts": {s.title: s.verdict for s in submissions},
+            "videos": videos,
+            "unscreened": session.scalar(
+                select(func.count()).select_from(File).where(File.role == "video", File.verdict.is_(None))
+            ),
+        }
+
+
+@pytest.fixture
+def s3_env(seaweed, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """This test's own inbox bucket, so that no other test's uploads are taken in."""
+    from tasks.store import MinioStore
+
+    bucket = f"ops-inbox-{uuid.uuid4().hex[:10]}"
+    MinioStore(seaweed.endpoint, seaweed.access_key, seaweed.secret_key, secure=False).client.make_bucket(
+        bucket
+    )
+    monkeypatch.setenv("GUANGYING_BUCKET_INBOX", bucket)
+    return seaweed
+
+
+def test_nightly_run_shares_the_batch_between_two_workers(
+    s3_env, data_dir: Path, tmp_path: Path, media_dir: Path
+) -> None:
+    drop_packages(data_dir / "inbox", tmp_path / "src", media_dir)
+    with prefect_cluster(tmp_path / "cluster", data_dir, s3_env) as cluster:
+        cluster.start_worker("worker-a")
+        cluster.start_worker("worker-b")
+        run_id = _run(
+            cluster,
+            _trigger("nightly/nightly", {"parameters": {"max_parallel": 3, "poll_seconds": 1}}),
+        )
+        nightly = _run(cluster, _wait(run_id, timeout=240))
+        history = _run(cluster, _history(run_id))
+    logs = {p.name: p.read_text(errors="replace")[-3000:] for p in (tmp_path / "cluster").glob("*.log")}
+    assert nightly.state.is_completed(), (nightly.state, logs)
+    assert {"intake", "screen-submission"} <= history["children"]
+    assert len(history["screening"]) == len(TITLES)
+    assert all(r.state.is_completed() for r in history["screening"])
+    takers = set().union(*history["takers"].values())
+    assert takers == {"worker-a", "worker-b"}, history["takers"]
+
+    by_key = {a.key: a for a in history["artifacts"] if a.key}
+    assert "共收到作品 **3** 件" in str(by_key["guangying-summary"].data)
+    table = json.loads(str(by_key["guangying-submissions-by-state"].data))
+    assert sum(row["作品数"] for row in table) == len(TITLES)
+    progress = [a for a in history["artifacts"] if a.type == "progress"]
+    assert progress and float(progress[0].data) == 100.0
+
+    counts = catalogue_counts()
+    assert counts["titles"] == sorted(TITLES)
+    assert counts["videos"] == len(TITLES) and counts["unscreened"] == 0
+    assert all(counts["verdicts"].values()), counts["verdicts"]
+    receipts = sorted((data_dir / "receipts").glob("*.txt"))
+    assert len(receipts) == len(TITLES)
+    assert all("审核中" not in p.read_text(encoding="utf-8") for p in receipts)  # rewritten after screening
