@@ -19,7 +19,7 @@ from prefect import flow, task
 from prefect.tasks import exponential_backoff
 from sqlalchemy import select
 
-from flows.screen import screen_video
+from flows.screen import configured_screen_video
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, Submission
 from tasks.catalogue.submissions import (
@@ -165,7 +165,7 @@ def screen_submission(submission_id: str) -> dict[str, Any]:
         unscreened = fetch_unscreened_task(submission_id, scratch)
         for name, path in unscreened.videos:
             try:
-                screen_video(path, name=name, record=True, context=unscreened.context)
+                configured_screen_video()(path, name=name, record=True, context=unscreened.context)
             except Exception as exc:  # the video stays unscreened (审核中) and is resumed on the next run
                 why = cause(exc) or f"{type(exc).__name__}: {exc}"
                 log.warning("screening %s of %s did not complete: %s", name, submission_id, why)

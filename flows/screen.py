@@ -186,6 +186,17 @@ def screen_video(
     return result.to_json()
 
 
+def configured_screen_video() -> Any:
+    """The screen-video flow with the task runner of the settings: as it is, or on Dask."""
+    settings = get_settings()
+    if settings.task_runner != "dask":
+        return screen_video
+    from prefect_dask import DaskTaskRunner
+
+    runner = DaskTaskRunner(address=settings.dask_address) if settings.dask_address else DaskTaskRunner()
+    return screen_video.with_options(task_runner=runner)
+
+
 @flow(name="screen-files", log_prints=True)
 def screen_files(paths: list[Path], record: bool = False) -> list[dict[str, Any]]:
     """`guangying screen`: each file as its own screen-video run, one result per file."""
@@ -196,5 +207,5 @@ def screen_files(paths: list[Path], record: bool = False) -> list[dict[str, Any]
             missing = Finding("integrity", Status.FAIL, f"找不到文件：{path}（不存在或不是普通文件）")
             results.append(screening.ScreenResult(file=str(path), probe=None, findings=[missing]).to_json())
             continue
-        results.append(screen_video(path, record=record))
+        results.append(configured_screen_video()(path, record=record))
     return results

@@ -6,6 +6,7 @@ import getpass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -30,6 +31,7 @@ EXPECTED: dict[str, str] = {
     "s3_secure": "true 或 false",
     "imap_ssl": "true 或 false",
     "imap_port": "端口号（整数），如 993",
+    "task_runner": "thread 或 dask",
 }
 
 
@@ -120,6 +122,12 @@ class Settings(BaseSettings):
 
     # Where the assembled Whisper model and other caches live (defaults under data_dir).
     cache_dir: Path | None = None
+
+    # How a screen-video run executes its tasks: "thread" (Prefect's default thread pool) or "dask"
+    # (prefect_dask.DaskTaskRunner: a temporary LocalCluster, or the scheduler at dask_address,
+    # e.g. tcp://10.0.0.5:8786, for one big machine or a cluster).
+    task_runner: Literal["thread", "dask"] = "thread"
+    dask_address: str | None = None
 
     # Intake sources (`guangying run`): a drop folder, the inbox bucket above, an IMAP mailbox.
     # None: the drop folder defaults to <data_dir>/inbox; IMAP is off until a host is set.

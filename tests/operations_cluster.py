@@ -58,6 +58,8 @@ def cluster_env(api_url: str, home: Path, data_dir: Path, s3: S3Server | None) -
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_LEVEL": "INFO",
+        # the server re-offers a tag concurrency slot (asr, ocr) after this many seconds (default 30)
+        "PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS": "2",
         "GUANGYING_DATA_DIR": str(data_dir),
         "PYTHONPATH": str(ROOT),
     }
