@@ -208,7 +208,7 @@ def _too_large(scan: OfficeScan, rules: ContestRules, is_xml: bool, partial: int
     limit = rules.document_max_xml_bytes if is_xml else rules.document_max_bytes
     what = "文字内容（XML）" if is_xml else "内容"
     counted = (
-        f"，读到此处已有{scan.paragraphs}个段落" if scan.paragraphs > rules.document_max_paragraphs else ""
+        f"，此时已有{scan.paragraphs:,}个段落" if scan.paragraphs > rules.document_max_paragraphs else ""
     )
     raise DocumentTooLarge(
         f"解压后的{what}超过{_mb(limit)}的上限（读到{_mb(measured)}时停止{counted}）",
@@ -222,13 +222,13 @@ def _check_counts(scan: OfficeScan, rules: ContestRules, *, at_least: bool = Fal
     more = "至少" if at_least else ""
     if scan.paragraphs > rules.document_max_paragraphs:
         raise DocumentTooLarge(
-            f"文档有{more}{scan.paragraphs}个段落，超过{rules.document_max_paragraphs}个的上限",
+            f"文档{more}有{scan.paragraphs:,}个段落，超过{rules.document_max_paragraphs:,}个的上限",
             paragraphs=scan.paragraphs,
             limit=rules.document_max_paragraphs,
         )
     if scan.elements > rules.document_max_elements:
         raise DocumentTooLarge(
-            f"文档结构过于复杂（{more}{scan.elements}个XML元素，上限{rules.document_max_elements}个）",
+            f"文档结构过于复杂（{more}{scan.elements:,}个XML元素，上限{rules.document_max_elements:,}个）",
             elements=scan.elements,
             limit=rules.document_max_elements,
         )
