@@ -135,11 +135,11 @@ def test_nightly_run_shares_the_batch_between_two_workers(
 ) -> None:
     drop_packages(data_dir / "inbox", tmp_path / "src", media_dir)
     with prefect_cluster(tmp_path / "cluster", data_dir, s3_env) as cluster:
-        cluster.start_worker("worker-a")
-        cluster.start_worker("worker-b")
+        cluster.start_worker("worker-a")  # two flow runs each: the one that takes the nightly run
+        cluster.start_worker("worker-b")  # has one slot left, so the other must take screening runs
         run_id = _run(
             cluster,
-            _trigger("nightly/nightly", {"parameters": {"max_parallel": 3, "poll_seconds": 1}}),
+            _trigger("nightly/nightly", {"parameters": {"max_parallel": 2, "poll_seconds": 1}}),
         )
         nightly = _run(cluster, _wait(run_id, timeout=240))
         history = _run(cluster, _history(run_id))
@@ -148,6 +148,9 @@ def test_nightly_run_shares_the_batch_between_two_workers(
     assert {"intake", "screen-submission"} <= history["children"]
     assert len(history["screening"]) == len(TITLES)
     assert all(r.state.is_completed() for r in history["screening"])
+    spans = [(r.start_time, r.end_time) for r in history["screening"]]
+    for start, _ in spans:  # the cap: never more than max_parallel screening runs at once
+        assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
     takers = set().union(*history["takers"].values())
     assert takers == {"worker-a", "worker-b"}, history["takers"]
 
