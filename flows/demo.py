@@ -277,3 +277,95 @@ def demo_flow(folder: Path) -> list[dict[str, Any]]:
         items = [submission_json(session, s) for i in ids if (s := session.get(Submission, i)) is not None]
     errors = [{"package": r["package"], "error": r["error"]} for r in results if r.get("error")]
     return items + errors
+
+
+# --- after screening: judging and publication, as the committee would do them ---------------------
+
+# The committee agreed to take the work sent nine hours late (an operator's recorded decision).
+LATE_AGREED = ("石刻里的初心", "报送人11月30日晚来电说明邮件发送失败，筹备组同意延期受理")
+
+# 姓名, 单位, 专长, 最大评审数, 联系方式 — one expert works at the unit of 红岩魂 (conflict of interest).
+SAMPLE_EXPERTS: tuple[tuple[str, str, str, int, str], ...] = (
+    ("王立群", "重庆大学马克思主义学院", "微纪录片、微专题", 3, "023-65100001"),
+    ("陈晓红", "西南大学", "微动漫、Vlog", 3, "023-68250002"),
+    ("刘建国", "重庆市档案馆", "微纪录片、情景再现", 3, "023-63890003"),
+    ("赵敏", "重庆红岩革命历史博物馆", "微专题、情景再现", 3, "023-63300004"),
+    ("孙伟", "重庆日报社", "Vlog、微专题", 3, "023-63900005"),
+    ("周静", "四川美术学院", "微动漫、微纪录片", 3, "023-65920006"),
+)
+# How strict each expert scores (points off every criterion): robust aggregation evens it out.
+STRICTNESS = {"王立群": 0.0, "陈晓红": 2.0, "刘建国": 1.0, "赵敏": 0.5, "孙伟": -1.0, "周静": 1.5}
+QUALITY = {"红岩魂": 0.92, "歌乐山下": 0.86, "石刻里的初心": 0.8}  # what the sample experts think
+
+
+def write_roster(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "单位", "专长", "最大评审数", "联系方式"])
+    for row in SAMPLE_EXPERTS:
+        sheet.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def fill_score_sheet(path: Path) -> Path:
+    """An expert's packet as it comes back: every criterion scored, a remark."""
+    from openpyxl import load_workbook
+
+    from tasks.judging.packets import FIXED_COLUMNS, HEADER_ROW
+    from tasks.judging.rubric import RUBRIC
+
+    book = load_workbook(path)
+    sheet = book["评分表"]
+    expert = str(sheet.cell(row=2, column=1).value).split("：", 1)[1]
+    first = len(FIXED_COLUMNS) + 1
+    for row in range(HEADER_ROW + 1, sheet.max_row + 1):
+        title = sheet.cell(row=row, column=2).value
+        if not title:
+            continue
+        quality = QUALITY.get(str(title), 0.75)
+        for offset, criterion in enumerate(RUBRIC):
+            score = max(0.0, min(criterion.maximum, round(criterion.maximum * quality - STRICTNESS[expert])))
+            sheet.cell(row=row, column=first + offset, value=score)
+        sheet.cell(row=row, column=first + len(RUBRIC) + 1, value="主题鲜明，史实准确。")
+    book.save(path)
+    return path
+
+
+@flow(name="demo-judging")
+def demo_judging_flow(folder: Path) -> dict[str, Any]:
+    """What the committee does after screening: an agreed extension, the expert roster, assignment,
+    score sheets back, ranking approved (without waiting: the demo has no operator at the UI), and
+    the excellent works published with their showcase page."""
+    from flows.judging import judging_flow
+    from flows.publish import publish
+    from tasks.catalogue.submissions import record_decision
+    from tasks.decisions import Decision, DecisionAction
+    from tasks.judging import service
+
+    settings = get_settings()
+    now = settings.now()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        title, note = LATE_AGREED
+        late = session.query(Submission).filter(Submission.title == title).first()
+        if late is not None and late.verdict != "pass":
+            record_decision(session, late, Decision(DecisionAction.ACCEPT_LATE, note, "筹备组（演示）", now))
+    roster, _ = service.import_roster(settings, write_roster(folder / "评审专家名单.xlsx"), now)
+    service.check_originality(settings)
+    works, assignment = service.assign_catalogue(settings, per_work=3)
+    sheets = [fill_score_sheet(p) for p in service.build_packets(settings, folder / "评审包", now)]
+    imported = service.import_scores(settings, sheets, now)
+    # Three works: one 特别优秀 and one 优秀 (counts, cumulative), approved without waiting.
+    approval = judging_flow(special=1, excellent=2, approve=True, approver="筹备组（演示）")
+    published = publish()
+    return {
+        "experts": len(roster.experts),
+        "works": {w.work.number: w.work.title for w in works},
+        "assignment": {w.work.title: list(assignment.experts.get(w.work.number, ())) for w in works},
+        "sheets": len([s for s in imported if s.ok]),
+        "approval": approval,
+        "published": published,
+    }

@@ -54,3 +54,13 @@ def clip_values(value: object, limit: int = MAX_EVIDENCE_CHARS) -> object:
             return value
         return items if isinstance(value, list) else tuple(items)
     return value
+
+
+def json_line(value: object) -> str:
+    """One JSON object on one line, Chinese kept readable; C1 controls and bidi characters, which
+    `json.dumps(ensure_ascii=False)` leaves raw, written as \\uNNNN escapes (the same string to a
+    JSON reader, harmless on a terminal)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

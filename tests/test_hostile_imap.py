@@ -85,3 +85,18 @@ def test_one_poison_email_is_a_finding_and_the_mailbox_goes_on(imap: ImapServer,
     # The finding travels with the package into its analysis (and so into the catalogue).
     analysis = analyse(poison, tmp_path / "analysis", DEFAULT_RULES)
     assert finding in analysis.findings
+
+
+def test_a_poison_eml_handed_to_ingest_is_a_package_with_a_finding(tmp_path: Path) -> None:
+    """The same e-mail exported as an .eml (or inside an .mbox) takes the same path as over IMAP."""
+    from datetime import UTC, datetime
+
+    from tasks.intake.sources import mail_file_packages
+
+    eml = tmp_path / "深层嵌套.eml"
+    eml.write_bytes(_nested("<deep-eml@example.cn>", "北碚区+雾都烽火", 3000))
+    (package,) = mail_file_packages(
+        eml, tmp_path / "work", source="cli:test", ingested=datetime(2026, 12, 4, tzinfo=UTC)
+    )
+    assert package.message_id == "<deep-eml@example.cn>" and package.original is not None
+    assert [f.check for f in package.findings] == ["mail"]

@@ -78,3 +78,15 @@ def test_package_names_with_long_whitespace_runs_parse_in_linear_time() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.splitlines() == ["a b None None"] * 3 + ["张 重庆大学 江姐"]
+
+
+def test_json_lines_escape_what_json_dumps_leaves_raw() -> None:
+    import json
+
+    from tasks.printable import json_line
+
+    name = "作品\u202egpj.exe\x85"  # a right-to-left override and a C1 control in a file name
+    line = json_line({"file": name, "size": 3})
+    assert "\u202e" not in line and "\x85" not in line and "\\u202e" in line
+    assert json.loads(line) == {"file": name, "size": 3}  # the same data to a JSON reader
+    assert "作品" in line  # Chinese stays readable

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from tasks.decisions import ACTION_LABELS, DecisionAction
 from tasks.findings import CHECK_LABELS, VERDICT_LABELS
+from tasks.printable import json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,7 +73,7 @@ def run_decide(args: argparse.Namespace) -> int:
         item = submission_json(session, submission)
     write_receipt(settings.data_dir, item)
     if args.json:
-        print(json.dumps(item, ensure_ascii=False, default=str))
+        print(json_line(item))
         return 0
     what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[args.check]}" if decision.check else "")
     print(

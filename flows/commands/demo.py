@@ -18,7 +18,9 @@ def _pad(text: str, width: int) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("demo", help="生成示例作品包并运行完整流程（受理、审核；本地默认配置）")
+    parser = sub.add_parser(
+        "demo", help="生成示例作品包并运行完整流程（受理、审核、评审、批准、展播；本地默认配置）"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,4 +55,32 @@ def run(args: argparse.Namespace) -> int:
     print(f"原件存储：{settings.store_dir.resolve()}")
     print(f"受理回执：{(settings.data_dir / 'receipts').resolve()}")
     print("查看状态：guangying status；导出汇总表：guangying export")
+    return _judging_and_publication(folder)
+
+
+def _judging_and_publication(folder: Path) -> int:
+    from flows.demo import LATE_AGREED, demo_judging_flow
+
+    outcome = demo_judging_flow(folder)
+    print("\n「红色光影 英雄重庆」示例评审与展播")
+    print(f"筹备组同意逾期受理《{LATE_AGREED[0]}》（已记录决定人、时间和理由：{LATE_AGREED[1]}）。")
+    print(
+        f"评审专家{outcome['experts']}人；参评作品{len(outcome['works'])}件，每件由3位专家评审（回避本单位）："
+    )
+    for title, experts in outcome["assignment"].items():
+        print(f"    《{title}》：{'、'.join(experts)}")
+    approval = outcome["approval"]
+    print(f"收回评分表{outcome['sheets']}份；优秀作品名单已批准（批准人：{approval.get('by')}）：")
+    for tier, numbers in (approval.get("tiers") or {}).items():
+        named = [f"{n}《{outcome['works'].get(n, '')}》" for n in numbers]
+        print(f"    {tier}：{'、'.join(named) or '无'}")
+    for document in approval.get("documents") or []:
+        print(f"优秀作品名单：{document}")
+    published = outcome["published"]
+    for work in published["works"]:
+        notice = (work.get("ai_label") or {}).get("notice") or "无人工智能生成内容标识"
+        print(f"已发布《{work['title']}》：{len(work['renditions'])}个视频文件；{notice}")
+    for problem in published["problems"]:
+        print(f"    [提示] {problem}")
+    print(f"展播页面（可直接用浏览器打开）：{published['page']}")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from flows.commands.table import render
 from tasks.findings import STATUS_LABELS
 from tasks.intake.receipt import state_label, verdict_label
+from tasks.printable import json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,7 +78,7 @@ def _print_results(results: list[dict[str, Any]], as_json: bool) -> int:
     every work passed or is still 审核中, 1 when any failed, needs review or could not be taken in."""
     for result in results:
         if as_json:
-            print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
+            print(json_line(result), flush=True)
         elif result.get("error"):
             print(f"✗ {result['package']}：{result['error']}")
         elif result.get("duplicate"):
@@ -227,7 +227,7 @@ def run_status(args: argparse.Namespace) -> int:
     if args.json:
         try:
             for item in items:
-                print(json.dumps(item, ensure_ascii=False, default=str), flush=True)
+                print(json_line(item), flush=True)
         except BrokenPipeError:  # `guangying status --json | head`: the reader has enough
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (silence the interpreter's final flush)
         return 0

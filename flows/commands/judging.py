@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from tasks.findings import STATUS_LABELS
+from tasks.printable import json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,7 +98,7 @@ def _print_findings(findings: list[Any]) -> None:
 
 
 def _json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, default=str), flush=True)
+    print(json_line(data), flush=True)
 
 
 def run_experts(args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ for the platforms: renditions, posters, subtitles, manifests and the showcase pa
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from tasks.printable import json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     report = publish(submission_ids=ids, preset=args.preset)
     for line in report["works"]:
         if args.json:
-            print(json.dumps(line, ensure_ascii=False), flush=True)
+            print(json_line(line), flush=True)
         else:
             sizes = "/".join(dict.fromkeys(r["name"] for r in line["renditions"]))
             episodes = len({r["episode"] for r in line["renditions"]})

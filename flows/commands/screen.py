@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
+from tasks.printable import json_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     results = screen_files([p.resolve() if p.exists() else p for p in args.files], record=args.record)
     for result in results:
         if args.json:
-            print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
+            print(json_line(result), flush=True)
         else:
             print(render_text(result) + "\n", flush=True)
     recorded = [p for p in args.files if p.is_file()]

@@ -348,7 +348,7 @@ def mail_file_packages(path: Path, work: Path, *, source: str, ingested: datetim
         finally:
             box.close()
     return [
-        package_from_message(raw, work / f"mail-{index}", source=source, ingested=ingested)
+        _package_or_finding(raw, work / f"mail-{index}", source, None, ingested)
         for index, raw in enumerate(raws, start=1)
     ]
 
@@ -417,12 +417,14 @@ _log = logging.getLogger(__name__)
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
-def _package_or_finding(raw: bytes, work: Path, source: str, arrived: datetime | None) -> Package:
+def _package_or_finding(
+    raw: bytes, work: Path, source: str, arrived: datetime | None, ingested: datetime | None = None
+) -> Package:
     """One e-mail as a package. One that cannot be read (MIME nested thousands deep, a name the file
     system refuses, …) is still a package: its headers, the raw original and a finding, so that it is
     recorded and marked seen once, and the rest of the mailbox goes on."""
     try:
-        return package_from_message(raw, work, source=source, internal_date=arrived)
+        return package_from_message(raw, work, source=source, internal_date=arrived, ingested=ingested)
     except Exception as exc:  # one poison e-mail must not stop the mailbox
         _log.warning("cannot read the e-mail in %s", work, exc_info=True)
         reason = f"{type(exc).__name__}: {exc}"[:300]
