@@ -16,6 +16,7 @@ from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.packing import pledge_scan, write_zip
 from tasks.intake.templates import write_registration_form, write_summary_table
 from tasks.samples import ClipSpec, render_clip
+from tests.fixtures import SUITE_NOW
 
 TEAM = "导演：张明（江北区融媒体中心）；编剧：李华；摄像：王强；后期：赵敏。"
 INTRO = "微纪录片。以红岩英烈的家书为线索，讲述1949年渣滓洞、白公馆中共产党人坚守信仰的故事，展现红岩精神的时代价值。"
@@ -137,7 +138,7 @@ def write_rar4_stored(path: Path, files: list[tuple[str, bytes]]) -> Path:
             len(data),  # UNP_SIZE
             2,  # HOST_OS: Windows
             zlib.crc32(data) & 0xFFFFFFFF,
-            _dos_time(time.time()),
+            _dos_time(SUITE_NOW.timestamp()),  # a fixed member time: the same bytes every run
             20,  # UNP_VER 2.0
             0x30,  # METHOD: store
             len(encoded),

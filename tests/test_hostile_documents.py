@@ -8,7 +8,6 @@ import re
 import shutil
 import zipfile
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from tasks.intake.forms import FormError, parse_registration_form, parse_summary
 from tasks.intake.package import Package, analyse
 from tasks.intake.templates import write_registration_form, write_summary_xlsx
 from tasks.rules import DEFAULT_RULES
+from tests.fixtures import SUITE_NOW
 from tests.intake_packages import good_form, summary_row
 
 HEADER = ["序号", "作品名称", "时长", "作者", "单位", "播出情况"]
@@ -134,7 +134,7 @@ def test_a_package_of_forged_documents_gives_one_finding_per_file(tmp_path: Path
     merged_xlsx(folder / "汇总表.xlsx")
     merged_xlsx(folder / "素材来源.xlsx", header=False)
     write_summary_xlsx(folder / "附件3.xlsx", [summary_row(good_form())])  # a readable one beside them
-    package = Package(name=folder.name, paths=[folder], source="test", received_at=datetime.now(UTC))
+    package = Package(name=folder.name, paths=[folder], source="test", received_at=SUITE_NOW)
     analysis = analyse(package, tmp_path / "work", DEFAULT_RULES)
     documents = sorted((f.evidence["file"], f.status) for f in analysis.findings if f.check == "document")
     assert documents == [("汇总表.xlsx", Status.FAIL), ("登记表.docx", Status.FAIL)]  # 素材来源.xlsx: none

@@ -6,7 +6,6 @@ import stat
 import subprocess
 import zipfile
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import py7zr
@@ -15,6 +14,7 @@ from tasks.intake.archives import Budget, extract
 from tasks.intake.package import Package, analyse
 from tasks.intake.packing import write_zip
 from tasks.rules import DEFAULT_RULES
+from tests.fixtures import SUITE_NOW
 from tests.intake_packages import (
     clip,
     folder_package,
@@ -28,7 +28,7 @@ PREFIX = "张明（江北区融媒体中心）+红岩家书"
 
 
 def _analyse(path: Path, work: Path, name: str | None = None):  # type: ignore[no-untyped-def]
-    package = Package(name=name or path.name, paths=[path], source="test", received_at=datetime.now(UTC))
+    package = Package(name=name or path.name, paths=[path], source="test", received_at=SUITE_NOW)
     return analyse(package, work, DEFAULT_RULES)
 
 
@@ -226,3 +226,12 @@ def test_legacy_doc_without_libreoffice_is_a_clear_finding(tmp_path: Path, monke
     assert finding.check == "document" and finding.status == "error"
     assert "旧版Word（.doc）" in finding.message and "服务器未安装LibreOffice" in finding.message
     assert analysis.files[0].role == "registration_form"  # by its name, kept as an original
+
+
+def test_random_bytes_named_like_an_archive_are_an_archive_finding(tmp_path: Path) -> None:
+    package = tmp_path / "赵六+坏包"
+    package.mkdir()
+    (package / "赵六+坏包.zip").write_bytes(bytes(range(256)) * 40)  # not a zip: a download gone wrong
+    analysis = _analyse(package, tmp_path / "work")
+    (finding,) = [f for f in analysis.findings if f.check == "archive"]
+    assert finding.status == "fail" and "「赵六+坏包.zip」不是有效的压缩包" in finding.message

@@ -19,7 +19,15 @@ from typing import Any, TypeVar
 
 from tasks.findings import Finding, Status
 from tasks.intake import archives
-from tasks.intake.classify import OVERSIZED, SUBTITLE_EXTENSIONS, classify, is_junk, settle_scans, sniff
+from tasks.intake.classify import (
+    ARCHIVE_EXTENSIONS,
+    OVERSIZED,
+    SUBTITLE_EXTENSIONS,
+    classify,
+    is_junk,
+    settle_scans,
+    sniff,
+)
 from tasks.intake.documents import convert_doc, libreoffice
 from tasks.intake.forms import (
     FormError,
@@ -230,6 +238,8 @@ def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
         if kind == "ole" and PurePosixPath(name).suffix.lower() in (".doc", ".dot", ".wps", ""):
             classified.append((_legacy_doc(analysis, name, path, work / f"d{next(counter)}"), ""))
             continue
+        if PurePosixPath(name).suffix.lower() in ARCHIVE_EXTENSIONS:
+            analysis.findings.append(_not_an_archive(name))
         result = classify(path, name, kind, rules)
         if result.finding is not None:  # beyond the reading bounds: not read, and not parsed below
             analysis.findings.append(result.finding)
@@ -244,6 +254,18 @@ def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
     _measure_videos(analysis)
     analysis.name = _best_name(analysis, folder_names)
     return analysis
+
+
+def _not_an_archive(name: str) -> Finding:
+    """Named like an archive, but its bytes are none that intake opens (damaged, cut short, renamed)."""
+    return Finding(
+        "archive",
+        Status.FAIL,
+        f"「{name}」不是有效的压缩包（文件内容无法识别为ZIP、7z或RAR格式，可能已损坏、未传完或被改了扩展名）。"
+        "请重新打包后报送。",
+        {"archive": name},
+        stage="intake",
+    )
 
 
 def _intake_file(
