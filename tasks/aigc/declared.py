@@ -14,10 +14,6 @@ class DeclaredReport:
     found: list[tuple[str, Declaration]] = field(default_factory=list)  # (source, sentence)
     sources_read: list[str] = field(default_factory=list)
 
-    @property
-    def uses_ai(self) -> bool:
-        return any(d.uses_ai for _, d in self.found)
-
     def to_evidence(self) -> dict[str, Any]:
         return {
             "sources_read": self.sources_read,

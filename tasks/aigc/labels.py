@@ -63,11 +63,6 @@ def is_label_text(text: str) -> bool:
     return bool(_AI_ELEMENT.search(norm) and _MAKE.search(norm))
 
 
-def ai_element(text: str) -> str | None:
-    match = _AI_ELEMENT.search(normalise(text))
-    return match.group(0) if match else None
-
-
 @dataclass(frozen=True, slots=True)
 class SpokenMatch:
     sentence: str

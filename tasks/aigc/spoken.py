@@ -43,10 +43,6 @@ class SpokenReport:
     problems: list[str] = field(default_factory=list)
     skipped: str | None = None  # why no ASR ran (no audio track)
 
-    @property
-    def strong(self) -> list[SpokenDisclosure]:
-        return [d for d in self.disclosures if d.strength is Strength.STRONG]
-
     def to_evidence(self) -> dict[str, Any]:
         return {
             "disclosures": [d.to_evidence() for d in self.disclosures],

@@ -114,10 +114,6 @@ class LabelTrack:
         return max(self.sightings, key=lambda s: s.score).text
 
     @property
-    def first_seen(self) -> float:
-        return self.sightings[0].t
-
-    @property
     def seconds(self) -> float:
         return round(self.end - self.start, 2)
 

@@ -7,7 +7,6 @@ value and what to do. Hard rules of the notice fail; inconsistencies a person sh
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -536,10 +535,3 @@ def intake_findings(
         *check_summary(facts),
         *check_episodes(facts),
     ]
-
-
-def summarise(findings: Sequence[Finding]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[str(finding.status)] = counts.get(str(finding.status), 0) + 1
-    return counts

@@ -309,10 +309,6 @@ def _rows_from_grid(grid: list[list[str]]) -> list[SummaryRow]:
     return rows
 
 
-def looks_like_summary_header(cells: list[str]) -> bool:
-    return bool(_header_map(cells))
-
-
 def parse_summary_docx(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
     document = _open_docx(path, rules)
     rows: list[SummaryRow] = []
