@@ -3,35 +3,48 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Protocol
+
+import pysubs2
 
 from tasks.engines.asr import Transcript
 from tasks.subtitles.model import Cue, SubtitleTrack
 
 
-def _vtt_time(seconds: float) -> str:
-    millis = round(max(0.0, seconds) * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+class CueTimes(Protocol):
+    """What a cue needs to be written: screening's `Cue`, publication's cues alike."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
 
 
 def _vtt_text(text: str) -> str:
-    # "-->" and blank lines would end a cue early; & and < are markup in WebVTT.
+    # WebVTT markup: & < > are escaped ("-->" then cannot end the timing line); pysubs2 writes \N as a
+    # line break, and a blank line would end the cue early.
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "\n".join(line for line in text.splitlines() if line.strip()) or " "
+    return r"\N".join(line.strip() for line in text.splitlines() if line.strip()) or " "
 
 
-def cues_to_webvtt(cues: Sequence[Cue], note: str | None = None) -> str:
-    lines = ["WEBVTT", ""]
+def cues_to_webvtt(cues: Iterable[CueTimes], note: str | None = None) -> str:
+    """The cues as a WebVTT document (pysubs2 writes it), with an optional NOTE after the header."""
+    subs = pysubs2.SSAFile()
+    for cue in cues:
+        subs.append(
+            pysubs2.SSAEvent(
+                start=round(cue.start * 1000), end=round(cue.end * 1000), text=_vtt_text(cue.text)
+            )
+        )
+    text = subs.to_string("vtt")
     if note:
-        lines += [f"NOTE {note.replace('-->', '→')}", ""]
-    for index, cue in enumerate(cues, 1):
-        lines += [str(index), f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}", _vtt_text(cue.text), ""]
-    return "\n".join(lines)
+        header, _, rest = text.partition("\n\n")
+        text = f"{header}\n\nNOTE {note.replace('-->', '→')}\n\n{rest}"
+    return text
 
 
 def transcript_cues(transcript: Transcript) -> tuple[Cue, ...]:
