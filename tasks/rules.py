@@ -61,6 +61,11 @@ class ContestRules:
     freeze_min_seconds: float = 5.0
     # 五「2026年11月30日前」
     deadline: datetime = datetime(2026, 11, 30, 23, 59, 59, tzinfo=SHANGHAI)
+    # 五「统一打包发送至电子邮箱（cqdsspzb@163.com）」 and 六「联系人：左老师；联系电话：13896068058」:
+    # where submitters send corrections and whom they ask (receipts, the late-package finding).
+    submission_mailbox: str = "cqdsspzb@163.com"
+    contact_person: str = "左老师"
+    contact_phone: str = "13896068058"
     # 四（一）3「使用人工智能生成合成内容的，须严格遵守《人工智能生成合成内容标识办法》等规定并予以明确标识」.
     # 办法 Art. 4(四): a prominent label on the opening frames (视频起始画面); GB 45438-2025 §5.4:
     # shown ≥2 s, text height ≥5 % of the short side, at an edge or corner.

@@ -17,7 +17,7 @@ from tasks.intake.naming import PackageName
 from tasks.intake.netdisk import NetdiskLink
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import char_count, format_duration, halfwidth, squash
-from tasks.rules import SHANGHAI, ContestRules
+from tasks.rules import DEFAULT_RULES, SHANGHAI, ContestRules
 
 NAMING_EXAMPLE = "例如“张明（江北区融媒体中心）+山城记忆”"
 REQUIRED_ROLES = ("video", "script", "registration_form", "summary_table", "pledge")
@@ -392,7 +392,9 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
     ]
 
 
-def check_deadline(received_at: datetime, deadline: datetime, basis: str | None = None) -> list[Finding]:
+def check_deadline(
+    received_at: datetime, deadline: datetime, basis: str | None = None, rules: ContestRules = DEFAULT_RULES
+) -> list[Finding]:
     """五「2026年11月30日前」: judged on the package's own received time (an e-mail's Date, a time an
     operator stated, else the files' arrival), never on when it happened to be processed."""
     local = received_at.astimezone(SHANGHAI)
@@ -405,7 +407,7 @@ def check_deadline(received_at: datetime, deadline: datetime, basis: str | None 
             _f(
                 "deadline",
                 Status.FAIL,
-                f"作品于{shown}收到，晚于报送截止时间{due}。逾期作品请与筹备组联系（左老师 13896068058）。",
+                f"作品于{shown}收到，晚于报送截止时间{due}。逾期作品请与筹备组联系（{rules.contact_person} {rules.contact_phone}）。",
                 **evidence,
             )
         ]
@@ -525,7 +527,7 @@ def intake_findings(
 ) -> list[Finding]:
     """All intake checks of one submission, in the order a receipt lists them."""
     return [
-        *check_deadline(facts.received_at, deadline, facts.received_basis),
+        *check_deadline(facts.received_at, deadline, facts.received_basis, rules),
         *check_naming(facts),
         *check_title(facts),
         *check_materials(facts),

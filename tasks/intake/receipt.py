@@ -18,10 +18,11 @@ from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
 from tasks.intake.classify import ROLE_LABELS
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
-from tasks.rules import SHANGHAI
+from tasks.rules import DEFAULT_RULES, SHANGHAI
 
-CONTACT = "左老师，联系电话13896068058"
-MAILBOX = "cqdsspzb@163.com"
+# Whom submitters write to and ask: the notice's own (五, 六), kept in ContestRules.
+CONTACT = f"{DEFAULT_RULES.contact_person}，联系电话{DEFAULT_RULES.contact_phone}"
+MAILBOX = DEFAULT_RULES.submission_mailbox
 STATE_LABELS = {
     "received": "已受理",
     "awaiting_download": "已登记，等待从百度网盘下载作品视频",
