@@ -119,3 +119,25 @@ def technical(path: Path, rules: ContestRules, name: str | None = None) -> Scree
     report = decode(measured, rules)
     findings = technical_findings(measured, name or path.name, report, rules, slowest_second(measured))
     return ScreenResult(file=str(path), probe=measured, findings=findings)
+
+
+def subtitle_check(
+    media: MediaProbe, context: WorkContext, rules: ContestRules, *, ocr: OcrEngine | None = None
+) -> tuple[Finding, list[SubtitleTrack], Transcript | None]:
+    """The subtitle check as the screening flow runs it, without Prefect (tests and benches): the
+    burned-in band read during the one full decode, the shared Whisper pass, the text sources, the
+    verdict. Engine failures become problems of the check, never a traceback."""
+    outcome = decode_reading_subtitles(media, rules, ocr)
+    problems = list(outcome.problems)
+    tracks = subtitles.text_tracks(media, context)
+    if outcome.burned is not None:
+        tracks.append(outcome.burned)
+    try:
+        transcript = transcribe(media, context) if media.audio_codecs else None
+    except Exception as exc:
+        log.exception("speech recognition failed")
+        transcript, problems = None, [*problems, f"语音识别出错：{type(exc).__name__}"]
+    finding = subtitles.subtitle_finding(
+        tracks, transcript, rules, script_text=context.script_text, problems=problems
+    )
+    return finding, tracks, transcript

@@ -14,11 +14,12 @@ from tasks.media.decode import full_decode
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tasks.samples import Caption, ClipSpec, render_clip
+from tasks.screening import subtitle_check as check_subtitles
 from tasks.store import LocalStore
 from tasks.subtitles.burned import plan_sampling
 from tasks.subtitles.check import subtitle_finding
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
-from tasks.subtitles.run import burned_reader, check_subtitles, store_exports
+from tasks.subtitles.run import burned_reader, store_exports
 from tests.fixtures import SPEECH
 
 NANFANGJU = "抗日战争时期，中共中央南方局设在重庆红岩村，周恩来同志在这里领导南方国统区党的工作，团结了大批爱国民主人士。"
