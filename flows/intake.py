@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
@@ -134,7 +134,9 @@ def fetch_unscreened_task(submission_id: str, scratch: Path) -> Unscreened:
             for f in files
             if PurePosixPath(f.name).suffix.lower() in SUBTITLE_EXTENSIONS
         ]
-        scripts = [str(f.meta["text"]) for f in files if f.role == "script" and (f.meta or {}).get("text")]
+        scripts = [
+            str((f.meta or {})["text"]) for f in files if f.role == "script" and (f.meta or {}).get("text")
+        ]
         form = submission.form or {}
         title = submission.title
 
@@ -267,7 +269,8 @@ def imap_password(settings: Settings) -> str | None:
     if settings.imap_password_block:
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(settings.imap_password_block).get())
+        secret = cast(Secret, Secret.load(settings.imap_password_block))  # sync in a sync flow
+        return str(secret.get())
     return None
 
 
@@ -327,17 +330,17 @@ def intake(
                     results.append(
                         {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}
                     )
-        futures = [(p, ingest_package_task.submit(p, work / f"p{i}")) for i, p in enumerate(pending)]
+        ingesting = [(p, ingest_package_task.submit(p, work / f"p{i}")) for i, p in enumerate(pending)]
         outcomes: list[IngestOutcome] = []
-        for item, future in futures:
-            future.wait()
-            if future.state.is_completed():
-                outcomes.append(future.result())
+        for waiting, ingested in ingesting:
+            ingested.wait()
+            if ingested.state.is_completed():
+                outcomes.append(ingested.result())
             else:
                 results.append(
                     {
-                        "package": item.package.name,
-                        "error": f"处理失败：{_reason(future)}。原件未改动，可稍后重试。",
+                        "package": waiting.package.name,
+                        "error": f"处理失败：{_reason(ingested)}。原件未改动，可稍后重试。",
                     }
                 )
         with session_scope(_engine(settings)) as session:
@@ -348,17 +351,17 @@ def intake(
                 results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
                 continue
             unfinished.discard(outcome.submission_id)
-            item = (
+            status: dict[str, Any] = (
                 screen_submission(outcome.submission_id)
                 if screen
                 else finish_submission_task(outcome.submission_id)
             )
-            results.append({"package": outcome.package, **item, **({"resumed": True} if resumed else {})})
+            results.append({"package": outcome.package, **status, **({"resumed": True} if resumed else {})})
         if sources and screen:  # the nightly run also finishes what an interrupted run left
             for submission_id in sorted(unfinished):
-                item = screen_submission(submission_id)
+                status = screen_submission(submission_id)
                 results.append(
-                    {"package": item.get("package_name") or submission_id, **item, "resumed": True}
+                    {"package": status.get("package_name") or submission_id, **status, "resumed": True}
                 )
         return results
     finally:

@@ -28,7 +28,7 @@ from tasks.technical import technical_findings
 
 # I/O can fail for passing reasons (a busy NFS mount, a database restart): retry with backoff.
 # A rule that fails is a result, not an error: rule tasks never retry.
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
+IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
 
 
 @task(name="probe", tags=["ffprobe"], **IO_RETRIES)

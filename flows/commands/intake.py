@@ -186,7 +186,7 @@ def run_sources(args: argparse.Namespace) -> int:
         print(
             f"收件存储桶：{settings.bucket_inbox}（{settings.s3_endpoint or settings.store_dir.resolve()}）"
         )
-        print(f"邮箱：{settings.imap_user + '@' + settings.imap_host if settings.imap_host else '未配置'}")
+        print(f"邮箱：{f'{settings.imap_user}@{settings.imap_host}' if settings.imap_host else '未配置'}")
     results = intake(sources=True, screen=not args.no_screen)
     return _print_results(results, args.json)
 

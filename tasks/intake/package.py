@@ -240,11 +240,11 @@ def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
             continue
         if PurePosixPath(name).suffix.lower() in ARCHIVE_EXTENSIONS:
             analysis.findings.append(_not_an_archive(name))
-        result = classify(path, name, kind, rules)
-        if result.finding is not None:  # beyond the reading bounds: not read, and not parsed below
-            analysis.findings.append(result.finding)
-        file = _intake_file(name, path, result.role, result.kind, result.reason, text=result.text)
-        classified.append((file, result.reason))
+        found = classify(path, name, kind, rules)
+        if found.finding is not None:  # beyond the reading bounds: not read, and not parsed below
+            analysis.findings.append(found.finding)
+        file = _intake_file(name, path, found.role, found.kind, found.reason, text=found.text)
+        classified.append((file, found.reason))
     roles = settle_scans([f.role for f, _ in classified], [reason for _, reason in classified])
     for (file, _), role in zip(classified, roles, strict=True):
         file.role = role
