@@ -8,6 +8,8 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from tasks.states import SubmissionState
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     withdraw = sub.add_parser("withdraw", help="撤销一件作品（如重复报送、误收的文件），记录理由")
@@ -83,7 +85,7 @@ def run_rescreen(args: argparse.Namespace) -> int:
     item = _record(args, "rescreen")
     if item is None:
         return 2
-    if item["state"] == "withdrawn":
+    if item["state"] == SubmissionState.WITHDRAWN:
         print("guangying：该作品已撤销，不再审核。", file=sys.stderr)
         return 2
     result = screen_submission(item["id"])
@@ -108,7 +110,7 @@ def run_recheck(args: argparse.Namespace) -> int:
     changed, items = 0, []
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         for submission in submissions(session):
-            if submission.state == "withdrawn":
+            if submission.state == SubmissionState.WITHDRAWN:
                 continue
             before = submission.verdict
             refresh_intake(

@@ -32,7 +32,7 @@ class Submission(Base):
     submitter: Mapped[str | None] = mapped_column(String(200))
     unit: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(40), default="received")
+    state: Mapped[str] = mapped_column(String(40), default="received")  # tasks.states.SubmissionState
     verdict: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str | None] = mapped_column(String(400))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -20,6 +20,7 @@ from tasks.catalogue.records import upsert_file
 from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Finding, Status, Verdict
 from tasks.rules import ContestRules
+from tasks.states import FINAL_STATES, SubmissionState
 from tasks.store import ObjectStore, store_original
 
 if TYPE_CHECKING:  # the intake rules and parsers load only where a package is judged: `status` stays fast
@@ -42,8 +43,6 @@ RECOMPUTED_CHECKS = (
     "episodes",
 )
 CATEGORIES = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
-# States an operator set that no stage changes (withdrawal, judging and publication come later).
-FINAL_STATES = ("withdrawn",)
 
 
 @dataclass(slots=True)
@@ -118,7 +117,7 @@ def record_analysis(
             source=package.source[:400],
             package_name=package.name[:500],
             message_id=package.message_id,
-            state="received",
+            state=SubmissionState.RECEIVED,
             form={},
         )
         session.add(submission)
@@ -328,11 +327,11 @@ def update_verdict(session: Session, submission: Submission) -> str | None:
     screened = bool(videos) and all(v.verdict is not None for v in videos)
     if submission.state not in FINAL_STATES:
         if screened:
-            submission.state = "screened"
+            submission.state = SubmissionState.SCREENED
         elif not videos and submission.netdisk_url:
-            submission.state = "awaiting_download"
+            submission.state = SubmissionState.AWAITING_DOWNLOAD
         else:
-            submission.state = "received"
+            submission.state = SubmissionState.RECEIVED
     submission.verdict = str(result) if screened or result == Verdict.FAIL else None
     return submission.verdict
 
@@ -368,7 +367,7 @@ def record_decision(session: Session, submission: Submission, decision: Decision
         )
     )
     if decision.action == DecisionAction.WITHDRAW:
-        submission.state = "withdrawn"
+        submission.state = SubmissionState.WITHDRAWN
     elif decision.action == DecisionAction.RESCREEN:
         for video in videos_of(session, submission.id):
             video.verdict = None  # screen-submission screens it again; its findings are replaced then

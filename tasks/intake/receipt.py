@@ -19,16 +19,11 @@ from tasks.intake.classify import ROLE_LABELS
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
 from tasks.rules import DEFAULT_RULES, SHANGHAI
+from tasks.states import STATE_LABELS, SubmissionState
 
 # Whom submitters write to and ask: the notice's own (五, 六), kept in ContestRules.
 CONTACT = f"{DEFAULT_RULES.contact_person}，联系电话{DEFAULT_RULES.contact_phone}"
 MAILBOX = DEFAULT_RULES.submission_mailbox
-STATE_LABELS = {
-    "received": "已受理",
-    "awaiting_download": "已登记，等待从百度网盘下载作品视频",
-    "screened": "已完成初步审核",
-    "withdrawn": "已撤回",
-}
 PENDING_VERDICT = "审核中"  # no verdict yet: screening has not completed
 # Advisories for a person on the staff, not for the sender (notice 四（二）「画面清晰稳定」 is judged by people).
 STAFF_ONLY_CHECKS = frozenset({"black_frames", "frozen_frames", "audio"})
@@ -138,7 +133,7 @@ def _next_steps(
             "如有特殊情况需要说明，请直接与筹备组联系，筹备组将研究后答复您。"
         ]
     steps = []
-    if state == "awaiting_download":
+    if state == SubmissionState.AWAITING_DOWNLOAD:
         steps.append(
             "我们将从您提供的百度网盘链接下载作品视频，下载后继续审核，审核结果将另行通知您。"
             "在此期间请保持链接和提取码有效。"
@@ -157,7 +152,7 @@ def _next_steps(
         steps.append("本作品已通过初步审核，无需补充材料，请等待评审结果。")
     elif verdict == "review":
         steps.append("部分事项需要工作人员人工复核，复核完成后我们将通知您结果。")
-    elif verdict is None and state != "awaiting_download":
+    elif verdict is None and state != SubmissionState.AWAITING_DOWNLOAD:
         steps.append("作品正在审核中，审核完成后我们将通知您结果，在此之前无需重复报送。")
     return steps
 
@@ -204,7 +199,7 @@ def render_receipt(item: dict[str, Any]) -> str:
         extra = f"，时长{format_duration(durations[file['name']])}" if file["name"] in durations else ""
         lines.append(f"    · {ROLE_LABELS.get(file['role'], file['role'])}：{file['name']}{extra}")
     netdisk = item.get("netdisk")
-    if netdisk and item.get("state") == "awaiting_download":
+    if netdisk and item.get("state") == SubmissionState.AWAITING_DOWNLOAD:
         code = f"（提取码{netdisk['code']}）" if netdisk.get("code") else "（未附提取码）"
         lines.append(f"    · 百度网盘链接：{netdisk['url']}{code}，作品视频待下载")
 

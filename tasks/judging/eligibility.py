@@ -10,13 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import Submission
+from tasks.findings import Verdict
+from tasks.states import FINAL_STATES
 
-ELIGIBLE_VERDICT = "pass"
-EXCLUDED_STATES = ("withdrawn", "rejected")
+ELIGIBLE_VERDICT = Verdict.PASS  # only given once every video is screened (tasks.catalogue.submissions)
+EXCLUDED_STATES = FINAL_STATES  # withdrawn; a rejection is a decision that fails the verdict
 
 
 def eligible_submissions(session: Session) -> list[Submission]:
-    """Submissions that passed every check and are neither withdrawn nor rejected, oldest first.
+    """Submissions that passed every check (or a person decided so) and are not withdrawn, oldest first.
     A series (several videos in one submission) is one work."""
     query = (
         select(Submission)
