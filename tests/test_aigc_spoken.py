@@ -11,9 +11,8 @@ from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tests.fixtures import SPEECH
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow  # the real Whisper model
 def test_a_clear_spoken_disclosure_is_found() -> None:
     # 「本片部分画面由人工智能合成。」 Hard cases (the spoken letters "AI", which Whisper base drops on
     # some CPUs) are measured as a rate in bench/disclosures.py, not asserted here.
@@ -25,6 +24,7 @@ def test_a_clear_spoken_disclosure_is_found() -> None:
     assert "智能" in report.disclosures[0].text
 
 
+@pytest.mark.slow  # the real Whisper model
 def test_ordinary_party_history_speech_is_no_disclosure() -> None:
     report = listen(probe(SPEECH / "nanfangju.flac"), get_asr_engine(), DEFAULT_RULES)
     assert report.language == "zh"
@@ -32,6 +32,7 @@ def test_ordinary_party_history_speech_is_no_disclosure() -> None:
     assert report.disclosures == []  # …and none of it is a disclosure
 
 
+@pytest.mark.slow  # the real Whisper model
 def test_audio_less_file_is_skipped(tmp_path) -> None:
     from tasks.samples import ClipSpec, render_clip
 

@@ -15,6 +15,8 @@ from tasks.engines import asr
 from tasks.engines.asr import MODEL_SHA256, AsrUnavailable, get_asr_engine, whisper_model_dir
 from tests.fixtures import SPEECH, speech_texts
 
+pytestmark = pytest.mark.slow  # real Whisper/RapidOCR models
+
 
 @pytest.fixture(scope="session")
 def engine() -> asr.AsrEngine:

@@ -64,7 +64,7 @@ def _complete_package(tmp_path: Path, media_dir: Path, received: datetime, **for
     return Package(name=archive.name, paths=[archive], source="test", received_at=received)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def catalogue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"

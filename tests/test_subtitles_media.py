@@ -33,6 +33,8 @@ LOGO = Caption("重庆党史", size=36, x="w-text_w-40", y="h-text_h-30")  # sta
 AI_LABEL = Caption("AI生成", 0.0, 3.0, size=60, x="40", y="40")  # opening label, top left
 BAD = Caption("重慶談判後，雙方簽署協定", 2.0, 4.0)
 
+pytestmark = pytest.mark.slow  # real Whisper/RapidOCR models
+
 
 def _burned(track_list: list[SubtitleTrack]) -> SubtitleTrack:
     return next(t for t in track_list if t.kind == SourceKind.BURNED)
