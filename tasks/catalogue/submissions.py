@@ -6,9 +6,8 @@ so `guangying ingest --for ID` after a Netdisk download is judged as one package
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
@@ -25,7 +24,7 @@ from tasks.store import ObjectStore, store_original
 
 if TYPE_CHECKING:  # the intake rules and parsers load only where a package is judged: `status` stays fast
     from tasks.intake.checks import PackageFacts
-    from tasks.intake.package import Analysis
+    from tasks.intake.package import Analysis, Package
 
 # Checks recomputed from the whole submission on every change; the others (archive, document,
 # pledge) describe one package as received and are kept.
@@ -47,17 +46,14 @@ CATEGORIES = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
 
 @dataclass(slots=True)
 class IngestOutcome:
-    """What the flow needs after recording: which submission, and what to screen with what context."""
+    """What the flow needs after recording: which submission (screening reads the rest from the
+    catalogue and the store)."""
 
     submission_id: str
     package: str
     created: bool = False
     duplicate: bool = False
     title: str | None = None
-    videos: list[tuple[str, Path]] = field(default_factory=list)  # (name, local path) to screen
-    script_text: str | None = None
-    form_text: str | None = None
-    sidecars: list[Path] = field(default_factory=list)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -92,41 +88,64 @@ def record_analysis(
     for_submission: str | None = None,
 ) -> IngestOutcome:
     """Store the originals and catalogue one analysed package; the same package twice changes nothing."""
+    known = _already_recorded(session, analysis)
+    if known is not None:
+        return known
+    submission, created = _submission_for(session, analysis.package, for_submission)
+    _record_package(session, analysis, submission, store, bucket)
+    _record_files(session, analysis, submission, store, bucket)
+    _merge_form(submission, analysis)
+    for finding in analysis.findings:
+        session.add(_record(submission.id, finding))
+    session.flush()
+    refresh_intake(session, submission, rules=rules, deadline=deadline, now=now)
+    return IngestOutcome(submission.id, analysis.package.name, created=created, title=submission.title)
+
+
+def _already_recorded(session: Session, analysis: Analysis) -> IngestOutcome | None:
+    """The same bytes, or the same e-mail (by Message-ID, whichever way it came), seen before."""
     package = analysis.package
     known = find_package(session, analysis.fingerprint)
-    if known is None and package.message_id:
-        by_mail = find_by_message_id(session, package.message_id)
-        if by_mail is not None:
-            return IngestOutcome(by_mail.id, package.name, duplicate=True, title=by_mail.title)
     if known is not None:
         existing = session.get(Submission, known.submission_id)
-        return IngestOutcome(
-            known.submission_id, package.name, duplicate=True, title=existing.title if existing else None
-        )
+        title = existing.title if existing else None
+        return IngestOutcome(known.submission_id, package.name, duplicate=True, title=title)
+    if package.message_id and (by_mail := find_by_message_id(session, package.message_id)) is not None:
+        return IngestOutcome(by_mail.id, package.name, duplicate=True, title=by_mail.title)
+    return None
 
+
+def _submission_for(
+    session: Session, package: Package, for_submission: str | None
+) -> tuple[Submission, bool]:
+    """The submission the package adds to (`ingest --for`), or a new one; and whether it is new."""
     if for_submission is not None:
         submission = session.get(Submission, for_submission)
         if submission is None:
             raise KeyError(for_submission)
-        created = False
-    else:
-        submission = Submission(
-            received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
-            received_basis=str(package.received_basis),
-            received_set_by=package.received_set_by and package.received_set_by[:200],
-            source=package.source[:400],
-            package_name=package.name[:500],
-            message_id=package.message_id,
-            state=SubmissionState.RECEIVED,
-            form={},
-        )
-        session.add(submission)
-        session.flush()
-        created = True
+        return submission, False
+    submission = Submission(
+        received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
+        received_basis=str(package.received_basis),
+        received_set_by=package.received_set_by and package.received_set_by[:200],
+        source=package.source[:400],
+        package_name=package.name[:500],
+        message_id=package.message_id,
+        state=SubmissionState.RECEIVED,
+        form={},
+    )
+    session.add(submission)
+    session.flush()
+    return submission, True
 
+
+def _record_package(
+    session: Session, analysis: Analysis, submission: Submission, store: ObjectStore, bucket: str
+) -> None:
+    """The package as received (its archive or raw e-mail stored as an original), by its fingerprint."""
+    package = analysis.package
     container_key = None
-    originals = [package.original] if package.original else analysis.containers
-    for original in originals:
+    for original in [package.original] if package.original else analysis.containers:
         stored = store_original(store, bucket, original)
         container_key = container_key or f"{stored.bucket}/{stored.key}"
     session.add(
@@ -140,26 +159,16 @@ def record_analysis(
         )
     )
 
-    outcome = IngestOutcome(submission.id, package.name, created=created)
+
+def _record_files(
+    session: Session, analysis: Analysis, submission: Submission, store: ObjectStore, bucket: str
+) -> None:
+    """Every file of the package stored under its sha256 and catalogued with its role."""
     for file in analysis.files:
         stored = store_original(store, bucket, file.path)
         row = upsert_file(session, stored, name=file.name[:500], role=file.role, submission_id=submission.id)
         if row.meta is None:
             row.meta = file.meta()
-        if file.role == "video":
-            outcome.videos.append((file.name, file.path))
-
-    _merge_form(submission, analysis)
-    for finding in analysis.findings:
-        session.add(_record(submission.id, finding))
-    session.flush()
-    refresh_intake(session, submission, rules=rules, deadline=deadline, now=now)
-    outcome.title = submission.title
-    outcome.script_text = analysis.script_text
-    form = analysis.form
-    outcome.form_text = "\n".join(t for t in (form.team, form.intro) if t) if form else None
-    outcome.sidecars = analysis.sidecars
-    return outcome
 
 
 def _merge_form(submission: Submission, analysis: Analysis) -> None:
