@@ -455,70 +455,59 @@ def check_episodes(facts: PackageFacts) -> list[Finding]:
 
 def check_netdisk(facts: PackageFacts, now: datetime, rules: ContestRules) -> list[Finding]:
     """五「可将视频上传至百度网盘…附上百度网盘链接及提取码（提取码有效期至少30天）」."""
-    if not facts.netdisk:
-        return []
     downloaded = bool(facts.of_role("video"))
     findings: list[Finding] = []
     for link in facts.netdisk:
-        evidence = link.to_dict()
         if downloaded:
+            findings.append(_netdisk(link, Status.PASS, f"百度网盘链接{link.url}中的作品视频已下载入库。"))
+        elif not link.code:
             findings.append(
-                _f("netdisk", Status.PASS, f"百度网盘链接{link.url}中的作品视频已下载入库。", **evidence)
-            )
-            continue
-        if not link.code:
-            findings.append(
-                _f(
-                    "netdisk",
+                _netdisk(
+                    link,
                     Status.FAIL,
                     f"百度网盘链接{link.url}没有提取码，无法下载作品视频。请回复邮件补充提取码（有效期至少30天）。",
-                    **evidence,
                 )
             )
-            continue
-        expiry = f"，提取码{link.expires_at.astimezone(SHANGHAI):%Y年%m月%d日}到期" if link.expires_at else ""
+        else:
+            findings += _awaiting_download(link, now, rules)
+    return findings
+
+
+def _netdisk(link: NetdiskLink, status: Status, message: str) -> Finding:
+    return _f("netdisk", status, message, **link.to_dict())
+
+
+def _awaiting_download(link: NetdiskLink, now: datetime, rules: ContestRules) -> list[Finding]:
+    """A link with its code, not downloaded yet: waiting, and whether the code lasts long enough."""
+    expires = link.expires_at
+    day = f"{expires.astimezone(SHANGHAI):%Y年%m月%d日}" if expires else ""
+    expiry = f"，提取码{day}到期" if expires else ""
+    findings = [
+        _netdisk(
+            link,
+            Status.WARN,
+            f"作品视频通过百度网盘报送（{link.url}，提取码{link.code}{expiry}），等待工作人员下载后继续审核。",
+        )
+    ]
+    if expires is not None and expires <= now:
+        message = (
+            f"百度网盘链接{link.url}的提取码已于{day}过期。请重新分享（有效期至少30天）并发送新链接和提取码。"
+        )
+        return [*findings, _netdisk(link, Status.FAIL, message)]
+    if link.valid_days is not None and not link.permanent and link.valid_days < rules.netdisk_min_valid_days:
         findings.append(
-            _f(
-                "netdisk",
+            _netdisk(
+                link,
                 Status.WARN,
-                f"作品视频通过百度网盘报送（{link.url}，提取码{link.code}{expiry}），等待工作人员下载后继续审核。",
-                **evidence,
+                f"百度网盘提取码有效期为{link.valid_days}天，少于通知要求的至少{rules.netdisk_min_valid_days}天。"
+                "请重新分享为30天或永久有效并发送新链接；工作人员也会尽快下载。",
             )
         )
-        if link.expires_at is not None and link.expires_at <= now:
-            findings.append(
-                _f(
-                    "netdisk",
-                    Status.FAIL,
-                    f"百度网盘链接{link.url}的提取码已于{link.expires_at.astimezone(SHANGHAI):%Y年%m月%d日}过期。请重新分享（有效期至少30天）并发送新链接和提取码。",
-                    **evidence,
-                )
-            )
-            continue
-        if (
-            link.valid_days is not None
-            and not link.permanent
-            and link.valid_days < rules.netdisk_min_valid_days
-        ):
-            findings.append(
-                _f(
-                    "netdisk",
-                    Status.WARN,
-                    f"百度网盘提取码有效期为{link.valid_days}天，少于通知要求的至少{rules.netdisk_min_valid_days}天。"
-                    "请重新分享为30天或永久有效并发送新链接；工作人员也会尽快下载。",
-                    **evidence,
-                )
-            )
-        if link.expires_at is not None and (link.expires_at - now).days < rules.netdisk_warn_days:
-            left = max(0, (link.expires_at - now).days)
-            findings.append(
-                _f(
-                    "netdisk",
-                    Status.WARN,
-                    f"百度网盘提取码将在{left}天内（{link.expires_at.astimezone(SHANGHAI):%Y年%m月%d日}）到期，请工作人员尽快下载。",
-                    **evidence,
-                )
-            )
+    if expires is not None and (expires - now).days < rules.netdisk_warn_days:
+        left = max(0, (expires - now).days)
+        findings.append(
+            _netdisk(link, Status.WARN, f"百度网盘提取码将在{left}天内（{day}）到期，请工作人员尽快下载。")
+        )
     return findings
 
 
