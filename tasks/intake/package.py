@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -191,69 +191,87 @@ def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
         package=package, fingerprint=fingerprint(package), name=parse_package_name(package.name)
     )
     analysis.findings += package.findings
-    budget = archives.Budget.from_rules(rules)
-    queue: list[tuple[str, Path, int]] = []
+    unpacking = _Unpacking(analysis, work, rules)
     for path in package.paths:
         entries, findings = _walk(path)
         analysis.findings += findings
         prefix = f"{path.name}/" if path.is_dir() and len(package.paths) > 1 else ""
-        queue += [(prefix + name, full, 0) for name, full in entries]
-    counter = itertools.count(1)
-    classified: list[tuple[IntakeFile, str]] = []
-    folder_names: list[str] = []
-    while queue:
-        name, path, depth = queue.pop(0)
-        if is_junk(name):
-            continue
-        kind = sniff(path)
-        if kind in ("zip", "7z", "rar"):
-            if depth >= rules.archive_max_depth:
-                analysis.findings.append(
-                    Finding(
-                        "archive",
-                        Status.FAIL,
-                        f"压缩包「{name}」嵌套层数过多（超过{rules.archive_max_depth}层），未解压。请把所有文件直接放在一个压缩包里。",
-                        {"archive": name, "depth": depth},
-                        stage="intake",
-                    )
-                )
-                continue
-            target = work / f"x{next(counter)}"
-            result = archives.extract(
-                path, target, display=PurePosixPath(name).name, rules=rules, budget=budget
-            )
-            analysis.findings += result.findings
-            if depth == 0:
-                analysis.containers.append(path)
-            else:
-                classified.append(
-                    (_intake_file(name, path, "other", kind, "嵌套压缩包", nested=True), "archive")
-                )
-            for member in result.files:
-                parts = PurePosixPath(member.name).parts
-                if len(parts) > 1:
-                    folder_names.append(parts[0])
-                queue.append((member.name, member.path, depth + 1))
-            continue
-        if kind == "ole" and PurePosixPath(name).suffix.lower() in (".doc", ".dot", ".wps", ""):
-            classified.append((_legacy_doc(analysis, name, path, work / f"d{next(counter)}"), ""))
-            continue
-        if PurePosixPath(name).suffix.lower() in ARCHIVE_EXTENSIONS:
-            analysis.findings.append(_not_an_archive(name))
-        found = classify(path, name, kind, rules)
-        if found.finding is not None:  # beyond the reading bounds: not read, and not parsed below
-            analysis.findings.append(found.finding)
-        file = _intake_file(name, path, found.role, found.kind, found.reason, text=found.text)
-        classified.append((file, found.reason))
-    roles = settle_scans([f.role for f, _ in classified], [reason for _, reason in classified])
-    for (file, _), role in zip(classified, roles, strict=True):
+        unpacking.queue += [(prefix + name, full, 0) for name, full in entries]
+    unpacking.run()
+    roles = settle_scans([f.role for f, _ in unpacking.classified], [r for _, r in unpacking.classified])
+    for (file, _), role in zip(unpacking.classified, roles, strict=True):
         file.role = role
         analysis.files.append(file)
     _read_forms(analysis, rules)
     _read_netdisk(analysis)
     _measure_videos(analysis)
-    analysis.name = _best_name(analysis, folder_names)
+    analysis.name = _best_name(analysis, unpacking.folder_names)
     return analysis
+
+
+@dataclass(slots=True)
+class _Unpacking:
+    """Every file of a package, archives opened (nested ones too, to a depth), each file classified."""
+
+    analysis: Analysis
+    work: Path
+    rules: ContestRules
+    queue: list[tuple[str, Path, int]] = field(default_factory=list)  # (name in package, path, depth)
+    classified: list[tuple[IntakeFile, str]] = field(default_factory=list)  # (file, why that role)
+    folder_names: list[str] = field(default_factory=list)  # top folders inside archives (name candidates)
+    counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    budget: archives.Budget | None = None
+
+    def run(self) -> None:
+        self.budget = archives.Budget.from_rules(self.rules)
+        while self.queue:
+            name, path, depth = self.queue.pop(0)
+            if is_junk(name):
+                continue
+            kind = sniff(path)
+            if kind in ("zip", "7z", "rar"):
+                self._open_archive(name, path, kind, depth)
+            elif kind == "ole" and PurePosixPath(name).suffix.lower() in (".doc", ".dot", ".wps", ""):
+                legacy = _legacy_doc(self.analysis, name, path, self.work / f"d{next(self.counter)}")
+                self.classified.append((legacy, ""))
+            else:
+                self._classify(name, path, kind)
+
+    def _open_archive(self, name: str, path: Path, kind: str, depth: int) -> None:
+        if depth >= self.rules.archive_max_depth:
+            self.analysis.findings.append(
+                Finding(
+                    "archive",
+                    Status.FAIL,
+                    f"压缩包「{name}」嵌套层数过多（超过{self.rules.archive_max_depth}层），未解压。请把所有文件直接放在一个压缩包里。",
+                    {"archive": name, "depth": depth},
+                    stage="intake",
+                )
+            )
+            return
+        target = self.work / f"x{next(self.counter)}"
+        display = PurePosixPath(name).name
+        result = archives.extract(path, target, display=display, rules=self.rules, budget=self.budget)
+        self.analysis.findings += result.findings
+        if depth == 0:
+            self.analysis.containers.append(path)
+        else:
+            nested = _intake_file(name, path, "other", kind, "嵌套压缩包", nested=True)
+            self.classified.append((nested, "archive"))
+        for member in result.files:
+            parts = PurePosixPath(member.name).parts
+            if len(parts) > 1:
+                self.folder_names.append(parts[0])
+            self.queue.append((member.name, member.path, depth + 1))
+
+    def _classify(self, name: str, path: Path, kind: str) -> None:
+        if PurePosixPath(name).suffix.lower() in ARCHIVE_EXTENSIONS:
+            self.analysis.findings.append(_not_an_archive(name))
+        found = classify(path, name, kind, self.rules)
+        if found.finding is not None:  # beyond the reading bounds: not read, and not parsed below
+            self.analysis.findings.append(found.finding)
+        file = _intake_file(name, path, found.role, found.kind, found.reason, text=found.text)
+        self.classified.append((file, found.reason))
 
 
 def _not_an_archive(name: str) -> Finding:
