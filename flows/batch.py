@@ -112,8 +112,22 @@ def dispatch(
             if time.monotonic() > deadline:
                 finals.update({s: "TIMEOUT" for s in [*running.values(), *queue]})
                 log.warning("batch timed out with %d runs unfinished", len(running) + len(queue))
+                withdraw_unstarted(client, list(running))
                 break
     return finals
+
+
+def withdraw_unstarted(client: Any, run_ids: list[Any]) -> None:
+    """Cancel the runs no worker has started yet, so that a later batch is the only one to screen
+    those works. A run already started (perhaps on a worker that was lost) is left as it is."""
+    from prefect.states import Cancelled
+
+    for run_id in run_ids:
+        state = client.read_flow_run(run_id).state
+        if state is not None and (state.is_scheduled() or state.is_pending()):
+            client.set_flow_run_state(
+                run_id, Cancelled(message="批量审核超时，未开始的审核已撤回"), force=True
+            )
 
 
 def in_process(submission_ids: list[str], on_done: Callable[[int], None]) -> dict[str, str]:

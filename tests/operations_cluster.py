@@ -106,10 +106,14 @@ def prefect_cluster(
         )  # fmt: skip
         stack.callback(stop_process, server, 20)
         wait_healthy(api_url, server)
-        subprocess.run(
+        applied = subprocess.run(
             [sys.executable, "-m", "deployments", "apply", "--pool", pool],
-            cwd=ROOT, env=env, check=True, capture_output=True, timeout=180,
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
         )  # fmt: skip
+        if applied.returncode != 0:
+            raise RuntimeError(
+                f"deployments apply failed:\n{applied.stdout[-2000:]}\n{applied.stderr[-4000:]}"
+            )
         cluster = Cluster(api_url, pool, env, folder)
         try:
             yield cluster

@@ -1,12 +1,14 @@
 """Integration: a real Prefect server, SeaweedFS, the deployments applied, TWO process workers; the
 nightly deployment triggered through the API as the UI does it, on a small batch of packages in the
-drop folder. Both workers take screening runs; states, artifacts and the catalogue are checked."""
+drop folder. Both workers take screening runs; states, artifacts and the catalogue are checked.
+Then the drill of a machine lost in the middle of a batch."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -168,3 +170,99 @@ def test_nightly_run_shares_the_batch_between_two_workers(
     receipts = sorted((data_dir / "receipts").glob("*.txt"))
     assert len(receipts) == len(TITLES)
     assert all("审核中" not in p.read_text(encoding="utf-8") for p in receipts)  # rewritten after screening
+
+
+def drain_to(cluster: Cluster) -> None:
+    """Send this process's queued logs and events while the cluster's server still answers (else the
+    interpreter's exit waits on them)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=15)
+    EventsWorker.drain_all(timeout=15)
+
+
+def _kill_machine(process: Any) -> int:
+    """SIGKILL a worker and every process under it (its flow runs), as when a machine dies."""
+    import psutil
+
+    victims = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+    for victim in victims:
+        victim.kill()
+    process.wait()
+    return len(victims)
+
+
+async def _runs_of(flow_name: str) -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    async with get_client() as client:
+        return await client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])))
+
+
+def test_a_worker_killed_mid_batch_and_the_batch_run_again(
+    data_dir: Path, tmp_path: Path, media_dir: Path
+) -> None:
+    """The machine running a screening dies (worker and flow run killed); the batch stops waiting at
+    its timeout and withdraws what no worker started; running the batch again on another worker
+    screens each work once: nothing lost, nothing duplicated."""
+    import contextvars
+    import subprocess
+    import threading
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.batch import ScreenBatchParameters, dispatch, screen_batch
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import File, FindingRecord
+    from tasks.config import get_settings
+
+    drop_packages(tmp_path / "packages", tmp_path / "src", media_dir, TITLES[:2])
+    with prefect_cluster(tmp_path / "cluster", data_dir, None) as cluster:
+        packages = sorted((tmp_path / "packages").iterdir())
+        subprocess.run(
+            [str(Path(sys.executable).parent / "guangying"), "ingest", "--no-screen", *map(str, packages)],
+            env=cluster.env, check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        get_settings.cache_clear()
+        with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+            ids = sorted({f.submission_id for f in session.scalars(select(File).where(File.role == "video"))})
+        assert len(ids) == 2
+        victim = cluster.start_worker("victim", limit=1)
+        finals: dict[str, str] = {}
+        with temporary_settings({PREFECT_API_URL: cluster.api_url}):
+            context = contextvars.copy_context()  # the API URL setting, in the batch's thread too
+            first = threading.Thread(
+                target=context.run,
+                args=(lambda: finals.update(dispatch(ids, max_parallel=2, poll_seconds=1, timeout_s=30)),),
+            )
+            first.start()
+            deadline = time.monotonic() + 60
+            while not any(r.state.is_running() for r in asyncio.run(_runs_of("screen-video"))):
+                assert time.monotonic() < deadline, "no screening started on the victim"
+                time.sleep(0.5)
+            assert _kill_machine(victim) >= 2  # the worker and the flow run it started
+            cluster.workers.pop("victim")
+            first.join(timeout=90)
+            assert finals == {i: "TIMEOUT" for i in ids}
+            states = sorted(r.state.type.value for r in asyncio.run(_runs_of("screen-submission")))
+            assert states == ["CANCELLED", "RUNNING"]  # lost with its machine / withdrawn, never started
+
+            cluster.start_worker("rescuer", limit=2)
+            again = screen_batch(ScreenBatchParameters(max_parallel=2, poll_seconds=1, timeout_minutes=3))
+            drain_to(cluster)
+        assert sorted(r["run"] for r in again["works"]) == ["COMPLETED", "COMPLETED"]
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        videos = list(session.scalars(select(File).where(File.role == "video")))
+        assert len(videos) == 2 and all(v.verdict for v in videos)
+        repeated = session.scalar(
+            select(func.count()).select_from(
+                select(FindingRecord.file_id, FindingRecord.check, FindingRecord.stage)
+                .where(FindingRecord.file_id.is_not(None))
+                .group_by(FindingRecord.file_id, FindingRecord.check, FindingRecord.stage)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+        assert repeated == 0

@@ -114,3 +114,52 @@ def test_failing_uploads_and_a_corrupt_video_in_a_batch(
     assert _catalogue() == after  # nothing duplicated, nothing lost
     for sha, _ in after["videos"]:
         assert real.exists(get_settings().bucket_originals, original_key(sha))
+
+
+@pytest.mark.postgres
+def test_catalogue_connections_terminated_mid_run(
+    postgres_url: str, tmp_path: Path, media_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL restarted under a running batch: every connection of the catalogue is terminated
+    (pg_terminate_backend) while screening writes its findings; the task's retry writes them once."""
+    import sqlalchemy as sa
+
+    import flows.screen
+    from flows.batch import ScreenBatchParameters, screen_batch
+    from flows.intake import intake
+    from tasks.config import get_settings
+
+    monkeypatch.setenv("GUANGYING_DATABASE_URL", postgres_url)
+    get_settings.cache_clear()
+    received = intake(paths=_packages(tmp_path, media_dir)[:1], screen=False)
+    assert all("error" not in r for r in received), received
+
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    terminated: list[int] = []
+    real_replace = flows.screen.replace_findings
+
+    def replace_after_a_restart(session, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not terminated:  # the first write of findings: the server "restarts" under it
+            with admin.connect() as conn:
+                terminated.extend(
+                    conn.execute(
+                        sa.text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                    ).scalars()
+                )
+        return real_replace(session, *args, **kwargs)
+
+    monkeypatch.setattr(flows.screen, "replace_findings", replace_after_a_restart)
+    try:
+        batch = screen_batch(ScreenBatchParameters(through_pool=False, rounds=1))
+    finally:
+        admin.dispose()
+    assert terminated and all(terminated), "no catalogue connection was terminated"
+    assert [r["run"] for r in batch["works"]] == ["COMPLETED"]
+    after = _catalogue()
+    assert [screened for _, screened in after["videos"]] == [True]
+    assert after["verdicts"]["红岩家书"] is not None
+    assert screen_batch(ScreenBatchParameters(through_pool=False))["works"] == []
+    assert _catalogue() == after  # the retried write is there once
