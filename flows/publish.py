@@ -36,6 +36,8 @@ from tasks.publish.steps import (
 from tasks.publish.work import WorkSource, entry_keys, episode_fingerprint, episode_prefix, work_entry
 from tasks.store import open_store
 
+# The manifests' `updated_at` before anything was ever published (a fixed value keeps them stable).
+NEVER = datetime(2026, 1, 1, tzinfo=UTC)
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
 
 
@@ -113,15 +115,17 @@ def unpublish_task() -> list[str]:
 
 
 @task(name="write-site", tags=["store"], **IO_RETRIES)
-def site_task(private: list[str]) -> list[str]:
-    """The manifests and the page of everything published now."""
+def site_task() -> list[str]:
+    """The manifests and the page of everything published now, checked against the contact
+    persons and phone numbers of every published work's forms."""
     settings = get_settings()
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         rows = records.published(session)
         entries = [row.entry for row in rows]
+        private = records.private_values(session, [row.submission_id for row in rows])
         times = [r.published_at for r in rows]
         times += [r.withdrawn_at for r in records.all_publications(session) if r.withdrawn_at]
-    updated_at = max((_aware(t) for t in times), default=datetime.fromisoformat("2026-01-01T00:00:00+08:00"))
+    updated_at = max((_aware(t) for t in times), default=NEVER)
     return write_site(
         open_store(settings), settings.bucket_published, entries, updated_at=updated_at, private=private
     )
@@ -229,8 +233,7 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     removed = unpublish_task()
-    private = [p for w in works for p in w.private]
-    uploaded += site_task(private)
+    uploaded += site_task()
     update_progress_artifact(progress, progress=100.0, description=f"展播发布完成：{len(published_ids)}件")
     store = open_store(settings)
 

@@ -80,8 +80,18 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
         episodes=tuple(order_episodes(episodes)),
         number=judging.number if judging else None,
         tier=approved_tiers(session).get(submission.id),
-        private=tuple(str(form.get(k) or "") for k in ("contact", "phone") if form.get(k)),
+        private=tuple(private_values(session, [submission.id])),
     )
+
+
+def private_values(session: Session, submission_ids: list[str]) -> list[str]:
+    """The contact persons and phone numbers on these works' forms: never to be published."""
+    values = []
+    for submission_id in submission_ids:
+        submission = session.get(Submission, submission_id)
+        form = (submission.form if submission else None) or {}
+        values += [str(form[k]) for k in ("contact", "phone") if form.get(k)]
+    return values
 
 
 def get_publication(session: Session, submission_id: str) -> Publication | None:

@@ -1,0 +1,72 @@
+"""The published bucket on the local folder and on S3 (SeaweedFS): manifests and page written only
+when their bytes change, published files taken down on withdrawal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tasks.publish.manifest import PLATFORMS, SCHEMA_KEY, schema_errors
+from tasks.publish.showcase import PAGE_KEY
+from tasks.publish.steps import remove_keys, write_site
+from tasks.store import LocalStore, MinioStore, ObjectStore
+from tests.servers import S3Server
+from tests.test_publish_rules import _episode
+
+WHEN = datetime.fromisoformat("2026-12-04T12:00:00+08:00")
+PREFIX = "works/0123456789abcdef/00ff00ff00ff00ff"
+
+
+@pytest.fixture(params=["local", "seaweedfs"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
+    if request.param == "local":
+        yield LocalStore(tmp_path / "store")
+    else:
+        server: S3Server = request.getfixturevalue("seaweed")
+        yield MinioStore(server.endpoint, server.access_key, server.secret_key, secure=False)
+
+
+def _entry(title: str) -> dict:
+    return {
+        "id": "0123456789abcdef",
+        "number": None,
+        "tier": None,
+        "title": title,
+        "unit": "重庆市档案馆",
+        "authors": ["王五"],
+        "category": "微党课",
+        "duration": 3.0,
+        "synopsis": "",
+        "poster": _episode(1, PREFIX)["poster"],
+        "episodes": [_episode(1, PREFIX)],
+        "ai_label": {"state": None, "notice": None, "basis": []},
+    }
+
+
+def test_site_is_rewritten_only_when_it_changes_and_files_come_down(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    bucket = f"published-{tmp_path.name[-8:].lower().replace('_', '-')}"
+    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n山城\n"
+    store.put_bytes(bucket, f"{PREFIX}/zh-CN.vtt", vtt.encode())
+    everything = {p.key for p in PLATFORMS} | {SCHEMA_KEY, PAGE_KEY}
+
+    assert set(write_site(store, bucket, [_entry("山城记忆")], updated_at=WHEN)) == everything
+    assert write_site(store, bucket, [_entry("山城记忆")], updated_at=WHEN) == []
+    changed = write_site(store, bucket, [_entry("山城记忆（修订）")], updated_at=WHEN)
+    assert set(changed) == {p.key for p in PLATFORMS} | {PAGE_KEY}
+    data = json.loads(store.get_bytes(bucket, PLATFORMS[0].key))
+    assert schema_errors(data) == [] and data["works"][0]["title"] == "山城记忆（修订）"
+    page = store.get_bytes(bucket, PAGE_KEY).decode("utf-8")
+    assert "《山城记忆（修订）》" in page and "山城" in page and "人工智能" not in page.split("<footer>")[0]
+
+    assert remove_keys(store, bucket, [f"{PREFIX}/zh-CN.vtt", f"{PREFIX}/missing.mp4"]) == [
+        f"{PREFIX}/zh-CN.vtt"
+    ]
+    assert not store.exists(bucket, f"{PREFIX}/zh-CN.vtt")
+    assert set(write_site(store, bucket, [], updated_at=WHEN)) == {p.key for p in PLATFORMS} | {PAGE_KEY}
+    assert "暂无展播作品" in store.get_bytes(bucket, PAGE_KEY).decode("utf-8")
