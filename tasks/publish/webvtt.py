@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pysubs2
+from tasks.subtitles.export import cues_to_webvtt
 
 # Lower is preferred.
 _PREFERENCE = {"sidecar": 0, "soft": 1, "burned": 2, "transcript": 3}
@@ -67,17 +67,6 @@ def choose_cues(export: Mapping[str, Any] | None) -> ChosenCues | None:
     return min(options, key=lambda c: _PREFERENCE[c.source], default=None)
 
 
-def _text(text: str) -> str:
-    # WebVTT markup: & < > are escaped; "-->" would end the timing line; line breaks are \N in pysubs2.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("--&gt;", "→")
-    return r"\N".join(line.strip() for line in text.splitlines() if line.strip())
-
-
 def to_webvtt(cues: Iterable[CueText]) -> str:
-    """The cues as a WebVTT document (pysubs2 writes it)."""
-    subs = pysubs2.SSAFile()
-    for cue in cues:
-        subs.append(
-            pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000), text=_text(cue.text))
-        )
-    return subs.to_string("vtt")
+    """The cues as a WebVTT document: the same writer as screening's exports (pysubs2)."""
+    return cues_to_webvtt(cues)

@@ -27,7 +27,7 @@ class CueTimes(Protocol):
 def _vtt_text(text: str) -> str:
     # WebVTT markup: & < > are escaped ("-->" then cannot end the timing line); pysubs2 writes \N as a
     # line break, and a blank line would end the cue early.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("--&gt;", "→")
     return r"\N".join(line.strip() for line in text.splitlines() if line.strip()) or " "
 
 
