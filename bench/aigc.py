@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from samples.clips import Caption, ClipSpec, remux, render_clip  # noqa: E402
 from tasks.aigc.metadata import read_metadata  # noqa: E402
 from tasks.aigc.spoken import listen  # noqa: E402
 from tasks.aigc.stage import screen_aigc  # noqa: E402
@@ -27,7 +28,6 @@ from tasks.aigc.visual import scan_video  # noqa: E402
 from tasks.context import WorkContext  # noqa: E402
 from tasks.media.probe import probe  # noqa: E402
 from tasks.rules import DEFAULT_RULES  # noqa: E402
-from tasks.samples import Caption, ClipSpec, remux, render_clip  # noqa: E402
 
 SPEECH = ROOT.parent / "shared" / "fixtures" / "speech" / "hongyan_long.flac"
 AIGC = '{"AIGC":{"Label":"1","ContentProducer":"001191110102MAD55U9H0F10002","ProduceID":"bench"}}'

@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from samples.clips import Caption, ClipSpec, render_clip  # noqa: E402
 from tasks.media.probe import probe  # noqa: E402
 from tasks.publish.poster import make_poster  # noqa: E402
 from tasks.publish.renditions import RenditionProfile, measure_loudness, plan_renditions  # noqa: E402
 from tasks.publish.steps import render_episode  # noqa: E402
-from tasks.samples import Caption, ClipSpec, render_clip  # noqa: E402
 
 
 def bench_clip(seconds: float) -> Path:

@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.samples import Caption, ClipSpec, render_clip  # noqa: E402
+from samples.clips import Caption, ClipSpec, render_clip  # noqa: E402
 
 SPEECH = ROOT.parent / "shared" / "fixtures" / "speech"
 OUT = ROOT / "bench" / "out"

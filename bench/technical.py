@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from samples.clips import Caption, ClipSpec, render_clip  # noqa: E402
 from tasks.rules import DEFAULT_RULES  # noqa: E402
-from tasks.samples import Caption, ClipSpec, render_clip  # noqa: E402
 from tasks.screening import technical  # noqa: E402
 
 

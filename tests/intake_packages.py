@@ -12,10 +12,10 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
+from samples.clips import ClipSpec, render_clip
+from samples.packing import pledge_scan, write_zip
 from tasks.intake.forms import RegistrationForm, SummaryRow
-from tasks.intake.packing import pledge_scan, write_zip
 from tasks.intake.templates import write_registration_form, write_summary_table
-from tasks.samples import ClipSpec, render_clip
 from tests.fixtures import SUITE_NOW
 
 TEAM = "导演：张明（江北区融媒体中心）；编剧：李华；摄像：王强；后期：赵敏。"

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from samples.clips import ClipSpec, remux, render_clip
 from tasks.aigc.boxes import C2PA_UUID
 from tasks.aigc.metadata import parse_aigc_value, read_metadata, xmp_fields
 from tasks.aigc.stage import screen_aigc
@@ -16,7 +17,6 @@ from tasks.context import WorkContext
 from tasks.findings import Status
 from tasks.media.probe import parse_probe, probe
 from tasks.rules import DEFAULT_RULES
-from tasks.samples import ClipSpec, remux, render_clip
 from tests.aigc_media import append_top_level_box, append_xmp
 from tests.fixtures import C2PA_FIXTURE
 

@@ -34,7 +34,7 @@ def test_ordinary_party_history_speech_is_no_disclosure() -> None:
 
 @pytest.mark.slow  # the real Whisper model
 def test_audio_less_file_is_skipped(tmp_path) -> None:
-    from tasks.samples import ClipSpec, render_clip
+    from samples.clips import ClipSpec, render_clip
 
     clip = render_clip(tmp_path / "mute.mp4", ClipSpec(width=320, height=240, seconds=1, audio=False))
     report = listen(probe(clip), get_asr_engine(), DEFAULT_RULES)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from samples.clips import Caption, ClipSpec, remux, render_clip
 from tasks.aigc.frames import frame_size
 from tasks.aigc.stage import screen_aigc
 from tasks.aigc.verdict import MISSING
@@ -20,7 +21,6 @@ from tasks.engines.ocr import get_ocr_engine
 from tasks.findings import Finding, Status
 from tasks.media.probe import MediaProbe, probe
 from tasks.rules import DEFAULT_RULES
-from tasks.samples import Caption, ClipSpec, remux, render_clip
 from tests.aigc_media import SANS, SANS_BOLD, SERIF, rotated_portrait_clip, with_audio
 from tests.fixtures import SPEECH
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from tasks.samples import ClipSpec, render_clip
+from samples.clips import ClipSpec, render_clip
 
 CLI = [sys.executable, "-m", "flows.cli"]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import py7zr
 
+from samples.packing import write_zip
 from tasks.intake.archives import Budget, extract
 from tasks.intake.package import Package, analyse
-from tasks.intake.packing import write_zip
 from tasks.rules import DEFAULT_RULES
 from tests.fixtures import SUITE_NOW
 from tests.intake_packages import (

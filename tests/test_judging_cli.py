@@ -10,13 +10,13 @@ import pytest
 from openpyxl import load_workbook
 
 from flows.cli import main
+from samples.clips import ClipSpec, render_clip
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import JudgingApproval
 from tasks.config import get_settings
 from tasks.judging.model import Expert, Work, conflict
 from tasks.judging.packets import HEADER_ROW
 from tasks.judging.rubric import CRITERIA
-from tasks.samples import ClipSpec, render_clip
 from tests.judging_catalogue import ROSTER, WORKS, SampleWork, add_works, write_roster
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from flows.cli import main
+from samples.clips import cjk_font
 from tasks.judging.originality import Signature, best_match, find_pairs, hash_frames, video_signature
-from tasks.samples import cjk_font
 from tests.judging_catalogue import SampleWork, add_works
 
 SMALL = "640x360"

@@ -13,6 +13,7 @@ import pytest
 
 from flows.cli import main
 from flows.publish import publish
+from samples.clips import ClipSpec, remux, render_clip
 from tasks.aigc.metadata import read_metadata
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import JudgingApproval, Submission
@@ -21,7 +22,6 @@ from tasks.config import get_settings
 from tasks.findings import Finding, Status
 from tasks.media.probe import probe
 from tasks.publish.manifest import PLATFORMS, personal_data, schema_errors
-from tasks.samples import ClipSpec, remux, render_clip
 from tasks.store import open_store, store_original
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 from tasks.subtitles.run import store_exports

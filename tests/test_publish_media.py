@@ -11,12 +11,12 @@ from pathlib import Path
 import cv2
 import pytest
 
+from samples.clips import ClipSpec, remux, render_clip
 from tasks.aigc.boxes import top_level_boxes
 from tasks.aigc.metadata import read_metadata
 from tasks.media.probe import probe
 from tasks.publish.poster import make_poster
 from tasks.publish.renditions import RenditionProfile, make_renditions
-from tasks.samples import ClipSpec, remux, render_clip
 
 AIGC = json.dumps(
     {"AIGC": {"Label": "1", "ContentProducer": "001191110102MAD55U9H0F10002", "ProduceID": "clip-42"}},

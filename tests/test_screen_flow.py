@@ -12,11 +12,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.screen import artifact_key, screen_video
+from samples.clips import ClipSpec, render_clip
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.samples import ClipSpec, render_clip
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from samples.clips import Caption, ClipSpec, render_clip
 from tasks.aigc.spoken import from_transcript
 from tasks.engines.asr import Segment, Transcript, Word
 from tasks.engines.ocr import OcrLine, get_ocr_engine
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
-from tasks.samples import Caption, ClipSpec, render_clip
 from tasks.screening import decode_reading_subtitles
 from tasks.subtitles.burned import CONFIRM_SCALE, BurnedStats, confirmed_reading
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from flows.screen import screen_video
+from samples.clips import Caption, ClipSpec, render_clip
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.samples import Caption, ClipSpec, render_clip
 from tasks.store import open_store, sha256_of
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -7,13 +7,13 @@ from pathlib import Path
 import pysubs2
 import pytest
 
+from samples.clips import Caption, ClipSpec, render_clip
 from tasks.chinese import normalise_for_cer
 from tasks.context import WorkContext
 from tasks.findings import Status
 from tasks.media.decode import full_decode
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
-from tasks.samples import Caption, ClipSpec, render_clip
 from tasks.screening import subtitle_check as check_subtitles
 from tasks.store import LocalStore
 from tasks.subtitles.burned import plan_sampling

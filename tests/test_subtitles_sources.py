@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from samples.clips import ClipSpec, add_subtitle_tracks, render_clip
 from tasks.chinese import to_simplified
 from tasks.context import WorkContext
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
-from tasks.samples import ClipSpec, add_subtitle_tracks, render_clip
 from tasks.subtitles.check import subtitle_finding
 from tasks.subtitles.files import decode_text, read_sidecar, read_soft_tracks
 from tasks.subtitles.model import SourceKind

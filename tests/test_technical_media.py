@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from samples.clips import ClipSpec, remux, render_clip
 from tasks.findings import Status, Verdict
 from tasks.rules import DEFAULT_RULES
-from tasks.samples import ClipSpec, remux, render_clip
 from tasks.screening import ScreenResult, technical
 
 

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _judging_and_publication(folder: Path) -> int:
-    from flows.demo import LATE_AGREED, demo_judging_flow
+    from flows.demo import demo_judging_flow
+    from samples.demo import LATE_AGREED
 
     outcome = demo_judging_flow(folder)
     print("\n「红色光影 英雄重庆」示例评审与展播")

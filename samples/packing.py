@@ -43,7 +43,7 @@ def pledge_scan(path: Path, *, title: str, signer: str, date: str = "2026年10�
     """A signed 附件2 as a scanner would deliver it: a JPEG page (ffmpeg draws the text)."""
     import subprocess
 
-    from tasks.samples import cjk_font
+    from samples.clips import cjk_font
 
     font = cjk_font()
     lines = [
