@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,18 +76,16 @@ def _seed_catalogue() -> None:
             )
 
 
-async def _artifacts() -> dict[str, str]:
+async def _artifacts(flow_run_id: Any) -> dict[str, str]:
+    """The dashboards one run published (other tests' batches publish under the same keys)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    from flows.report import SUMMARY_KEY, TABLE_KEY
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     async with get_client() as client:
         found = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY, TABLE_KEY]))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
         )
-    # Other tests' batches publish the same keys on the session's server: the newest is this test's.
-    return {a.key: str(a.data) for a in sorted(found, key=lambda a: a.created or 0) if a.key}
+    return {a.key: str(a.data) for a in found if a.key}
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -100,9 +99,9 @@ def test_report_flow_publishes_dashboards_and_the_page_shows_every_chart(
     from flows.report import SUMMARY_KEY, TABLE_KEY, ReportParameters, report
 
     _seed_catalogue()
-    counts = report(ReportParameters())  # one completed run: the durations chart has a bar
-    assert counts["total"] == 4
-    artifacts = asyncio.run(_artifacts())
+    state = report(ReportParameters(), return_state=True)  # one completed run: a bar for durations
+    assert state.result()["total"] == 4
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
     assert "共收到作品 **4** 件" in artifacts[SUMMARY_KEY]
     table = json.loads(artifacts[TABLE_KEY])
     assert {"状态": "已完成初步审核", "审核结论": "不通过", "作品数": 2} in table
