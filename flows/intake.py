@@ -42,6 +42,7 @@ from tasks.intake.receipt import write_receipt
 from tasks.intake.received import Received, ReceivedBasis
 from tasks.intake.sources import (
     ImapAccount,
+    Unreadable,
     drop_folder_packages,
     folder_item,
     imap_packages,
@@ -50,12 +51,21 @@ from tasks.intake.sources import (
     mail_file_packages,
     safe_filename,
 )
+from tasks.printable import printable
 from tasks.rules import DEFAULT_RULES
 from tasks.scratch import scratch_folder
 from tasks.store import open_store
 
 log = logging.getLogger(__name__)
 IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
+
+
+@dataclass(slots=True)
+class Collected:
+    """What a source handed over this run, and what it could not read."""
+
+    pending: list[Pending]
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -236,30 +246,38 @@ def packages_from_paths(
 
 
 @task(name="collect-drop-folder", **IO_RETRIES)
-def collect_drop_folder_task(folder: Path) -> list[Pending]:
+def collect_drop_folder_task(folder: Path) -> Collected:
     settings = get_settings()
     source = f"folder:{folder.resolve()}"
+    unreadable: list[Unreadable] = []
     with session_scope(_engine(settings)) as session:
-        packages = drop_folder_packages(folder, seen=lambda item: is_seen(session, source, item))
-    return [Pending(p, seen=[(source, folder_item(p.paths[0]))]) for p in packages]
+        packages = drop_folder_packages(
+            folder, seen=lambda item: is_seen(session, source, item), unreadable=unreadable
+        )
+    return Collected([Pending(p, seen=[(source, folder_item(p.paths[0]))]) for p in packages], unreadable)
 
 
 @task(name="collect-inbox-bucket", **IO_RETRIES)
-def collect_inbox_task(work: Path) -> list[Pending]:
+def collect_inbox_task(work: Path) -> Collected:
     settings = get_settings()
     store, bucket = open_store(settings), settings.bucket_inbox
     source = f"inbox:{bucket}"
-    pending = []
+    pending, unreadable = [], []
     with session_scope(_engine(settings)) as session:
         batches = inbox_batches(
-            store, bucket, work, seen=lambda key: is_seen(session, source, key), ingested=settings.now()
+            store,
+            bucket,
+            work,
+            seen=lambda key: is_seen(session, source, key),
+            ingested=settings.now(),
+            unreadable=unreadable,
         )
         for batch in batches:
             earlier = seen_submission(session, source, batch.earlier_keys[0]) if batch.earlier_keys else None
             pending.append(
                 Pending(batch.package, for_submission=earlier, seen=[(source, k) for k in batch.keys])
             )
-    return pending
+    return Collected(pending, unreadable)
 
 
 def imap_password(settings: Settings) -> str | None:
@@ -275,7 +293,7 @@ def imap_password(settings: Settings) -> str | None:
 
 
 @task(name="collect-mailbox", **IO_RETRIES)
-def collect_mailbox_task(work: Path) -> list[Pending]:
+def collect_mailbox_task(work: Path) -> Collected:
     settings = get_settings()
     account = ImapAccount(
         host=settings.imap_host or "",
@@ -289,7 +307,7 @@ def collect_mailbox_task(work: Path) -> list[Pending]:
     with session_scope(_engine(settings)) as session:
         for package in imap_packages(account, work, seen=lambda mid: is_seen(session, account.source, mid)):
             pending.append(Pending(package, seen=[(account.source, package.message_id or "")]))
-    return pending
+    return Collected(pending)  # an e-mail that cannot be read is a package with a finding
 
 
 @flow(name="intake")
@@ -325,7 +343,17 @@ def intake(
             for label, future in collectors:
                 state = future.wait() or future.state
                 if state.is_completed():
-                    pending += with_mail_opened(future.result(), work / f"mail-{len(pending)}", now, results)
+                    collected = future.result()
+                    pending += with_mail_opened(
+                        collected.pending, work / f"mail-{len(pending)}", now, results
+                    )
+                    for item in collected.unreadable:
+                        results.append(
+                            {
+                                "package": f"{label}：{printable(item.item)}",
+                                "error": f"本次无法读取（{item.reason}），已跳过，下次运行时会再试；其余作品照常处理。",
+                            }
+                        )
                 else:
                     results.append(
                         {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}

@@ -55,13 +55,28 @@ def folder_item(entry: Path) -> str:
     return f"{entry.name}|{size}|{_newest_mtime(entry):.0f}"
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An item a source could not read this run (an entry the file system refuses, an object that
+    cannot be downloaded): said once, skipped, and tried again on the next run; the rest goes on."""
+
+    item: str
+    reason: str
+
+
 def drop_folder_packages(
-    folder: Path, *, seen: Seen = lambda _: False, settle_seconds: float = 5.0, now: datetime | None = None
+    folder: Path,
+    *,
+    seen: Seen = lambda _: False,
+    settle_seconds: float = 5.0,
+    now: datetime | None = None,
+    unreadable: list[Unreadable] | None = None,
 ) -> list[Package]:
     """Each top-level entry (archive, folder, loose file) of `folder` is one package.
 
     Entries changed within `settle_seconds` are still being copied and wait for the next run;
-    arrival time is the newest modification time inside the entry.
+    arrival time is the newest modification time inside the entry. An entry that cannot be read
+    goes to `unreadable`.
     """
     if not folder.is_dir():
         return []
@@ -72,10 +87,13 @@ def drop_folder_packages(
             continue
         if entry.is_symlink():
             continue  # a link may point anywhere on the server: never followed
-        newest = _newest_mtime(entry)
-        if now.timestamp() - newest < settle_seconds:
-            continue
-        if seen(folder_item(entry)):
+        try:
+            newest = _newest_mtime(entry)
+            if now.timestamp() - newest < settle_seconds or seen(folder_item(entry)):
+                continue
+        except OSError as exc:  # permissions, a vanished file, a name the file system refuses
+            if unreadable is not None:
+                unreadable.append(Unreadable(entry.name, exc.strerror or type(exc).__name__))
             continue
         packages.append(
             Package(
@@ -132,10 +150,17 @@ def _arrival(store: ObjectStore, bucket: str, key: str, ingested: datetime) -> R
 
 
 def inbox_batches(
-    store: ObjectStore, bucket: str, work: Path, *, seen: Seen, ingested: datetime
+    store: ObjectStore,
+    bucket: str,
+    work: Path,
+    *,
+    seen: Seen,
+    ingested: datetime,
+    unreadable: list[Unreadable] | None = None,
 ) -> Iterator[InboxBatch]:
     """Poll `bucket` for keys not seen before, download them under `work`, one batch per group;
-    a group arrived when its newest key did."""
+    a group arrived when its newest key did. A group with an object that cannot be downloaded goes
+    to `unreadable` whole (its keys stay unseen, so the next run tries it again)."""
     groups: dict[str, list[str]] = {}
     for key in store.list_keys(bucket):
         if key.endswith("/") or is_junk(key):
@@ -146,15 +171,12 @@ def inbox_batches(
         if not new:
             continue
         root = work / f"inbox-{index}"
-        arrived = []
-        for key in new:
-            relative = PurePosixPath(key)
-            if any(p in ("..", "") for p in relative.parts):
-                continue
-            target = root.joinpath(*relative.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            store.get_file(bucket, key, target)
-            arrived.append(_arrival(store, bucket, key, ingested))
+        try:
+            arrived = _download(store, bucket, new, root, ingested)
+        except Exception as exc:  # one broken object must not stop the bucket
+            if unreadable is not None:
+                unreadable.append(Unreadable(group, f"{type(exc).__name__}: {exc}"[:200]))
+            continue
         path = root / group
         newest = (
             max(arrived, key=lambda r: r.at) if arrived else Received(ingested, ReceivedBasis.INGEST_TIME)
@@ -172,6 +194,21 @@ def inbox_batches(
                 received_set_by=newest.set_by,
             ),
         )
+
+
+def _download(
+    store: ObjectStore, bucket: str, keys: list[str], root: Path, ingested: datetime
+) -> list[Received]:
+    arrived = []
+    for key in keys:
+        relative = PurePosixPath(key)
+        if any(p in ("..", "") for p in relative.parts):
+            continue
+        target = root.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        store.get_file(bucket, key, target)
+        arrived.append(_arrival(store, bucket, key, ingested))
+    return arrived
 
 
 # --- e-mail --------------------------------------------------------------------------------------
