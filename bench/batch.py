@@ -65,8 +65,13 @@ async def _trigger_and_wait(parameters: dict, timeout: float) -> tuple[float, st
 
 
 def screenshot(cluster: Cluster, out: Path) -> None:
+    """The deployments page at `out`, and the screen-batch deployment's custom-run form beside it
+    (`…-run-form.png`), where the parameters' Chinese titles show."""
     from playwright.sync_api import sync_playwright
+    from prefect.client.orchestration import get_client
 
+    with get_client(sync_client=True) as client:
+        deployment_id = client.read_deployment_by_name("screen-batch/screen-batch").id
     base = cluster.api_url.removesuffix("/api")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
@@ -77,9 +82,23 @@ def screenshot(cluster: Cluster, out: Path) -> None:
             page.wait_for_timeout(1500)
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
+            page.goto(f"{base}/deployments/deployment/{deployment_id}/run", wait_until="networkidle")
+            page.get_by_text("运行参数").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            form = out.with_name(out.stem + "-run-form.png")
+            page.screenshot(path=str(form), full_page=True)
         finally:
             browser.close()
-    print(f"screenshot of the deployments page: {out}")
+    print(f"screenshots of the Prefect UI: {out}, {form}")
+
+
+def screenshots_only(folder: Path, out: Path) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with prefect_cluster(folder / "cluster", folder / "var", None, pool="bench", ui=True) as cluster:
+        settings = temporary_settings({PREFECT_API_URL: cluster.api_url})
+        with settings:
+            screenshot(cluster, out)
 
 
 def one_configuration(folder: Path, packages: list[Path], workers: int, args: argparse.Namespace) -> float:
@@ -114,9 +133,13 @@ def main() -> None:
     parser.add_argument(
         "--ui-screenshot", metavar="PNG", help="also photograph the Prefect UI's deployments page"
     )
+    parser.add_argument("--screenshots-only", action="store_true", help="only the UI screenshots, no batch")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="guangying-bench-batch-") as tmp:
         folder = Path(tmp)
+        if args.screenshots_only:
+            screenshots_only(folder, ROOT / (args.ui_screenshot or "docs/prefect-ui-deployments.png"))
+            return
         packages = make_packages(folder, args.works, args.seconds)
         one = one_configuration(folder / "one", packages, 1, args)
         two = one_configuration(folder / "two", packages, 2, args)

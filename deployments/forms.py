@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-RUN_PARAMETERS = Field(None, title="运行参数", description="展开后逐项填写；留空则全部使用默认值")
+RUN_PARAMETERS = Field(None, title="运行参数", description="逐项填写；不改动的项使用默认值")
 
 
 class IntakeForm(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from flows.intake import intake, screen_submission
 from flows.report import publish_dashboards_task
@@ -56,6 +56,8 @@ class BatchOptions(BaseModel):
 
 
 class ScreenBatchParameters(BatchOptions):
+    model_config = ConfigDict(title="批量审核参数")
+
     submission_ids: list[str] | None = Field(
         None, title="受理编号",
         description="要审核的作品（完整受理编号）；留空则审核所有尚有视频未审完的作品。已审完的作品不会重复审核",
@@ -63,6 +65,8 @@ class ScreenBatchParameters(BatchOptions):
 
 
 class NightlyParameters(BatchOptions):
+    model_config = ConfigDict(title="每晚批处理参数")
+
     sources: bool = Field(
         True, title="读取全部投稿来源", description="读取投稿文件夹、收件存储桶和邮箱中的新作品包并登记入库"
     )  # fmt: skip
@@ -193,19 +197,23 @@ def run_batch(submission_ids: list[str] | None, options: BatchOptions) -> list[d
     return outcome_task(finals, skipped)
 
 
+# The forms open with every field shown and filled with its default (an optional model would open
+# collapsed on "None").
+SCREEN_BATCH_DEFAULTS = ScreenBatchParameters()
+NIGHTLY_DEFAULTS = NightlyParameters()
+
+
 @flow(name="screen-batch", log_prints=True)
-def screen_batch(parameters: ScreenBatchParameters | None = None) -> dict[str, Any]:
+def screen_batch(parameters: ScreenBatchParameters = SCREEN_BATCH_DEFAULTS) -> dict[str, Any]:
     """Screen a batch of works (the named ones, or every unfinished one) across the work pool."""
-    parameters = parameters or ScreenBatchParameters()
     rows = run_batch(parameters.submission_ids, parameters)
     return {"works": rows, "dashboard": publish_dashboards_task("批量审核后的作品概况")}
 
 
 @flow(name="nightly", log_prints=True)
-def nightly(parameters: NightlyParameters | None = None) -> dict[str, Any]:
+def nightly(parameters: NightlyParameters = NIGHTLY_DEFAULTS) -> dict[str, Any]:
     """The nightly run: intake from every source → screening shared by the workers → receipts (each
     screening run writes its work's) → dashboards."""
-    parameters = parameters or NightlyParameters()
     received = intake(sources=parameters.sources, screen=False)
     rows = run_batch(None, parameters)
     dashboard = publish_dashboards_task("每晚批处理后的作品概况")

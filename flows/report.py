@@ -8,7 +8,7 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import get_settings
@@ -50,6 +50,8 @@ def publish_dashboards_task(title: str = "作品审核概况") -> dict[str, Any]
 
 
 class ReportParameters(BaseModel):
+    model_config = ConfigDict(title="报告参数")
+
     out: str | None = Field(
         None,
         title="报告文件",
@@ -57,10 +59,12 @@ class ReportParameters(BaseModel):
     )
 
 
+REPORT_DEFAULTS = ReportParameters()
+
+
 @flow(name="report", log_prints=True)
-def report(parameters: ReportParameters | None = None) -> dict[str, Any]:
+def report(parameters: ReportParameters = REPORT_DEFAULTS) -> dict[str, Any]:
     """Refresh the dashboards and, with `out`, write the HTML status report."""
-    parameters = parameters or ReportParameters()
     counts = publish_dashboards_task()
     if parameters.out:
         write_report(Path(parameters.out), now=get_settings().now())
