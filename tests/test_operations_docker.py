@@ -57,6 +57,7 @@ def test_compose_wires_workers_to_the_server_the_catalogue_and_the_store() -> No
     worker = services["worker"]
     env = worker["environment"]
     assert env["PREFECT_API_URL"] == "http://prefect:4200/api"
+    assert env["GUANGYING_TASK_RUNNER"] == "thread"  # ${VAR:-default} when unset
     assert env["GUANGYING_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert env["GUANGYING_S3_ENDPOINT"].split(":")[0] in services
     assert worker["entrypoint"][:4] == ["prefect", "worker", "start", "--pool"]
