@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from tasks import sniff
+
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 C2PA_UUID = bytes.fromhex("D8FEC3D61B0E483C92975828877EC481")
 
@@ -88,8 +90,7 @@ def file_size(handle: BinaryIO) -> int:
 def looks_like_bmff(handle: BinaryIO) -> bool:
     """The first box is one an MP4/MOV starts with (MPEG-PS/TS start otherwise)."""
     handle.seek(0)
-    head = handle.read(8)
-    return len(head) == 8 and head[4:8] in (b"ftyp", b"moov", b"wide", b"free", b"mdat", b"skip", b"uuid")
+    return sniff.looks_like_bmff(handle.read(8))
 
 
 def mdta_items(handle: BinaryIO, meta: Box) -> list[tuple[str, bytes]]:

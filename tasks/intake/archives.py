@@ -22,34 +22,9 @@ from typing import BinaryIO
 
 from tasks.findings import Finding, Status
 from tasks.rules import ContestRules
+from tasks.sniff import archive_kind
 
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-SEVENZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
-RAR_MAGIC = b"Rar!\x1a\x07"
 CHUNK = 1 << 20
-
-
-def archive_kind(path: Path) -> str | None:
-    """'zip', '7z' or 'rar' by content (an Office document is a zip but not an archive), else None."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError:
-        return None
-    if head.startswith(SEVENZIP_MAGIC):
-        return "7z"
-    if head.startswith(RAR_MAGIC):
-        return "rar"
-    if head[:4] in ZIP_MAGIC:
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return "zip"  # a broken zip is still a zip: extract() reports it
-        if "[Content_Types].xml" in names and any(n.startswith(("word/", "xl/", "ppt/")) for n in names):
-            return None
-        return "zip"
-    return None
 
 
 @dataclass(slots=True)

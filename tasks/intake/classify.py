@@ -7,7 +7,6 @@ pledge (附件2 扫描件), other. Junk that archivers and file managers add is 
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -15,6 +14,7 @@ from tasks.findings import Finding, Status
 from tasks.intake.documents import DocumentTooLarge, docx_text, read_text_file
 from tasks.intake.text import squash
 from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.sniff import sniff
 
 ROLES = ("video", "script", "registration_form", "summary_table", "pledge", "other")
 ROLE_LABELS = {
@@ -51,67 +51,6 @@ def is_junk(relative: str) -> bool:
         return True
     name = parts[-1] if parts else relative
     return name.lower() in _JUNK_NAMES or name.startswith(("._", "~$", ".~lock"))
-
-
-def sniff(path: Path) -> str:
-    """The file's kind by its first bytes: video, pdf, jpeg, png, docx, xlsx, zip, 7z, rar, ole, text, …"""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(512)
-    except OSError:
-        return "unreadable"
-    if not head:
-        return "empty"
-    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
-        return "video"
-    if head.startswith(b"\x00\x00\x01\xba") or head.startswith(b"\x00\x00\x01\xb3"):
-        return "video"  # MPEG program stream / elementary video
-    if head[0:1] == b"\x47" and len(head) > 188 and head[188:189] == b"\x47":
-        return "video"  # MPEG transport stream
-    if (
-        head.startswith(b"\x1a\x45\xdf\xa3")
-        or head.startswith(b"FLV")
-        or head.startswith(b"\x30\x26\xb2\x75")
-    ):
-        return "video"  # Matroska/WebM, FLV, ASF/WMV: videos, if in a container the notice refuses
-    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
-        return "video"
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG"):
-        return "png"
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "tiff"
-    if head.startswith(b"BM"):
-        return "bmp"
-    if head.startswith(b"GIF8"):
-        return "gif"
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
-        return "heic"
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        return "7z"
-    if head.startswith(b"Rar!\x1a\x07"):
-        return "rar"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"  # legacy .doc/.xls
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return "zip"
-        if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        if "ppt/presentation.xml" in names:
-            return "pptx"
-        return "zip"
-    if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text"
-    return "binary"
 
 
 def name_hint(name: str) -> str | None:

@@ -21,6 +21,7 @@ from openpyxl.utils.cell import range_boundaries
 from tasks.intake.documents import DocumentTooLarge, OfficeScan, SheetScan, element_text, scan_office
 from tasks.intake.text import format_duration, halfwidth, parse_duration, squash
 from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.sniff import office_kind
 
 TICKS = "☑☒■√✓✔▣◼●◉⊠✅✗×█▇"
 BOXES = "□☐○◯"
@@ -445,7 +446,7 @@ def parse_summary_table(path: Path, rules: ContestRules = DEFAULT_RULES) -> list
     """附件3 rows from .docx or .xlsx (by content: an .xlsx is a zip with xl/workbook.xml)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            is_xlsx = "xl/workbook.xml" in archive.namelist()
+            is_xlsx = office_kind(archive.namelist()) == "xlsx"
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
     return parse_summary_xlsx(path, rules) if is_xlsx else parse_summary_docx(path, rules)
