@@ -78,7 +78,7 @@ class _HelpFormatter(argparse.HelpFormatter):
     """用法：, the sub-commands listed without argparse's {a,b,c} line, lines wrapped in terminal
     cells (a Chinese character takes two) and never inside an ASCII word such as a time or URL."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def,unused-ignore]
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
     def _format_action(self, action: argparse.Action) -> str:

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from flows.screen import configured_screen_video
 from tasks.catalogue.db import open_catalogue, session_scope
@@ -77,7 +77,7 @@ class Pending:
     seen: list[tuple[str, str]] = field(default_factory=list)  # (source, item) to mark once recorded
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings) -> Engine:
     return open_catalogue(settings.catalogue_url)
 
 
@@ -262,7 +262,8 @@ def collect_inbox_task(work: Path) -> Collected:
     settings = get_settings()
     store, bucket = open_store(settings), settings.bucket_inbox
     source = f"inbox:{bucket}"
-    pending, unreadable = [], []
+    pending: list[Pending] = []
+    unreadable: list[Unreadable] = []
     with session_scope(_engine(settings)) as session:
         batches = inbox_batches(
             store,
@@ -347,11 +348,11 @@ def intake(
                     pending += with_mail_opened(
                         collected.pending, work / f"mail-{len(pending)}", now, results
                     )
-                    for item in collected.unreadable:
+                    for skipped in collected.unreadable:
                         results.append(
                             {
-                                "package": f"{label}：{printable(item.item)}",
-                                "error": f"本次无法读取（{item.reason}），已跳过，下次运行时会再试；其余作品照常处理。",
+                                "package": f"{label}：{printable(skipped.item)}",
+                                "error": f"本次无法读取（{skipped.reason}），已跳过，下次运行时会再试；其余作品照常处理。",
                             }
                         )
                 else:
