@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from tasks.chinese_bytes import decode_chinese
 from tasks.findings import Finding, Status
 from tasks.rules import ContestRules
 from tasks.sniff import archive_kind
@@ -62,19 +63,14 @@ def _finding(status: Status, message: str, **evidence: object) -> Finding:
 
 
 def decode_zip_name(info: zipfile.ZipInfo) -> str:
-    """The member's name as the sender saw it: UTF-8 flag → as is; else UTF-8 or GBK bytes."""
+    """The member's name as the sender saw it: UTF-8 flag → as is; else UTF-8, GBK or Big5 bytes."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
         raw = info.filename.encode("cp437")  # zipfile decoded the raw bytes as cp437: lossless back
     except UnicodeEncodeError:
         return info.filename
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+    return decode_chinese(raw)
 
 
 def safe_member_path(name: str) -> tuple[PurePosixPath | None, str | None]:

@@ -20,6 +20,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
+from tasks.chinese_bytes import decode_chinese
 from tasks.rules import DEFAULT_RULES, ContestRules
 
 # Wingdings/Webdings code points that people tick boxes with (Insert ▸ Symbol in Word).
@@ -251,17 +252,8 @@ def docx_text(path: Path, rules: ContestRules = DEFAULT_RULES) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """Bytes of a .txt from a Chinese Windows or a Mac: BOMs, UTF-8, else GB18030 (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
+    """Bytes of a .txt from a Chinese Windows or a Mac (tasks.chinese_bytes decides the encoding)."""
+    return decode_chinese(data)
 
 
 def read_text_file(path: Path, limit: int = 2 * 1024 * 1024) -> str:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path, PurePosixPath
 
+from tasks.chinese_bytes import decode_chinese
 from tasks.findings import Finding, Status
 from tasks.intake.classify import is_junk
 from tasks.intake.package import Package
@@ -32,8 +33,6 @@ from tasks.store import ObjectStore
 
 Seen = Callable[[str], bool]
 PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", ".filepart")
-_GBK_ALIASES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "euc-cn", "cp936", "gb2312-80", "x-euc-cn"}
-
 
 # --- drop folder ---------------------------------------------------------------------------------
 
@@ -214,25 +213,11 @@ def _download(
 # --- e-mail --------------------------------------------------------------------------------------
 
 
-def _charset(name: str | None) -> str:
-    name = (name or "").lower().strip()
-    return "gb18030" if name in _GBK_ALIASES else (name or "utf-8")
-
-
-def _bytes_to_text(data: bytes, charset: str | None = None) -> str:
-    for candidate in (_charset(charset), "utf-8", "gb18030"):
-        try:
-            return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode("utf-8", "replace")
-
-
 def _unescape(text: str) -> str:
     """Raw 8-bit header bytes (a client that skipped RFC 2047) come back as surrogate escapes."""
     if not any("\udc80" <= c <= "\udcff" for c in text):
         return text
-    return _bytes_to_text(text.encode("utf-8", "surrogateescape"))
+    return decode_chinese(text.encode("utf-8", "surrogateescape"))
 
 
 def decode_header_value(value: object) -> str:
@@ -252,7 +237,7 @@ def decode_header_value(value: object) -> str:
     for part, charset in parts:
         if isinstance(part, bytes):
             out.append(
-                _unescape(_bytes_to_text(part, charset))
+                _unescape(decode_chinese(part, charset))
                 if charset
                 else _unescape(part.decode("utf-8", "surrogateescape"))
             )
@@ -285,14 +270,15 @@ def safe_filename(name: str, fallback: str) -> str:
 
 
 def _body_text(message: Message) -> str:
-    plain, html = [], []
+    plain: list[str] = []
+    html: list[str] = []
     for part in message.walk():
         if part.is_multipart() or part.get_filename() or part.get_content_disposition() == "attachment":
             continue
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        text = _bytes_to_text(payload, part.get_content_charset())
+        text = decode_chinese(payload, part.get_content_charset())
         (
             plain
             if part.get_content_type() == "text/plain"
@@ -421,7 +407,7 @@ def imap_packages(account: ImapAccount, work: Path, *, seen: Seen) -> Iterator[P
         status, _ = conn.select(_quote(account.folder), readonly=True)
         if status != "OK":
             raise imaplib.IMAP4.error(f"cannot select {account.folder}")
-        _, data = conn.uid("SEARCH", None, "ALL")
+        _, data = conn.uid("SEARCH", "ALL")
         uids = (data[0] or b"").split()
         ids: dict[bytes, str] = {}
         for start in range(0, len(uids), 200):

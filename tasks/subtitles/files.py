@@ -3,14 +3,13 @@ and soft subtitle streams extracted from the container with ffmpeg. Parsing is p
 
 from __future__ import annotations
 
-import codecs
-import re
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pysubs2
 
+from tasks.chinese_bytes import decode_chinese_with_encoding
 from tasks.media.probe import MediaProbe
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 
@@ -18,55 +17,12 @@ SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
 _FORMAT_BY_SUFFIX = {".srt": "srt", ".ass": "ass", ".ssa": "ass", ".vtt": "vtt"}
 # Subtitle codecs that carry pictures, not text: they would need OCR of their own.
 BITMAP_CODECS = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"})
-# What a Chinese subtitle file holds: ASCII, CJK ideographs, CJK and full-width punctuation.
-_UNLIKELY_IN_SUBTITLES = re.compile(r"[^\x00-\x7f\u4e00-\u9fff\u3000-\u303f\uff00-\uffef…—·“”‘’]")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding): BOMs first, then strict UTF-8, BOM-less UTF-16 (NUL bytes give it away:
-    timestamps are ASCII), then GB18030 (a superset of GBK/GB2312, what Chinese Windows saves) or
-    Big5 (Taiwan and Hong Kong editing software), whichever reads as Chinese text."""
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(name), name
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    sample = data[:4096]
-    if sample.count(0) > len(sample) // 8:
-        odd_nuls = sample[1::2].count(0)
-        even_nuls = sample[0::2].count(0)
-        name = "utf-16-le" if odd_nuls >= even_nuls else "utf-16-be"
-        try:
-            return data.decode(name), name
-        except UnicodeDecodeError:
-            pass
-    # Both double-byte encodings often decode each other's bytes without an error; the wrong one
-    # shows itself as kana, Greek, box drawing and private-use characters. Ties go to GB18030:
-    # this is a mainland contest.
-    decoded = []
-    for rank, name in enumerate(("gb18030", "big5")):
-        try:
-            text = data.decode(name)
-        except UnicodeDecodeError:
-            continue
-        decoded.append((len(_UNLIKELY_IN_SUBTITLES.findall(text)), rank, text, name))
-    if decoded:
-        _, _, text, name = min(decoded)
-        return text, name
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        return data.decode("gb18030", "replace"), "gb18030?"
-    return str(best), best.encoding
+    """(text, encoding) of a subtitle file in any of the encodings people save them in: UTF-8/16/32
+    with or without BOM, GB18030 (GBK) or Big5 (see tasks.chinese_bytes)."""
+    return decode_chinese_with_encoding(data)
 
 
 def _join_lines(text: str) -> str:
