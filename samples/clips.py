@@ -48,7 +48,7 @@ class ClipSpec:
     codec: str = "libx264"
     container: str | None = None  # ffmpeg muxer; None: from the extension
     audio: bool = True
-    source: str = "testsrc2"  # or "black", "still"
+    source: str = "testsrc2"  # or "black", "still", "gradients" (footage unlike the test pattern)
     captions: tuple[Caption, ...] = field(default_factory=tuple)
     sar: str | None = None  # e.g. "4/3"
     extra_output_args: tuple[str, ...] = ()
@@ -64,6 +64,8 @@ def _video_source(spec: ClipSpec) -> str:
         return f"color=c=black:s={size}:r={spec.fps}:d={spec.seconds}"
     if spec.source == "still":
         return f"color=c=0x8B1A1A:s={size}:r={spec.fps}:d={spec.seconds}"
+    if spec.source == "gradients":
+        return f"gradients=s={size}:r={spec.fps}:d={spec.seconds}:speed=0.02"
     return f"testsrc2=s={size}:r={spec.fps}:d={spec.seconds}"
 
 

@@ -100,7 +100,7 @@ SAMPLE_WORKS: tuple[SampleWork, ...] = (
         "大足区融媒体中心",
         "石刻里的初心",
         ".mp4",
-        _captioned("石刻里的初心"),
+        _captioned("石刻里的初心", source="gradients"),  # its own footage, not the test pattern
         sent=datetime(2026, 12, 1, 9, 12, tzinfo=SHANGHAI),
     ),
 )
