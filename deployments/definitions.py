@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
@@ -125,15 +125,18 @@ def build(spec: DeploymentSpec, *, work_pool: str | None = None) -> RunnerDeploy
     from prefect import Flow
     from prefect.utilities.callables import ParameterSchema
 
-    flow = Flow.from_source(source=str(ROOT), entrypoint=spec.entrypoint)
+    flow = cast(Flow[..., Any], Flow.from_source(source=str(ROOT), entrypoint=spec.entrypoint))
     schedules = [CronSchedule(cron=spec.cron, timezone=TIMEZONE)] if spec.cron else None
-    deployment = flow.to_deployment(
-        name=spec.name,
-        description=spec.description,
-        parameters=spec.parameters,
-        schedules=schedules,
-        tags=list(spec.tags),
-        work_pool_name=work_pool,
+    deployment = cast(
+        RunnerDeployment,
+        flow.to_deployment(
+            name=spec.name,
+            description=spec.description,
+            parameters=spec.parameters,
+            schedules=schedules,
+            tags=list(spec.tags),
+            work_pool_name=work_pool,
+        ),
     )
     schema = deployment._parameter_openapi_schema.model_dump(by_alias=True)
     deployment._parameter_openapi_schema = ParameterSchema(**titled_schema(schema, spec.form))

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from prefect import flow, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.client.schemas.objects import FlowRun
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.intake import intake, screen_submission
@@ -97,13 +99,18 @@ def dispatch(
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    queue, running, finals = list(submission_ids), {}, {}
+    queue = list(submission_ids)
+    running: dict[UUID, str] = {}
+    finals: dict[str, str] = {}
     deadline = time.monotonic() + timeout_s
     with get_client(sync_client=True) as client:
         while queue or running:
             while queue and len(running) < max_parallel:
                 submission_id = queue.pop(0)
-                run = run_deployment(deployment, parameters={"submission_id": submission_id}, timeout=0)
+                run = cast(
+                    "FlowRun",
+                    run_deployment(deployment, parameters={"submission_id": submission_id}, timeout=0),
+                )
                 running[run.id] = submission_id
                 log.info("dispatched %s as flow run %s", submission_id, run.id)
             time.sleep(poll_seconds)
@@ -167,7 +174,7 @@ def run_batch(submission_ids: list[str] | None, options: BatchOptions) -> list[d
     artifact; works still unfinished after a round are dispatched again in the next."""
     todo, skipped = select_unfinished_task(submission_ids)
     total = len(todo)
-    progress_id = create_progress_artifact(0.0, description=f"批量审核进度（共 {total} 件作品）")
+    progress_id = cast(UUID, create_progress_artifact(0.0, description=f"批量审核进度（共 {total} 件作品）"))
     finals: dict[str, str] = {}
     deadline = time.monotonic() + options.timeout_minutes * 60
     for round_number in range(options.rounds):

@@ -193,7 +193,7 @@ def configured_screen_video() -> Any:
         return screen_video
     from prefect_dask import DaskTaskRunner
 
-    runner = DaskTaskRunner(address=settings.dask_address) if settings.dask_address else DaskTaskRunner()
+    runner: Any = DaskTaskRunner(address=settings.dask_address) if settings.dask_address else DaskTaskRunner()
     return screen_video.with_options(task_runner=runner)
 
 

@@ -22,7 +22,7 @@ def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingR
     query = select(FindingRecord.submission_id, File.submission_id, FindingRecord.check, FindingRecord.status)
     query = query.outerjoin(File, File.id == FindingRecord.file_id)
     findings = [
-        FindingRow(own or via_file, check, status)
+        FindingRow(str(own or via_file), check, status)
         for own, via_file, check, status in session.execute(query)
         if own or via_file
     ]
@@ -42,7 +42,7 @@ def _flow_runs(limit: int) -> list[RunRow]:
         runs: list = []
         while len(runs) < limit:  # the API serves at most 200 a page
             page = client.read_flow_runs(
-                flow_filter=FlowFilter(id={"any_": list(names)}),  # type: ignore[arg-type]
+                flow_filter=FlowFilter(id={"any_": list(names)}),
                 sort=FlowRunSort.START_TIME_DESC,
                 limit=min(PAGE, limit - len(runs)),
                 offset=len(runs),
