@@ -8,12 +8,12 @@ scale, and OCR on 4K frames would cost four times as much for nothing.
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from tasks.media import runner
 
 MAX_LONG_SIDE = 1920
 _PTS = re.compile(r"pts_time:\s*(-?[\d.]+)")
@@ -43,35 +43,23 @@ def frame_size(display_width: int, display_height: int) -> tuple[int, int]:
 
 def _run(cmd: list[str], width: int, height: int, timeout: float) -> tuple[list[np.ndarray], list[float]]:
     frame_bytes = width * height * 3
-    # stderr to a file: showinfo prints a line per frame and must not block the pipe.
-    with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise FrameError(f"ffmpeg took longer than {timeout:.0f} s") from exc
-        err.seek(0)
-        log = err.read().decode("utf-8", "replace")
-    if proc.returncode != 0 and not proc.stdout:
-        tail = " | ".join(line for line in log.splitlines() if "showinfo" not in line)[-300:]
-        raise FrameError(f"ffmpeg exit {proc.returncode}: {tail}")
-    data = proc.stdout
+    done = runner.run(cmd, timeout=timeout)
+    if done.timed_out:
+        raise FrameError(f"ffmpeg took longer than {timeout:.0f} s")
+    if done.returncode != 0 and not done.stdout:
+        raise FrameError(f"ffmpeg exit {done.returncode}: {done.log_tail(10**6, skip='showinfo')[-300:]}")
+    data = done.stdout
     count = len(data) // frame_bytes
     images = [
         np.frombuffer(data, np.uint8, frame_bytes, i * frame_bytes).reshape(height, width, 3)
         for i in range(count)
     ]
-    times = [float(m) for m in _PTS.findall(log)]
+    times = [float(m) for m in _PTS.findall(done.log)]
     return images, times
 
 
 def _cmd(path: Path, start: float, length: float | None, vf: str, frames: int | None) -> list[str]:
-    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "info", "-ss", f"{start:.3f}"]
-    if length is not None:
-        cmd += ["-t", f"{length:.3f}"]
-    cmd += ["-i", str(path), "-map", "0:v:0", "-an", "-sn", "-vf", vf, "-fps_mode", "vfr"]
-    if frames is not None:
-        cmd += ["-frames:v", str(frames)]
-    return [*cmd, "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
+    return runner.raw_frames_command(path, start=start, length=length, vf=vf, frames=frames)
 
 
 def read_window(

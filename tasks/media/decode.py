@@ -12,8 +12,6 @@ while the decode runs. `sample_gray` runs the same branch alone when no full dec
 from __future__ import annotations
 
 import re
-import subprocess
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +19,8 @@ from pathlib import Path
 
 import ffmpeg
 import numpy as np
+
+from tasks.media import runner
 
 # With `level+info` each line reads "[ctx @ 0x…] [level] text" or "[level] text".
 _LEVEL = re.compile(
@@ -169,36 +169,17 @@ def _run_with_tap(cmd: list[str], tap: GrayTap, timeout: float) -> tuple[str, in
     """Run ffmpeg, feeding each raw frame on stdout to the tap; return (stderr, returncode, timed out)."""
     rows, width = tap.frame_shape
     size = rows * width
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    chunks: list[bytes] = []
-    # stderr must be drained concurrently or ffmpeg blocks once the pipe buffer fills.
-    reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    expired = threading.Event()
-
-    def _expire() -> None:
-        expired.set()
-        proc.kill()
-
-    timer = threading.Timer(timeout, _expire)
-    timer.start()
     index = 0
-    try:
-        assert proc.stdout is not None
-        while True:
-            frame = proc.stdout.read(size)
-            if len(frame) < size:
-                break
-            tap.on_frame(index / tap.fps, np.frombuffer(frame, np.uint8).reshape(rows, width))
-            index += 1
-    except BaseException:
-        proc.kill()
-        raise
-    finally:
-        timer.cancel()
-        returncode = proc.wait()
-        reader.join(timeout=10)
-    return b"".join(chunks).decode("utf-8", "replace"), returncode, expired.is_set()
+
+    def _frame(chunk: bytes) -> None:
+        nonlocal index
+        if len(chunk) < size:  # the end of the stream
+            return
+        tap.on_frame(index / tap.fps, np.frombuffer(chunk, np.uint8).reshape(rows, width))
+        index += 1
+
+    done = runner.run(cmd, timeout=timeout, on_chunk=_frame, chunk_size=size, max_stdout=runner.UNBOUNDED)
+    return done.log, done.returncode, done.timed_out
 
 
 def sample_gray(path: Path, tap: GrayTap, *, duration: float | None) -> bool:
@@ -233,11 +214,8 @@ def full_decode(
         if timed_out:
             returncode = -1
     else:
-        try:
-            done = subprocess.run(cmd, capture_output=True, timeout=decode_timeout(duration), check=False)
-            log, returncode = done.stderr.decode("utf-8", "replace"), done.returncode
-        except subprocess.TimeoutExpired as exc:
-            log, returncode, timed_out = (exc.stderr or b"").decode("utf-8", "replace"), -1, True
+        done = runner.run(cmd, timeout=decode_timeout(duration), max_stdout=1 << 20)  # null output
+        log, returncode, timed_out = done.log, done.returncode, done.timed_out
     position, errors, black, frozen = parse_decode_log(log)
     return DecodeReport(
         completed=returncode == 0 and not timed_out,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
+
+from tasks.media import runner
 
 
 class ProbeError(Exception):
@@ -155,17 +156,11 @@ def last_packet_end(path: Path, near: float | None, timeout: float = 60.0) -> fl
     that gives nothing."""
     starts = [max(0.0, near - 10.0), 0.0] if near and near > 10.0 else [0.0]
     for start in starts:
-        cmd = ["ffprobe", "-v", "error", "-read_intervals", f"{start:.3f}%"]
-        cmd += ["-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)]
-        try:
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False).stdout
-        except (subprocess.SubprocessError, OSError):
-            return None
+        rows = runner.ffprobe_packets(path, "pts_time,duration_time", timeout=timeout, read_from=start)
         ends = []
-        for line in out.splitlines():
-            pts, _, duration = line.strip().rstrip(",").partition(",")
-            if (start_at := _float(pts)) is not None:
-                ends.append(start_at + (_float(duration) or 0.0))
+        for row in rows:
+            if (start_at := _float(row[0])) is not None:
+                ends.append(start_at + (_float(row[1] if len(row) > 1 else None) or 0.0))
         if ends:
             return max(ends)
     return None
@@ -224,25 +219,12 @@ def min_fps_per_second(path: Path, stream_index: int, timeout: float = 120.0) ->
 
     Only asked for when the stream looks variable-rate: reading packets is cheap but not free.
     """
-    cmd = [
-        "ffprobe",
-        "-v",
-        "error",
-        "-select_streams",
-        str(stream_index),
-        "-show_entries",
-        "packet=pts_time",
-        "-of",
-        "csv=p=0",
-        str(path),
-    ]
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True).stdout
-    except (subprocess.SubprocessError, OSError):
-        return None
-    times = sorted(
-        t for t in (_float(line.strip().rstrip(",")) for line in out.splitlines()) if t is not None
+    rows = runner.ffprobe_packets(
+        path, "pts_time", timeout=timeout, stream=stream_index, require_success=True
     )
+    if not rows:
+        return None
+    times = sorted(t for t in (_float(row[0]) for row in rows) if t is not None)
     if len(times) < 2:
         return None
     start, end = times[0], times[-1]

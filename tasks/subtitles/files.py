@@ -3,13 +3,13 @@ and soft subtitle streams extracted from the container with ffmpeg. Parsing is p
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pysubs2
 
 from tasks.chinese_bytes import decode_chinese_with_encoding
+from tasks.media import runner
 from tasks.media.probe import MediaProbe
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 
@@ -83,7 +83,6 @@ def read_soft_tracks(media: MediaProbe, timeout: float = 120.0) -> list[Subtitle
         return []
     tracks: dict[int, SubtitleTrack] = {}
     with tempfile.TemporaryDirectory(prefix="guangying-subs-") as tmp:
-        cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", media.path]
         wanted = []
         for stream in streams:
             index, codec = int(stream["index"]), stream.get("codec_name", "unknown")
@@ -97,14 +96,16 @@ def read_soft_tracks(media: MediaProbe, timeout: float = 120.0) -> list[Subtitle
                     SourceKind.SOFT, label, details=details, problem="图形字幕轨，无法自动读取文字"
                 )
                 continue
-            cmd += ["-map", f"0:{index}", "-c:s", "srt", "-f", "srt", str(Path(tmp) / f"{index}.srt")]
             wanted.append((index, label, details))
         if wanted:
-            done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-            error = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            outputs = [(index, Path(tmp) / f"{index}.srt") for index, _, _ in wanted]
+            done = runner.extract_subtitles(media.path, outputs, timeout=timeout)
+            error = done.log.strip().splitlines()
+            if done.timed_out:
+                error.append(f"ffmpeg超过{timeout:.0f}秒未完成")
             for index, label, details in wanted:
                 out = Path(tmp) / f"{index}.srt"
-                if not out.is_file():
+                if done.timed_out or not out.is_file():
                     reason = error[-1] if error else "ffmpeg未输出"
                     tracks[index] = SubtitleTrack(
                         SourceKind.SOFT, label, details=details, problem=f"字幕轨无法提取：{reason}"
