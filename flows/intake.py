@@ -43,6 +43,7 @@ from tasks.intake.received import Received, ReceivedBasis
 from tasks.intake.sources import (
     ImapAccount,
     Unreadable,
+    _newest_mtime,
     drop_folder_packages,
     folder_item,
     imap_packages,
@@ -186,13 +187,6 @@ def screen_submission(submission_id: str) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _newest_mtime(path: Path) -> datetime:
-    stamps = [path.stat().st_mtime]
-    if path.is_dir():
-        stamps += [p.stat().st_mtime for p in path.rglob("*") if p.is_file() and not p.is_symlink()]
-    return datetime.fromtimestamp(max(stamps), UTC)
-
-
 def with_mail_opened(
     pending: list[Pending], work: Path, ingested: datetime, results: list[dict[str, Any]]
 ) -> list[Pending]:
@@ -239,7 +233,14 @@ def packages_from_paths(
         )
         return [Pending(package, for_submission=for_submission)], missing
     pending = [
-        Pending(Package(name=p.name, paths=[p], source=f"cli:{p}", received_at=_newest_mtime(p)))
+        Pending(
+            Package(
+                name=p.name,
+                paths=[p],
+                source=f"cli:{p}",
+                received_at=datetime.fromtimestamp(_newest_mtime(p), UTC),
+            )
+        )
         for p in present
     ]
     return pending, missing
