@@ -18,6 +18,7 @@ demo: system $(STAMP)
 test: system $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 system:

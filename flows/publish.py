@@ -8,7 +8,8 @@ import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from prefect import flow, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
@@ -38,7 +39,7 @@ from tasks.store import open_store
 
 # The manifests' `updated_at` before anything was ever published (a fixed value keeps them stable).
 NEVER = datetime(2026, 1, 1, tzinfo=UTC)
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
+IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
 
 
 def _run_id() -> str | None:
@@ -196,8 +197,9 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
     works, missing, previous = select_task(submission_ids)
     problems = [f"找不到受理编号为 {sid} 的作品" for sid in missing]
     live = [w for w in works if not w.withdrawn]
-    progress = create_progress_artifact(
-        0.0, key="publish-progress", description=f"展播发布：共{len(live)}件作品"
+    progress = cast(  # a sync flow: the artifact's id, not a coroutine
+        UUID,
+        create_progress_artifact(0.0, key="publish-progress", description=f"展播发布：共{len(live)}件作品"),
     )
     uploaded: list[str] = []
     published_ids: list[str] = []

@@ -30,9 +30,11 @@ def write_zip(
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in members:
-            info = _LegacyNameInfo(name) if encoding else zipfile.ZipInfo(name)
+            info = zipfile.ZipInfo(name)
             if encoding:
-                info.encoding = encoding
+                legacy = _LegacyNameInfo(name)
+                legacy.encoding = encoding
+                info = legacy
             info.compress_type = zipfile.ZIP_DEFLATED
             data = content if isinstance(content, bytes) else Path(content).read_bytes()
             archive.writestr(info, data)

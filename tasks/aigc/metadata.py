@@ -8,11 +8,12 @@ object alone, keys matched case-insensitively. Nothing here raises on bad input:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ class ImplicitLabel:
     field: str
     raw: str
     sources: tuple[str, ...]
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = dataclasses.field(default_factory=dict)  # `field` names the AIGC field here
     problem: str | None = None
 
     @property
@@ -90,10 +91,10 @@ class C2paManifest:
 
 @dataclass(slots=True)
 class MetadataReport:
-    labels: list[ImplicitLabel] = field(default_factory=list)
-    c2pa: list[C2paManifest] = field(default_factory=list)
+    labels: list[ImplicitLabel] = dataclasses.field(default_factory=list)
+    c2pa: list[C2paManifest] = dataclasses.field(default_factory=list)
     xmp_present: bool = False
-    problems: list[str] = field(default_factory=list)  # Chinese: the structure could not be read
+    problems: list[str] = dataclasses.field(default_factory=list)  # Chinese: the structure could not be read
 
     @property
     def ai_evidence(self) -> bool:
@@ -146,8 +147,9 @@ def parse_aigc_value(raw: str) -> tuple[dict[str, str], str | None]:
         name = _CANONICAL.get(str(key).lower())
         if name is None:
             continue
-        text = _label_value(value) if name == "Label" else str(value)
-        values[name] = clip(text, _MAX_VALUE) if text is not None else text
+        kept = _label_value(value) if name == "Label" else str(value)
+        if kept is not None:
+            values[name] = clip(kept, _MAX_VALUE)
     label = values.get("Label")
     if label is None:
         return values, "缺少Label（生成合成标签）"
@@ -241,7 +243,7 @@ def _c2pa_from_box(payload: bytes, box: boxes.Box) -> C2paManifest:
 def _c2pa_python(path: Path) -> tuple[tuple[str, ...], str, bool] | None:
     """(AI source types, a summary) from the c2pa-python reader when it is installed (it validates)."""
     try:
-        from c2pa import Reader  # type: ignore[import-not-found]
+        from c2pa import Reader
     except ImportError:
         return None
     try:

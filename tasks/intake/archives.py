@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from tasks.chinese_bytes import decode_chinese
 from tasks.findings import Finding, Status
@@ -112,7 +112,7 @@ def _exclusive(target: Path, relative: PurePosixPath) -> Iterator[tuple[BinaryIO
         raise
 
 
-def _copy_capped(source: BinaryIO, sink: BinaryIO, cap: int) -> int:
+def _copy_capped(source: IO[bytes], sink: BinaryIO, cap: int) -> int:
     written = 0
     while chunk := source.read(CHUNK):
         written += len(chunk)
@@ -252,7 +252,7 @@ def _extract_stream(
     target: Path,
     members: list[_Member],
     budget: Budget,
-    opener: Callable[[str], BinaryIO],
+    opener: Callable[[str], IO[bytes]],
     errors: tuple[type[BaseException], ...],
 ) -> None:
     """Copy each member through `opener`, capped at its declared size and the package budget."""
@@ -466,8 +466,12 @@ def _sevenzip(path: Path, target: Path, display: str, rules: ContestRules, budge
             budget.bytes_left -= writer.written
             budget.files_left -= 1
             result.files.append(
-                Extracted(path=out, name=safe_member_path(name)[0].as_posix(), size=writer.written)
-            )  # type: ignore[union-attr]
+                Extracted(
+                    path=out,
+                    name=(safe_member_path(name)[0] or PurePosixPath(name)).as_posix(),
+                    size=writer.written,
+                )
+            )
         if failure is not None:
             result.findings.append(failure)
     return result

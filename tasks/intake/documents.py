@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -40,7 +40,7 @@ SYMBOL_CHARS = {
 }
 
 
-def element_text(element) -> str:  # type: ignore[no-untyped-def]
+def element_text(element) -> str:
     """Text of a paragraph, cell or body element: w:t, w:sym (as Unicode), tabs and breaks."""
     parts: list[str] = []
     t, sym, tab, br, cr, p = qn("w:t"), qn("w:sym"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:p")
@@ -101,7 +101,7 @@ class _Over(Exception):
 class _Counted:
     """A reader that counts what passes through and stops at `cap` bytes."""
 
-    def __init__(self, source: BinaryIO, cap: int) -> None:
+    def __init__(self, source: IO[bytes], cap: int) -> None:
         self.source, self.cap, self.count = source, cap, 0
 
     def read(self, size: int = -1) -> bytes:

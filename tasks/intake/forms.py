@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -169,7 +169,7 @@ def read_ticks(text: str) -> list[str]:
     return [option for option in BROADCAST if option in ticked]
 
 
-def _rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _rows(table) -> list[list[str]]:
     """Cell texts per row; a horizontally merged cell appears once, vertical continuations as ''."""
     rows = []
     for tr in table.iter(qn("w:tr")):
@@ -198,7 +198,7 @@ def _label_of(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _open_docx(path: Path, rules: ContestRules):  # type: ignore[no-untyped-def]
+def _open_docx(path: Path, rules: ContestRules):
     _scanned(path, rules)
     try:
         return Document(str(path))
@@ -302,7 +302,7 @@ def _rows_from_grid(grid: list[list[str]]) -> list[SummaryRow]:
             continue  # blank rows the template ships with, or a 说明 line
         if squash(values.get("title", "")).startswith("说明"):
             continue
-        row = SummaryRow(**{k: v for k, v in values.items()})
+        row = SummaryRow(**cast(dict[str, Any], values))
         row.index = halfwidth(row.index)
         row.title = row.title.strip("《》")
         row.duration_seconds = parse_duration(row.duration)
@@ -377,7 +377,7 @@ def _sheet_bounds(name: str, sheet: SheetScan, rules: ContestRules) -> None:
         raise FormError(problem[0], too_large=True, evidence=problem[1])
 
 
-def _open_xlsx(path: Path):  # type: ignore[no-untyped-def]
+def _open_xlsx(path: Path):
     from openpyxl import load_workbook
 
     try:  # read-only: rows are streamed from the sheet, nothing is built for cells never asked for
@@ -386,7 +386,7 @@ def _open_xlsx(path: Path):  # type: ignore[no-untyped-def]
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _grid(sheet, height: int, width: int, merged: list[str]) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _grid(sheet, height: int, width: int, merged: list[str]) -> list[list[str]]:
     """Cell texts of the top-left `height` × `width` block; a merged range repeats its top-left cell."""
     cells: list[list[tuple[Any, str]]] = [[(None, "")] * width for _ in range(height)]
     if height and width:

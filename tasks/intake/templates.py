@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -38,7 +39,7 @@ TITLE_FONT = "方正小标宋简体"
 LABEL_FONT = "黑体"
 
 
-def _font(run, name: str, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _font(run, name: str, size: float, bold: bool = False) -> None:
     run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -47,7 +48,7 @@ def _font(run, name: str, size: float, bold: bool = False) -> None:  # type: ign
 
 def _paragraph(
     document, text: str, *, font: str = BODY_FONT, size: float = 16, center: bool = False, bold: bool = False
-):  # type: ignore[no-untyped-def]
+):
     paragraph = document.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -55,7 +56,7 @@ def _paragraph(
     return paragraph
 
 
-def _new_document() -> Document:  # type: ignore[valid-type]
+def _new_document() -> DocxDocument:
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -64,13 +65,13 @@ def _new_document() -> Document:  # type: ignore[valid-type]
     return document
 
 
-def _heading(document, attachment: str, second_line: str) -> None:  # type: ignore[no-untyped-def]
+def _heading(document, attachment: str, second_line: str) -> None:
     _paragraph(document, attachment, font=LABEL_FONT, size=16)
     _paragraph(document, TITLE_LINE_1, font=TITLE_FONT, size=22, center=True)
     _paragraph(document, second_line, font=TITLE_FONT, size=22, center=True)
 
 
-def _set_cell(cell, text: str, *, label: bool = False, size: float = 12) -> None:  # type: ignore[no-untyped-def]
+def _set_cell(cell, text: str, *, label: bool = False, size: float = 12) -> None:
     """Replace the cell's text; each line of `text` becomes a paragraph (as Word's Enter does)."""
     lines = text.split("\n")
     first = cell.paragraphs[0]

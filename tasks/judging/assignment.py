@@ -110,8 +110,8 @@ def assign(
         for name in names:
             loads[name] += 1
     added = _solve(problem, loads) if sum(problem.need) else {}
-    for names in added.values():
-        for name in names:
+    for chosen in added.values():
+        for name in chosen:
             loads[name] += 1
 
     assigned = {
@@ -149,7 +149,10 @@ def _solve(problem: _Problem, loads: Mapping[str, int]) -> dict[str, tuple[str, 
     edges: list[tuple[int, int, int]] = []  # (arc, work, expert)
 
     def arc(tail: int, head: int, cap: int, cost: int) -> int:
-        tails.append(tail), heads.append(head), caps.append(cap), costs.append(cost)
+        tails.append(tail)
+        heads.append(head)
+        caps.append(cap)
+        costs.append(cost)
         return len(tails) - 1
 
     for w, work in enumerate(works):

@@ -128,7 +128,7 @@ class Match:
 def _distinct(hashes: np.ndarray) -> int:
     kept: list[int] = []
     for value in hashes.tolist():
-        if all(int(_popcount(np.uint64(value ^ k))) > DISTINCT_BITS for k in kept):
+        if all(int(_popcount(np.asarray(np.uint64(value ^ k)))) > DISTINCT_BITS for k in kept):
             kept.append(value)
             if len(kept) >= MIN_DISTINCT * 3:
                 break

@@ -261,7 +261,10 @@ def rank(
             )
         works.append(item)
 
-    scored = sorted((w for w in works if w.score is not None), key=lambda w: (-w.score, -w.mean, w.number))
+    scored = sorted(
+        (w for w in works if w.score is not None),
+        key=lambda w: (-(w.score or 0.0), -(w.mean or 0.0), w.number),  # both set for every scored work
+    )
     ties: list[list[str]] = []
     previous: RankedWork | None = None
     for position, item in enumerate(scored, start=1):

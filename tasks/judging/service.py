@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import Settings
@@ -31,7 +34,7 @@ from tasks.store import LocalStore, open_store
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
 
 
-def _session(settings: Settings):  # type: ignore[no-untyped-def]
+def _session(settings: Settings) -> AbstractContextManager[Session]:
     return session_scope(open_catalogue(settings.catalogue_url))
 
 
@@ -235,7 +238,8 @@ def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
 
 def check_tiers(tiers: dict[str, list[str]], known: set[str]) -> list[str]:
     """Problems with an edited list, in Chinese: unknown numbers, a work in two tiers, unknown tiers."""
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict[str, str] = {}
     for tier, numbers in tiers.items():
         if tier not in TIERS:
             problems.append(f"未知等次“{tier}”（应为{'、'.join(TIERS)}）")

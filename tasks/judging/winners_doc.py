@@ -59,7 +59,7 @@ def write_docx(path: Path, works: Sequence[ListedWork], approved_at: datetime) -
     )
     closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(path)
+    document.save(str(path))
     return path
 
 

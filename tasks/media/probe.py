@@ -124,7 +124,7 @@ def _video_stream(stream: dict[str, Any]) -> VideoStream:
         avg_fps=float(avg) if avg else None,
         r_fps=float(real) if real else None,
         duration=_float(stream.get("duration")),
-        nb_frames=int(nb_frames) if str(nb_frames or "").isdigit() else None,
+        nb_frames=int(str(nb_frames)) if str(nb_frames or "").isdigit() else None,
         pix_fmt=stream.get("pix_fmt"),
     )
 
