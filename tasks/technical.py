@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks.findings import Finding, Status
+from tasks.intake.text import format_duration
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe, ProbeError, VideoStream
 from tasks.rules import ContestRules
@@ -39,11 +40,6 @@ PROBE_ERRORS: dict[str, str] = {
 
 def _finding(check: str, status: Status, message: str, **evidence: object) -> Finding:
     return Finding(check=check, status=status, message=message, evidence=dict(evidence), stage=STAGE)
-
-
-def _fmt_seconds(seconds: float) -> str:
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}分{rest:04.1f}秒" if minutes else f"{rest:.1f}秒"
 
 
 def describe_format(probe: MediaProbe) -> str:
@@ -99,10 +95,15 @@ def check_duration(probe: MediaProbe, rules: ContestRules) -> Finding:
         return _finding(
             "duration",
             Status.FAIL,
-            f"单集时长为{_fmt_seconds(duration)}，超过5分钟的上限；超长作品可拆分为系列分集提交",
+            f"单集时长为{format_duration(duration, tenths=True)}，超过5分钟的上限；超长作品可拆分为系列分集提交",
             **evidence,
         )
-    return _finding("duration", Status.PASS, f"单集时长为{_fmt_seconds(duration)}，不超过5分钟", **evidence)
+    return _finding(
+        "duration",
+        Status.PASS,
+        f"单集时长为{format_duration(duration, tenths=True)}，不超过5分钟",
+        **evidence,
+    )
 
 
 def _display_evidence(video: VideoStream) -> dict[str, object]:
@@ -221,7 +222,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
         return _finding(
             "integrity",
             Status.ERROR,
-            f"完整解码超时（解码至{_fmt_seconds(report.decoded_seconds)}），需人工复核",
+            f"完整解码超时（解码至{format_duration(report.decoded_seconds, tenths=True)}），需人工复核",
             **evidence,
         )
     if report.errors:
@@ -229,7 +230,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
         return _finding(
             "integrity",
             Status.FAIL,
-            f"视频解码出错（首个错误位于{_fmt_seconds(first.seconds)}，共{len(report.errors)}处），文件可能已损坏，"
+            f"视频解码出错（首个错误位于{format_duration(first.seconds, tenths=True)}，共{len(report.errors)}处），文件可能已损坏，"
             "请重新导出后提交",
             **evidence,
         )
@@ -238,7 +239,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
         return _finding(
             "integrity",
             Status.FAIL,
-            f"视频只能解码到{_fmt_seconds(report.decoded_seconds)}，而文件标称时长为{_fmt_seconds(duration)}，"
+            f"视频只能解码到{format_duration(report.decoded_seconds, tenths=True)}，而文件标称时长为{format_duration(duration, tenths=True)}，"
             "文件不完整，请重新上传",
             **evidence,
         )
@@ -249,7 +250,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
     return _finding(
         "integrity",
         Status.PASS,
-        f"视频完整解码至结尾（{_fmt_seconds(report.decoded_seconds)}），无错误",
+        f"视频完整解码至结尾（{format_duration(report.decoded_seconds, tenths=True)}），无错误",
         **evidence,
     )
 
@@ -270,7 +271,10 @@ def check_picture(report: DecodeReport, rules: ContestRules) -> list[Finding]:
     ):
         long = [s for s in items if s.seconds >= minimum]
         if long:
-            where = "、".join(f"{_fmt_seconds(s.start)}–{_fmt_seconds(s.end)}" for s in long[:3])
+            where = "、".join(
+                f"{format_duration(s.start, tenths=True)}–{format_duration(s.end, tenths=True)}"
+                for s in long[:3]
+            )
             findings.append(
                 _finding(
                     check,

@@ -100,10 +100,13 @@ def parse_duration(text: str | None) -> float | None:
     return None
 
 
-def format_duration(seconds: float | None) -> str:
-    """「3分20秒」 for people (rounded to whole seconds)."""
+def format_duration(seconds: float | None, *, tenths: bool = False) -> str:
+    """「3分20秒」 for people, rounded to whole seconds; with `tenths`, 「3分20.4秒」 / 「8.0秒」 (measured
+    values in findings). The one duration formatter: forms, findings, exports and reports use it."""
     if seconds is None:
         return "未知"
-    total = round(seconds)
-    minutes, secs = divmod(total, 60)
+    if tenths:
+        minutes, rest = divmod(seconds, 60)
+        return f"{int(minutes)}分{rest:04.1f}秒" if minutes else f"{rest:.1f}秒"
+    minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}分{secs:02d}秒" if minutes else f"{secs}秒"

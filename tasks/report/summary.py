@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from tasks.findings import CHECK_LABELS
 from tasks.intake.receipt import state_label, verdict_label
+from tasks.intake.text import format_duration
 from tasks.rules import SHANGHAI
 
 # Chinese names of the flows, for the stage-duration chart.
@@ -115,10 +116,8 @@ def summarise(
 
 
 def seconds_label(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}秒"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}分{rest:02d}秒"
+    """A stage's duration: tenths under a minute, whole seconds above."""
+    return format_duration(seconds, tenths=seconds < 60)
 
 
 def markdown(summary: StatusSummary, *, top: int = 5, title: str = "作品审核概况") -> str:
