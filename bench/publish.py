@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from samples.clips import Caption, ClipSpec, render_clip  # noqa: E402
+from samples.clips import camera_like  # noqa: E402
 from tasks.media.probe import probe  # noqa: E402
 from tasks.publish.poster import make_poster  # noqa: E402
 from tasks.publish.renditions import RenditionProfile, measure_loudness, plan_renditions  # noqa: E402
@@ -35,16 +35,7 @@ from tasks.publish.steps import render_episode  # noqa: E402
 
 
 def bench_clip(seconds: float) -> Path:
-    path = ROOT / "bench" / "out" / f"publish-{int(seconds)}s-1080p25.mp4"
-    if not path.exists():
-        print(f"rendering {path.name} (once) …", flush=True)
-        spec = ClipSpec(
-            seconds=seconds,
-            captions=(Caption("红色光影 英雄重庆", size=64),),
-            extra_output_args=("-preset", "faster", "-b:v", "8M", "-maxrate", "10M", "-bufsize", "10M"),
-        )
-        render_clip(path, spec)
-    return path
+    return camera_like(ROOT / "bench" / "out" / f"publish-{int(seconds)}s-1080p25.mp4", seconds)
 
 
 def plain_command(clip: Path, out: Path, profile: RenditionProfile, measured: dict[str, float]) -> list[str]:

@@ -20,23 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from samples.clips import Caption, ClipSpec, render_clip  # noqa: E402
+from samples.clips import camera_like  # noqa: E402
 from tasks.rules import DEFAULT_RULES  # noqa: E402
 from tasks.screening import technical  # noqa: E402
 
 
 def bench_clip(seconds: float) -> Path:
-    path = ROOT / "bench" / "out" / f"technical-{int(seconds)}s-1080p25.mp4"
-    if not path.exists():
-        print(f"rendering {path.name} (once) …", flush=True)
-        spec = ClipSpec(
-            seconds=seconds,
-            captions=(Caption("红色光影 英雄重庆", size=64),),
-            # A camera-like bitstream: "faster" overrides the ultrafast preset samples use for tests.
-            extra_output_args=("-preset", "faster", "-b:v", "8M", "-maxrate", "10M", "-bufsize", "10M"),
-        )
-        render_clip(path, spec)
-    return path
+    return camera_like(ROOT / "bench" / "out" / f"technical-{int(seconds)}s-1080p25.mp4", seconds)
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]
