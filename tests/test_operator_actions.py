@@ -95,3 +95,28 @@ def test_recheck_rejudges_intake_after_the_deadline_setting_changes(
     deadline = next(f for f in rechecked["findings"] if f["check"] == "deadline")
     assert rechecked["verdict"] == "fail" and deadline["status"] == "fail"
     assert rechecked["decisions"][-1]["action"] == "recheck"
+
+
+def test_a_folder_of_random_files_is_findings_never_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once a random data.bin was taken for the 文稿 and its bytes sent as a flow parameter (a 750 KB
+    traceback, exit 0), and the fake 视频.mp4 got no result."""
+    import os
+
+    junk = tmp_path / "杂项"
+    junk.mkdir()
+    (junk / "data.bin").write_bytes(os.urandom(700_000))
+    (junk / "视频.mp4").write_bytes(os.urandom(50_000))
+    (junk / "说明.txt").write_text("随便写的说明" * 20000, encoding="utf-8")  # 120,000 characters
+    code = main(["ingest", "--json", *IN_TIME, str(junk)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    (item,) = _json_lines(captured.out)
+    assert code == 1 and item["verdict"] == "fail" and item["state"] == "screened"
+    video = [f for f in item["findings"] if f["file"] == "视频.mp4"]
+    assert any(f["check"] == "integrity" and f["status"] == "fail" for f in video)
+
+
+def _json_lines(out: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
