@@ -32,12 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_decide(args: argparse.Namespace) -> int:
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.models import Submission
-    from tasks.catalogue.submissions import record_decision, submission_json
-    from tasks.config import get_settings
-    from tasks.decisions import Decision
-    from tasks.intake.receipt import write_receipt
+    from flows.commands.operator import record_action
 
     action = DecisionAction(args.action)
     if action == DecisionAction.WAIVE and not args.check:
@@ -47,37 +42,17 @@ def run_decide(args: argparse.Namespace) -> int:
         known = "、".join(CHECK_LABELS)
         print(f"guangying：没有名为“{args.check}”的检查项。可选：{known}。", file=sys.stderr)
         return 2
-    if not args.note.strip():
-        print("guangying：--note 不能为空：请写明决定的理由。", file=sys.stderr)
+    check = args.check if action == DecisionAction.WAIVE else None
+    item = record_action(args, action, check)
+    if item is None:
         return 2
-    settings = get_settings()
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        matches = [
-            s for s in session.query(Submission).filter(Submission.id.startswith(args.submission_id)).limit(2)
-        ]
-        if len(matches) != 1:
-            print(
-                f"guangying：找不到唯一的受理编号“{args.submission_id}”（匹配{len(matches)}件）。",
-                file=sys.stderr,
-            )
-            return 2
-        submission = matches[0]
-        decision = Decision(
-            action=action,
-            note=args.note.strip(),
-            decided_by=args.by or settings.operator_name,
-            decided_at=settings.now(),
-            check=args.check if action == DecisionAction.WAIVE else None,
-        )
-        record_decision(session, submission, decision)
-        item = submission_json(session, submission)
-    write_receipt(settings.data_dir, item)
     if args.json:
         print(json_line(item))
         return 0
-    what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[args.check]}" if decision.check else "")
+    what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[check]}" if check else "")
     print(
-        f"已记录：《{item['title'] or '未识别'}》（{item['id'][:8]}）{what}，决定人 {decision.decided_by}。"
+        f"已记录：《{item['title'] or '未识别'}》（{item['id'][:8]}）{what}，"
+        f"决定人 {item['decisions'][-1]['decided_by']}。"
         f"审核结论：{VERDICT_LABELS.get(item['verdict'] or '', '审核中')}"
         + ("（经工作人员决定）" if item["verdict_by_person"] else "")
     )

@@ -112,10 +112,9 @@ def _empty_folders(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]
 def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path], list[dict[str, Any]]]:
     """Files (archives, e-mails) whose bytes were taken in before and whose work needs nothing more:
     answered from the catalogue at once, without starting a flow (and Prefect's temporary server)."""
-    from sqlalchemy import select
-
     from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.models import File, IntakePackage
+    from tasks.catalogue.models import IntakePackage
+    from tasks.catalogue.submissions import unscreened_videos
     from tasks.config import get_settings
     from tasks.store import sha256_of
 
@@ -126,16 +125,7 @@ def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path]
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
         for path in files:
             package = session.get(IntakePackage, sha256_of(path))
-            unscreened = (
-                package is not None
-                and session.scalars(
-                    select(File.id).where(
-                        File.submission_id == package.submission_id,
-                        File.role == "video",
-                        File.verdict.is_(None),
-                    )
-                ).first()
-            )
+            unscreened = package is not None and unscreened_videos(session, package.submission_id)
             if package is None or (screening and unscreened):
                 remaining.append(path)  # new, or its screening must be resumed: the flow does it
             else:

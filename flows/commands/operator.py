@@ -41,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     original.set_defaults(handler=run_original)
 
 
-def _record(args: argparse.Namespace, action: str) -> dict[str, Any] | None:
-    """Record `action` on the work `args.submission_id` names; its status object, or None (said why)."""
+def record_action(args: argparse.Namespace, action: str, check: str | None = None) -> dict[str, Any] | None:
+    """Record `action` (on `check`, for a waiver) on the work `args.submission_id` names, by `args.by`
+    for `args.note`, and rewrite its receipt; its status object, or None (said why on stderr)."""
     from flows.commands.intake import _resolve_id
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.models import Submission
@@ -62,7 +63,11 @@ def _record(args: argparse.Namespace, action: str) -> dict[str, Any] | None:
         submission = session.get(Submission, submission_id)
         assert submission is not None  # _resolve_id just found it
         decision = Decision(
-            DecisionAction(action), args.note.strip(), args.by or settings.operator_name, settings.now()
+            DecisionAction(action),
+            args.note.strip(),
+            args.by or settings.operator_name,
+            settings.now(),
+            check,
         )
         record_decision(session, submission, decision)
         item = submission_json(session, submission)
@@ -71,7 +76,7 @@ def _record(args: argparse.Namespace, action: str) -> dict[str, Any] | None:
 
 
 def run_withdraw(args: argparse.Namespace) -> int:
-    item = _record(args, "withdraw")
+    item = record_action(args, "withdraw")
     if item is None:
         return 2
     print(f"已撤销：《{item['title'] or '未识别'}》（{item['id'][:8]}），理由：{args.note.strip()}。")
@@ -82,7 +87,7 @@ def run_rescreen(args: argparse.Namespace) -> int:
     from flows.commands.intake import _print_results
     from flows.intake import screen_submission
 
-    item = _record(args, "rescreen")
+    item = record_action(args, "rescreen")
     if item is None:
         return 2
     if item["state"] == SubmissionState.WITHDRAWN:
