@@ -15,6 +15,8 @@ import signal
 from pathlib import Path
 from types import FrameType
 
+from tasks.scratch import process_alive
+
 OWNER = "GUANGYING_CLI_PID"
 log = logging.getLogger(__name__)
 
@@ -27,16 +29,6 @@ def end_on_signals() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread, or no such signal
             signal.signal(getattr(signal, name), _interrupt)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _owner(pid_dir: Path) -> int | None:
@@ -56,7 +48,7 @@ def reclaim_orphans(proc: Path = Path("/proc")) -> list[int]:
     ended = []
     for pid_dir in proc.glob("[0-9]*"):
         owner = _owner(pid_dir)
-        if owner is None or owner == os.getpid() or _alive(owner):
+        if owner is None or owner == os.getpid() or process_alive(owner):
             continue
         with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):
             os.kill(int(pid_dir.name), signal.SIGTERM)

@@ -14,7 +14,8 @@ from pathlib import Path
 SCRATCH = "scratch"
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -29,7 +30,7 @@ def reclaim(root: Path) -> list[Path]:
     removed = []
     for folder in root.glob("*-*-*") if root.is_dir() else []:
         pid = folder.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
