@@ -59,6 +59,21 @@ async def _wait(run_id: uuid.UUID, timeout: float) -> Any:
             await asyncio.sleep(1)
 
 
+async def _started(run_id: uuid.UUID, timeout: float) -> None:
+    """Until a worker has taken the run (it is running, or already over)."""
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + timeout
+    async with get_client() as client:
+        while True:
+            run = await client.read_flow_run(run_id)
+            if run.state is not None and (run.state.is_running() or run.state.is_final()):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"flow run {run_id} not taken by a worker after {timeout} s")
+            await asyncio.sleep(0.5)
+
+
 async def _history(parent: uuid.UUID) -> dict[str, Any]:
     """The screening runs the nightly run started, who took each, and the artifacts."""
     from prefect.client.orchestration import get_client
@@ -137,12 +152,16 @@ def test_nightly_run_shares_the_batch_between_two_workers(
 ) -> None:
     drop_packages(data_dir / "inbox", tmp_path / "src", media_dir)
     with prefect_cluster(tmp_path / "cluster", data_dir, s3_env) as cluster:
-        cluster.start_worker("worker-a")  # two flow runs each: the one that takes the nightly run
-        cluster.start_worker("worker-b")  # has one slot left, so the other must take screening runs
+        # worker-a (two runs at once) takes the nightly run alone, then worker-b (one at a time) joins:
+        # with one free slot each, the two screening runs dispatched together cannot both go to one
+        # worker (with equal limits, whichever worker had two free slots could take everything).
+        cluster.start_worker("worker-a", limit=2)
         run_id = _run(
             cluster,
             _trigger("nightly/nightly", {"parameters": {"max_parallel": 2, "poll_seconds": 1}}),
         )
+        _run(cluster, _started(run_id, timeout=120))
+        cluster.start_worker("worker-b", limit=1)
         nightly = _run(cluster, _wait(run_id, timeout=240))
         history = _run(cluster, _history(run_id))
     logs = {p.name: p.read_text(errors="replace")[-3000:] for p in (tmp_path / "cluster").glob("*.log")}
