@@ -18,6 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # data directory; the in-process test server must keep one).
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="guangying-prefect-home-"))
 
+from tests.engines import StandIns
 from tests.fixtures import SUITE_NOW
 from tests.servers import S3Server, postgres_database, seaweedfs
 
@@ -76,3 +77,20 @@ def prefect_server() -> Iterator[None]:
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Clips rendered once per session and shared by the tests that only read them."""
     return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def stand_in_engines(monkeypatch: pytest.MonkeyPatch) -> StandIns:
+    """OCR and ASR stand-ins (tests/engines.py) for flow tests about orchestration: the flows get
+    their engines from the factories `get_ocr_engine`/`get_asr_engine`; tasks/subtitles/run.py holds
+    its own reference to each, so both names are replaced."""
+    import tasks.engines.asr
+    import tasks.engines.ocr
+    import tasks.subtitles.run
+
+    engines = StandIns()
+    for module in (tasks.engines.ocr, tasks.subtitles.run):
+        monkeypatch.setattr(module, "get_ocr_engine", lambda: engines.ocr)
+    for module in (tasks.engines.asr, tasks.subtitles.run):
+        monkeypatch.setattr(module, "get_asr_engine", lambda: engines.asr)
+    return engines

@@ -21,7 +21,6 @@ from deployments.definitions import (
     ensure_pool_and_limits,
 )
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
 HAN = regex.compile(r"\p{Han}")
 
 
@@ -43,6 +42,7 @@ def _fields(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return fields
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_every_deployment_registers_for_a_work_pool_with_chinese_forms() -> None:
     asyncio.run(_create_pool("guangying-test"))
     for spec in DEPLOYMENTS:
@@ -97,6 +97,7 @@ async def _limits() -> dict[str, int]:
         }
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_apply_creates_the_pool_and_the_engine_concurrency_limits() -> None:
     asyncio.run(ensure_pool_and_limits("guangying-limits", {"asr": 1, "ocr": 3}))
     asyncio.run(ensure_pool_and_limits("guangying-limits", {"asr": 1, "ocr": 3}))  # twice: no error

@@ -18,6 +18,7 @@ from flows.lifetime import OWNER
 from tests.fixtures import SUITE_NOW
 from tests.intake_packages import clip, good_form, package_files, zip_package
 
+pytestmark = pytest.mark.slow  # each `guangying ingest` it starts screens with the real models
 GUANGYING = str(Path(sys.executable).with_name("guangying"))
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 IN_TIME = ["--received-at", "2026-11-28T10:00+08:00"]

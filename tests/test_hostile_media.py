@@ -8,17 +8,16 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tasks.aigc.spoken import SpokenReport
 from tasks.aigc.stage import sampling_rules, screen_aigc
 from tasks.aigc.visual import sample_times
 from tasks.context import WorkContext
-from tasks.engines.ocr import OcrLine
 from tasks.media.decode import MAX_DECODE_TIMEOUT, GrayTap, decode_timeout, full_decode
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
+from tests.engines import BlindOcr
 from tests.intake_packages import clip
 
 CONTAINERS = {b"moov", b"trak", b"mdia"}
@@ -55,11 +54,6 @@ def forge_duration(source: Path, target: Path, seconds: float, *, movie_timescal
     walk(0, len(data))
     target.write_bytes(bytes(data))
     return target
-
-
-class NoText:
-    def read(self, image: np.ndarray) -> list[OcrLine]:
-        return []
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +102,10 @@ def test_middle_samples_are_bounded_whatever_the_timeline(clips: dict[str, Path]
     middle, closing = sample_times(4.29e9, 6.0, rules)
     assert len(middle) <= DEFAULT_RULES.aigc_max_middle_samples and closing
     assert sampling_rules(forged, DEFAULT_RULES) is DEFAULT_RULES  # a real 2 s clip: as before
+    ocr = BlindOcr()
     finding = screen_aigc(
-        forged, WorkContext(title="红岩家书"), DEFAULT_RULES, ocr=NoText(), spoken=SpokenReport()
+        forged, WorkContext(title="红岩家书"), DEFAULT_RULES, ocr=ocr, spoken=SpokenReport()
     )
     visual = finding.evidence["visual"]
     assert 0 < visual["frames_decoded"] <= 60 and visual["problems"] == []
+    assert 0 < ocr.images <= 60  # and no more frames than that reach the OCR

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from flows.cli import main
 from tasks.config import get_settings
 from tasks.store import MinioStore
+from tests.engines import StandIns
 from tests.intake_packages import clip, folder_package, good_form, package_files, zip_package
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -32,8 +33,9 @@ def _status(capsys: pytest.CaptureFixture[str]) -> list[dict]:  # type: ignore[t
 
 
 def test_ingest_screens_videos_into_the_submission(
-    tmp_path: Path, media_dir: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, media_dir: Path, capsys: pytest.CaptureFixture[str], stand_in_engines: StandIns
 ) -> None:
+    """Intake and screening chained; the engines are stand-ins (recognition is tested elsewhere)."""
     files = package_files(tmp_path / "src", clip(media_dir), form=good_form(intro="红岩" * 80))
     good = zip_package(tmp_path / f"{PREFIX}.zip", files, folder=PREFIX)
     evil = tmp_path / "某单位+恶意包.zip"
@@ -67,7 +69,8 @@ def test_ingest_screens_videos_into_the_submission(
         {"role": f["role"], "name": f["name"]} for f in work["files"]
     ]
     stages = {f["stage"] for f in work["findings"]}
-    assert {"intake", "technical"} <= stages  # screening findings attached to the submission
+    assert {"intake", "technical", "aigc", "subtitles"} <= stages  # screening findings attached
+    assert stand_in_engines.asr.heard == [f"{PREFIX}.mp4"]  # the one video, heard once
     resolution = next(f for f in work["findings"] if f["check"] == "resolution")
     assert resolution["status"] == "fail" and resolution["file"].endswith(".mp4")
     assert work["form"]["title"] == "红岩家书" and work["form"]["submitter"] == "张明"

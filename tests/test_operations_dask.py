@@ -16,6 +16,7 @@ def _verdicts(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:  
     return [(r["verdict"], sorted((f["check"], f["status"]) for f in r["findings"])) for r in results]
 
 
+@pytest.mark.slow  # the real models, in this process and in the Dask worker processes
 def test_screening_tasks_run_on_a_dask_local_cluster(
     media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@ and the Dockerfile against what the code needs at run time. The image itself is 
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import tomllib
@@ -101,7 +102,13 @@ def test_dockerfile_assembles_the_models_at_build_time_and_copies_every_package(
     for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
         package = pattern.rstrip("*")
         assert re.search(rf"^COPY {package} \./{package}$", dockerfile, re.M), package
-    from tasks.engines.asr import whisper_model_dir
-    from tasks.engines.ocr import get_ocr_engine
-
-    assert callable(whisper_model_dir) and callable(get_ocr_engine)  # the names the RUN lines import
+    # Every name the RUN lines' `python -c` import exists (a rename would break only the image build).
+    imported = [
+        (module, name.strip())
+        for snippet in re.findall(r'python -c "([^"]*)"', runs)
+        for module, names in re.findall(r"from ([\w.]+) import ([\w, ]+)", snippet)
+        for name in names.split(",")
+    ]
+    assert {name for _, name in imported} >= {"whisper_model_dir", "get_ocr_engine"}
+    for module, name in imported:
+        assert callable(getattr(importlib.import_module(module), name, None)), f"{module}.{name}"

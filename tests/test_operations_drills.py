@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from tests.intake_packages import clip, folder_package, good_form, package_files
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+# The batches screen in this process with the real models.
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 SETTLED = 1_790_000_000
 
 

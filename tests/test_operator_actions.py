@@ -13,9 +13,11 @@ from prefect.client.orchestration import get_client
 
 from flows.cli import main
 from tasks.config import get_settings
+from tests.engines import StandIns
 from tests.intake_packages import clip, good_form, package_files, zip_package
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+# What the operator's commands do, not what the models recognise: the engines are stand-ins.
+pytestmark = pytest.mark.usefixtures("prefect_server", "stand_in_engines")
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 IN_TIME = ["--received-at", "2026-11-28T10:00+08:00", "--by", "王老师"]
 
@@ -48,7 +50,7 @@ def package(tmp_path: Path, media_dir: Path) -> Path:
 
 
 def test_a_work_taken_in_without_screening_is_screened_by_rescreen_and_withdrawn(
-    package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_engines: StandIns
 ) -> None:
     assert main(["ingest", "--no-screen", "--json", *IN_TIME, str(package)]) == 0
     (item,) = _json(capsys)
@@ -60,7 +62,9 @@ def test_a_work_taken_in_without_screening_is_screened_by_rescreen_and_withdrawn
     assert "已受理过" in capsys.readouterr().out and asyncio.run(_flow_runs()) == before
 
     # The test clip is 640×360: screening fails it (exit 1, as screen's).
+    assert stand_in_engines.asr.heard == []  # --no-screen: nothing screened yet
     assert main(["rescreen", item["id"][:8], "--note", "受理时未审核", "--by", "王老师"]) == 1
+    assert len(stand_in_engines.asr.heard) == 1  # the video, once
     screened = _status(capsys)
     assert screened["state"] == "screened" and screened["verdict"] == "fail"
     assert {f["stage"] for f in screened["findings"]} >= {"intake", "technical"}
@@ -98,7 +102,7 @@ def test_recheck_rejudges_intake_after_the_deadline_setting_changes(
 
 
 def test_a_folder_of_random_files_is_findings_never_a_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_engines: StandIns
 ) -> None:
     """Once a random data.bin was taken for the 文稿 and its bytes sent as a flow parameter (a 750 KB
     traceback, exit 0), and the fake 视频.mp4 got no result."""
@@ -116,6 +120,7 @@ def test_a_folder_of_random_files_is_findings_never_a_traceback(
     assert code == 1 and item["verdict"] == "fail" and item["state"] == "screened"
     video = [f for f in item["findings"] if f["file"] == "视频.mp4"]
     assert any(f["check"] == "integrity" and f["status"] == "fail" for f in video)
+    assert stand_in_engines.asr.heard == []  # a file that does not probe is never decoded further
 
 
 def _json_lines(out: str) -> list[dict]:  # type: ignore[type-arg]

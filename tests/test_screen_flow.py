@@ -17,7 +17,9 @@ from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord
 from tasks.config import get_settings
 from tasks.context import WorkContext
+from tests.engines import StandIns
 
+# Orchestration, not recognition: the engines are stand-ins (tests/test_subtitles_flow.py runs the real ones).
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
@@ -27,10 +29,16 @@ async def _artifact(key: str):
     return found
 
 
-def test_screen_video_records_the_original_and_its_findings(tmp_path: Path) -> None:
+def test_screen_video_records_the_original_and_its_findings(
+    tmp_path: Path, stand_in_engines: StandIns
+) -> None:
     video = render_clip(tmp_path / "山城记忆.mp4", ClipSpec(width=1280, height=720, seconds=2))
     result = screen_video(video, name="山城记忆.mp4", record=True)
     assert result["verdict"] == "fail"
+    # Whisper once over the whole track (the subtitle check and the disclosure search share it);
+    # OCR on the subtitle band and the label frames.
+    assert stand_in_engines.asr.heard == ["山城记忆.mp4"] and stand_in_engines.ocr.images > 0
+    assert {f["check"] for f in result["findings"]} >= {"resolution", "aigc_label", "subtitles"}
 
     settings = get_settings()
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
@@ -52,7 +60,9 @@ def test_screen_video_records_the_original_and_its_findings(tmp_path: Path) -> N
     ).items()
 
 
-def test_each_work_has_its_own_artifact_stable_across_runs(tmp_path: Path) -> None:
+def test_each_work_has_its_own_artifact_stable_across_runs(
+    tmp_path: Path, stand_in_engines: StandIns
+) -> None:
     """Chinese names once all stripped to `screen-mp4`: each work overwrote the previous one's table."""
     video = render_clip(tmp_path / "红岩.mp4", ClipSpec(width=1280, height=720, seconds=2))
     first, second = "a1" * 16, "b2" * 16
@@ -69,4 +79,5 @@ def test_each_work_has_its_own_artifact_stable_across_runs(tmp_path: Path) -> No
     mine = asyncio.run(_artifact(artifact_key(video, "红岩魂.mp4", first)))
     theirs = asyncio.run(_artifact(artifact_key(video, "红岩魂.mp4", second)))
     assert len(mine) == 2 and len(theirs) == 1  # two versions of one work's artifact, one of the other's
+    assert len(stand_in_engines.asr.heard) == 3  # each run hears the file once
     assert mine[0].description.startswith("《红岩魂》红岩魂.mp4 的审核结果：")

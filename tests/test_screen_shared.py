@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from samples.clips import Caption, ClipSpec, render_clip
 from tasks.aigc.spoken import from_transcript
@@ -19,6 +20,7 @@ from tasks.screening import decode_reading_subtitles
 from tasks.subtitles.burned import CONFIRM_SCALE, BurnedStats, confirmed_reading
 
 
+@pytest.mark.slow  # the real OCR reads the burned-in cues
 def test_one_decode_yields_the_integrity_report_and_the_burned_in_cues(tmp_path: Path) -> None:
     spec = ClipSpec(
         seconds=6,
@@ -105,6 +107,7 @@ def test_an_unconfirmed_traditional_reading_is_replaced_by_the_second_reading() 
     assert (stats.confirm_calls, stats.unconfirmed) == (1, 1)
 
 
+@pytest.mark.slow  # the real OCR
 def test_real_traditional_subtitles_are_confirmed_by_the_real_engine(tmp_path: Path) -> None:
     frame = tmp_path / "frame.png"
     spec = ClipSpec(seconds=1, audio=False, captions=(Caption("這是我們的黨史", size=64),))

@@ -13,7 +13,10 @@ from tasks.config import get_settings
 from tasks.context import WorkContext
 from tasks.store import open_store, sha256_of
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [
+    pytest.mark.usefixtures("prefect_server"),
+    pytest.mark.slow,
+]  # real Whisper/RapidOCR: what they read is asserted
 
 
 def test_screen_video_runs_the_subtitle_check_and_stores_exports(tmp_path: Path) -> None:
