@@ -12,7 +12,14 @@ import pytest
 
 from flows.cli import main
 from samples.clips import cjk_font
-from tasks.judging.originality import Signature, best_match, find_pairs, hash_frames, video_signature
+from tasks.judging.originality import (
+    Signature,
+    SignatureError,
+    best_match,
+    find_pairs,
+    hash_frames,
+    video_signature,
+)
 from tests.judging_catalogue import SampleWork, add_works
 
 SMALL = "640x360"
@@ -67,6 +74,18 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def signatures(clips: dict[str, Path]) -> dict[str, Signature]:
     return {name: video_signature(path) for name, path in clips.items()}
+
+
+def test_a_file_that_is_not_a_video_is_a_chinese_signature_error(tmp_path: Path) -> None:
+    text = tmp_path / "说明.mp4"
+    text.write_text("这不是视频", encoding="utf-8")
+    with pytest.raises(SignatureError, match=r"^无法解码视频："):
+        video_signature(text)
+
+
+def test_a_decode_past_its_time_limit_is_reported_not_waited_for(clips: dict[str, Path]) -> None:
+    with pytest.raises(SignatureError, match=r"^取帧超时（0秒）$"):
+        video_signature(clips["original"], timeout=0.001)
 
 
 @pytest.mark.parametrize("copy", ["low", "scaled", "trimmed"])

@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ffmpeg
 import numpy as np
+import pytest
 
 from samples.clips import ClipSpec, render_clip
 from tasks.media import runner
@@ -52,6 +54,19 @@ def test_frames_at_times_and_packet_times(tmp_path: Path) -> None:
     assert (
         runner.ffprobe_packets(tmp_path / "missing.mp4", "pts_time", timeout=60, require_success=True) == []
     )
+
+
+def test_probe_json_reads_as_ffmpeg_probe_and_fails_as_it_does(tmp_path: Path) -> None:
+    clip = render_clip(tmp_path / "clip.mp4", ClipSpec(width=160, height=120, seconds=1.0, audio=True))
+    data = runner.ffprobe_json(clip, timeout=60)
+    assert data == ffmpeg.probe(str(clip))
+    video = runner.ffprobe_json(clip, timeout=60, select_streams="v:0")["streams"]
+    assert [s["codec_type"] for s in video] == ["video"] and video[0]["width"] == 160
+    text = tmp_path / "not-media.mp4"
+    text.write_text("plain text", encoding="utf-8")
+    with pytest.raises(ffmpeg.Error) as failed:
+        runner.ffprobe_json(text, timeout=60)
+    assert b"Invalid data found" in failed.value.stderr
 
 
 def test_subtitle_streams_are_extracted_as_srt(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from samples.clips import ClipSpec, remux, render_clip
 from tasks.aigc.boxes import top_level_boxes
 from tasks.aigc.metadata import read_metadata
 from tasks.media.probe import probe
-from tasks.publish.poster import make_poster
+from tasks.publish.poster import PosterError, extract_frame, make_poster
 from tasks.publish.renditions import RenditionProfile, make_renditions
 
 AIGC = json.dumps(
@@ -140,3 +140,10 @@ def test_poster_is_not_black_nor_a_title_card(tmp_path: Path) -> None:
     # A visible AI label over the picture's first half second: the poster comes after it.
     later = make_poster(clip, clip, 4.0, tmp_path / "poster2.jpg", avoid=[(2.5, 3.0)])
     assert later.t > 3.0 + 0.5, later
+
+
+def test_a_frame_that_cannot_be_cut_is_a_chinese_error(tmp_path: Path) -> None:
+    text = tmp_path / "not-video.mp4"
+    text.write_text("plain text", encoding="utf-8")
+    with pytest.raises(PosterError, match=r"^not-video\.mp4：无法截取第1\.0秒的画面（.*Invalid data"):
+        extract_frame(text, 1.0, tmp_path / "poster.jpg")

@@ -14,13 +14,15 @@ Pairs are flagged for an operator; nothing is decided automatically.
 
 from __future__ import annotations
 
-import subprocess
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg
 import numpy as np
+
+from tasks.media import runner
 
 SAMPLE_FPS = 2.0
 THUMB = 32
@@ -86,23 +88,30 @@ def hash_frames(frames: np.ndarray) -> Signature:
     return Signature(hashes.astype(np.uint64), informative)
 
 
+def signature_command(path: Path, fps: float = SAMPLE_FPS) -> list[str]:
+    """ffmpeg decoding the video (the stream ffmpeg picks itself; loop filter skipped: the
+    thumbnails do not need it) into grey 32×32 thumbnails at `fps`, raw on stdout."""
+    vf = f"fps={fps},scale={THUMB}:{THUMB}:flags=area,format=gray"
+    options: dict[str, object] = {"an": None, "sn": None, "dn": None, "vf": vf, "format": "rawvideo"}
+    out = ffmpeg.input(str(path), skip_loop_filter="all").output("pipe:1", **options)
+    return out.global_args(*runner.GLOBAL_ARGS, "-v", "error").compile()
+
+
+# 2 fps thumbnails of a 36-hour file; anything claiming more is not a contest work.
+MAX_SIGNATURE_BYTES = 1 << 28
+
+
 def video_signature(path: Path, fps: float = SAMPLE_FPS, timeout: float = 1800) -> Signature:
-    """Decode `path` once (ffmpeg, loop filter skipped: the thumbnails do not need it) into grey
-    32×32 thumbnails at `fps`, then hash them."""
-    cmd = [
-        "ffmpeg", "-nostdin", "-v", "error", "-skip_loop_filter", "all", "-i", str(path),
-        "-an", "-sn", "-dn", "-vf", f"fps={fps},scale={THUMB}:{THUMB}:flags=area,format=gray",
-        "-f", "rawvideo", "-",
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise SignatureError(f"取帧超时（{timeout:.0f}秒）") from exc
+    """Decode `path` once into grey 32×32 thumbnails at `fps`, then hash them."""
+    done = runner.run(signature_command(path, fps), timeout=timeout, max_stdout=MAX_SIGNATURE_BYTES)
+    if done.timed_out:
+        raise SignatureError(f"取帧超时（{timeout:.0f}秒）")
+    if done.truncated:
+        raise SignatureError("取帧数据超出上限，视频时长异常")
     size = THUMB * THUMB
     usable = len(done.stdout) // size * size
     if done.returncode != 0 and not usable:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
-        raise SignatureError(f"无法解码视频：{tail[0]}")
+        raise SignatureError(f"无法解码视频：{done.log_tail(1) or '?'}")
     frames = np.frombuffer(done.stdout[:usable], dtype=np.uint8).reshape(-1, THUMB, THUMB)
     signature = hash_frames(frames)
     return Signature(signature.hashes, signature.informative, fps)

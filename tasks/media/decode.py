@@ -137,7 +137,7 @@ def _detectors(video: ffmpeg.nodes.FilterableStream, *, black_min: float, freeze
     )
 
 
-_GLOBAL_ARGS = ("-nostdin", "-hide_banner", "-loglevel", "level+info", "-stats_period", "0.5")
+_GLOBAL_ARGS = (*runner.GLOBAL_ARGS, "-loglevel", "level+info", "-stats_period", "0.5")
 
 
 def decode_command(
@@ -162,7 +162,7 @@ def sample_command(path: Path, tap: GrayTap) -> list[str]:
     matter at a few samples a second."""
     video = ffmpeg.input(str(path), skip_frame="noref", skip_loop_filter="all").video
     out = ffmpeg.output(_tap_stream(video, tap), "pipe:1", format="rawvideo", pix_fmt="gray")
-    return out.global_args("-nostdin", "-hide_banner", "-loglevel", "error").compile()
+    return out.global_args(*runner.GLOBAL_ARGS, "-loglevel", "error").compile()
 
 
 def _run_with_tap(cmd: list[str], tap: GrayTap, timeout: float) -> tuple[str, int, bool]:

@@ -1,5 +1,6 @@
 """The one way the pipeline runs ffmpeg and ffprobe: a wall-clock timeout, bounded output, stderr
-never blocking, and the few commands callers need (frames at times, subtitle streams, packet times).
+never blocking, and the few commands callers need (the format and streams as JSON, frames at times,
+subtitle streams, packet times).
 
 Commands are compiled with ffmpeg-python where it fits (tasks/media/decode.py builds its filter
 graphs the same way); ffprobe's packet listings are plain argument lists.
@@ -7,19 +8,21 @@ graphs the same way); ffprobe's packet listings are plain argument lists.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
 
 MAX_STDOUT = 1 << 31  # 2 GiB: far above any frame window we ask for, below what would exhaust memory
 UNBOUNDED = 1 << 62  # for a stream handed to on_chunk and not kept (the timeout still bounds it)
 MAX_LOG = 32 << 20  # the last 32 MiB of stderr (a damaged file can log a line per frame)
-_GLOBAL = ("-nostdin", "-hide_banner")
+GLOBAL_ARGS = ("-nostdin", "-hide_banner")  # every ffmpeg command: no stdin, no banner
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,9 @@ class Completed:
         return self.returncode == 0 and not self.timed_out and not self.truncated
 
     def log_tail(self, lines: int = 3, skip: str | None = None) -> str:
-        kept = [line for line in self.log.strip().splitlines() if not skip or skip not in line]
+        kept = [
+            line for line in self.log.strip().splitlines() if line.strip() and (not skip or skip not in line)
+        ]
         return " | ".join(kept[-lines:])
 
 
@@ -89,6 +94,25 @@ def run(
     return Completed(-1 if killed else returncode, b"".join(kept), log, expired.is_set(), truncated)
 
 
+def ffprobe_json(path: Path | str, *, timeout: float = 120.0, **options: str) -> dict[str, Any]:
+    """`ffprobe -show_format -show_streams` as a dict, `options` as `-key value` (e.g.
+    select_streams="v:0"). On failure it raises ffmpeg-python's `ffmpeg.Error`, as `ffmpeg.probe`
+    does, with the log (or what stopped it) as stderr; JSONDecodeError when it printed none. The
+    command is ffmpeg.probe's, so its log (the caller's error detail) reads the same."""
+    cmd = ["ffprobe", "-show_format", "-show_streams", "-of", "json"]
+    for key, value in options.items():
+        cmd += [f"-{key}", str(value)]
+    cmd.append(str(path))
+    done = run(cmd, timeout=timeout, max_stdout=1 << 28)
+    if not done.ok:
+        why = done.log
+        if done.timed_out or done.truncated:
+            why = f"ffprobe timed out after {timeout:.0f} s" if done.timed_out else "ffprobe output overflow"
+        raise ffmpeg.Error("ffprobe", done.stdout, why.encode("utf-8"))
+    data: dict[str, Any] = json.loads(done.stdout.decode("utf-8", "replace"))
+    return data
+
+
 def ffprobe_packets(
     path: Path,
     entries: str,
@@ -125,12 +149,12 @@ def raw_frames_command(
     if frames is not None:
         options["frames:v"] = str(frames)
     out = ffmpeg.output(source["v:0"], "pipe:1", format="rawvideo", pix_fmt=pix_fmt, **options)
-    return out.global_args(*_GLOBAL, "-loglevel", "info").compile()
+    return out.global_args(*GLOBAL_ARGS, "-loglevel", "info").compile()
 
 
 def extract_subtitles(source: str, outputs: list[tuple[int, Path]], *, timeout: float) -> Completed:
     """Stream `index` → SRT file, for each pair, in one ffmpeg run."""
-    cmd = ["ffmpeg", *_GLOBAL, "-v", "error", "-y", "-i", source]
+    cmd = ["ffmpeg", *GLOBAL_ARGS, "-v", "error", "-y", "-i", source]
     for index, out in outputs:
         cmd += ["-map", f"0:{index}", "-c:s", "srt", "-f", "srt", str(out)]
     return run(cmd, timeout=timeout, max_stdout=1 << 20)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,15 @@ import cv2
 import ffmpeg
 import numpy as np
 
+from tasks.media import runner
+
 SAMPLE_WIDTH = 256
 MIN_CANDIDATES = 6
 _PTS = re.compile(r"\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:\s*(?P<t>-?[\d.]+)")
+
+
+class PosterError(Exception):
+    """ffmpeg could not sample or cut the poster; the message is Chinese."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,7 @@ def sample_frames(
 ) -> list[tuple[float, np.ndarray]]:
     """RGB frames of `path` at SAMPLE_WIDTH wide with their times (from showinfo): the keyframes
     only, or with `every` one frame per that many seconds (a full decode: for short works)."""
-    probe_data = ffmpeg.probe(str(path), select_streams="v:0")
+    probe_data = runner.ffprobe_json(path, timeout=timeout, select_streams="v:0")
     stream = probe_data["streams"][0]
     width, height = int(stream["width"]), int(stream["height"])
     out_h = max(2, round(height * SAMPLE_WIDTH / width / 2) * 2)
@@ -122,11 +127,13 @@ def sample_frames(
     video = video.filter("scale", SAMPLE_WIDTH, out_h).filter("showinfo").filter("format", "rgb24")
     cmd = (
         ffmpeg.output(video, "pipe:1", format="rawvideo", pix_fmt="rgb24", fps_mode="passthrough")
-        .global_args("-nostdin", "-hide_banner", "-loglevel", "info")
+        .global_args(*runner.GLOBAL_ARGS, "-loglevel", "info")
         .compile()
     )
-    done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    times = [float(m["t"]) for m in _PTS.finditer(done.stderr.decode("utf-8", "replace"))]
+    done = runner.run(cmd, timeout=timeout)
+    if done.timed_out:
+        raise PosterError(f"{path.name}：取封面候选画面超时（{timeout:.0f}秒）")
+    times = [float(m["t"]) for m in _PTS.finditer(done.log)]
     size = SAMPLE_WIDTH * out_h * 3
     frames = []
     for i, t in enumerate(times):
@@ -143,11 +150,16 @@ def extract_frame(path: Path, t: float, target: Path, timeout: float = 120.0) ->
     cmd = (
         ffmpeg.input(str(path), ss=max(0.0, t))
         .output(str(target), vframes=1, **{"q:v": 3})
-        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .global_args(*runner.GLOBAL_ARGS, "-loglevel", "error")
         .overwrite_output()
         .compile()
     )
-    subprocess.run(cmd, capture_output=True, timeout=timeout, check=True)
+    done = runner.run(cmd, timeout=timeout, max_stdout=1 << 20)
+    if not done.ok:
+        why = (
+            f"超时（{timeout:.0f}秒）" if done.timed_out else f"（{done.log_tail(3) or 'ffmpeg 未给出原因'}）"
+        )
+        raise PosterError(f"{path.name}：无法截取第{t:.1f}秒的画面{why}")
     return target
 
 

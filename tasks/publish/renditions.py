@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import ffmpeg
 
 from tasks.aigc.metadata import read_metadata
+from tasks.media import runner
 from tasks.media.probe import MediaProbe, probe
 from tasks.store import sha256_of
 
@@ -165,12 +165,11 @@ def measure_loudness(
         LRA=profile.loudness_range,
         print_format="json",
     )
-    cmd = ffmpeg.output(args, "-", format="null").global_args("-nostdin", "-hide_banner", "-vn").compile()
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
+    cmd = ffmpeg.output(args, "-", format="null").global_args(*runner.GLOBAL_ARGS, "-vn").compile()
+    done = runner.run(cmd, timeout=timeout, max_stdout=1 << 20)
+    if done.timed_out:
         return None
-    return parse_loudnorm(done.stderr.decode("utf-8", "replace"))
+    return parse_loudnorm(done.log)
 
 
 def transcode_command(
@@ -220,7 +219,7 @@ def transcode_command(
             parts.append(a)
             args |= {"acodec": "aac", "audio_bitrate": f"{plan.target.audio_kbps}k", "ac": 2}
         streams.append(ffmpeg.output(*parts, str(outputs[plan.target.name]), **args))
-    cmd = ffmpeg.merge_outputs(*streams).global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+    cmd = ffmpeg.merge_outputs(*streams).global_args(*runner.GLOBAL_ARGS, "-loglevel", "error")
     compiled = cmd.overwrite_output().compile()
     # One `-metadata key=value` per label before each output file (ffmpeg-python takes a keyword once).
     extra = [item for key, value in tags.items() for item in ("-metadata", f"{key}={value}")]
@@ -266,11 +265,6 @@ def codecs_of(media: MediaProbe) -> str:
     return ", ".join(parts)
 
 
-def _ffmpeg_error(stderr: bytes) -> str:
-    lines = [ln for ln in stderr.decode("utf-8", "replace").strip().splitlines() if ln.strip()]
-    return " | ".join(lines[-3:]) if lines else "ffmpeg 未给出原因"
-
-
 def transcode_timeout(duration: float | None) -> float:
     """Generous on a loaded 2-core machine: 1080p + 720p at `medium` run at about real time there."""
     return 300.0 + 12.0 * (duration or 300.0)
@@ -287,14 +281,11 @@ def make_renditions(source: Path, workdir: Path, profile: RenditionProfile) -> R
     workdir.mkdir(parents=True, exist_ok=True)
     outputs = {plan.target.name: workdir / f"{plan.target.name}.mp4" for plan in plans}
     cmd = transcode_command(media, outputs, plans, profile, tags=tags, audio_filters=filters)
-    try:
-        done = subprocess.run(
-            cmd, capture_output=True, timeout=transcode_timeout(media.duration), check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise TranscodeError(f"{source.name}：转码超时") from None
-    if done.returncode != 0:
-        raise TranscodeError(f"{source.name}：转码失败（{_ffmpeg_error(done.stderr)}）")
+    done = runner.run(cmd, timeout=transcode_timeout(media.duration), max_stdout=1 << 20)
+    if done.timed_out:
+        raise TranscodeError(f"{source.name}：转码超时")
+    if not done.ok:
+        raise TranscodeError(f"{source.name}：转码失败（{done.log_tail(3) or 'ffmpeg 未给出原因'}）")
     files = []
     for plan in plans:
         path = outputs[plan.target.name]
