@@ -203,8 +203,15 @@ def test_declared_use_in_the_form_counts(screened) -> None:
 
 def test_findings_serialise_for_the_cli(screened) -> None:
     _, finding = screened("sans_top_right")
-    data = json.loads(json.dumps(finding.to_dict(), ensure_ascii=False))
-    assert data["check"] == "aigc_label" and data["status"] == "pass"
+    # The real engine's evidence (boxes, scores, times) is plain JSON: numpy numbers would raise here.
+    data = json.loads(json.dumps(finding.to_dict(), ensure_ascii=False, allow_nan=False))
+    (label,) = data["evidence"]["visual"]["labels"]
+    assert (data["check"], data["status"], label["text"], label["position"]) == (
+        "aigc_label",
+        "pass",
+        "AI生成",
+        "top-right",
+    )
 
 
 def test_flow_task_stores_label_crops(screened) -> None:
