@@ -172,6 +172,24 @@ def test_encrypted_and_corrupt_archives(tmp_path: Path) -> None:
         assert result.files == [] and "已损坏或不完整" in result.findings[0].message, name
 
 
+def test_a_7z_failing_midway_leaves_no_files_behind(tmp_path: Path) -> None:
+    """The first member is written, the second fails its CRC: both are removed, one finding."""
+    data = {"a.txt": bytes(range(256)) * 800, "b.txt": bytes(reversed(range(256))) * 800}
+    good = tmp_path / "good.7z"
+    with py7zr.SevenZipFile(good, "w", filters=[{"id": py7zr.FILTER_COPY}]) as archive:
+        for name, content in data.items():
+            archive.writestr(content, name)
+    damaged = bytearray(good.read_bytes())
+    damaged[32 + len(data["a.txt"]) + 1000] ^= 0xFF  # inside b.txt's stored bytes
+    (tmp_path / "bad.7z").write_bytes(bytes(damaged))
+    result = extract(tmp_path / "bad.7z", tmp_path / "out", display="bad.7z", rules=DEFAULT_RULES)
+    assert result.files == [] and len(result.findings) == 1
+    assert "已损坏或不完整" in result.findings[0].message
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    intact = extract(good, tmp_path / "ok", display="good.7z", rules=DEFAULT_RULES)
+    assert {f.name: f.path.read_bytes() for f in intact.files} == data and not intact.findings
+
+
 def test_nested_archive_and_depth_limit(tmp_path: Path, media_dir: Path) -> None:
     inner = write_zip(tmp_path / "inner.zip", [("视频/红岩家书.mp4", clip(media_dir))])
     middle = write_zip(tmp_path / "middle.zip", [("inner.zip", inner)])

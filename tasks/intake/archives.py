@@ -15,15 +15,18 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from tasks.chinese_bytes import decode_chinese
 from tasks.findings import Finding, Status
 from tasks.rules import ContestRules
 from tasks.sniff import archive_kind
+
+if TYPE_CHECKING:
+    import py7zr  # imported when a .7z arrives: it is slow to load
 
 CHUNK = 1 << 20
 
@@ -383,97 +386,125 @@ class _CappedWriter:
         return None
 
 
+def _encrypted_or_corrupt(display: str, exc: Exception) -> Finding:
+    """Why py7zr could not open the archive (it raises many types: Bad7zFile, PasswordRequired…)."""
+    if "password" in type(exc).__name__.lower():
+        return _finding(
+            Status.FAIL, f"压缩包「{display}」已加密，无法解压。请去掉密码后重新报送。", archive=display
+        )
+    return _corrupt(display, exc)
+
+
+def _sevenzip_members(archive: py7zr.SevenZipFile) -> list[_Member]:
+    encrypted = archive.needs_password()
+    return [
+        _Member(
+            name=f.filename,
+            size=int(f.uncompressed or 0),
+            compressed=None,  # solid archives have no per-member size: judged on the whole archive
+            is_dir=bool(f.is_directory),
+            is_link=bool(f.is_symlink),
+            encrypted=encrypted,
+        )
+        for f in archive.files
+    ]
+
+
+def _solid_ratio(
+    display: str, members: list[_Member], archive_size: int, rules: ContestRules
+) -> Finding | None:
+    """The whole archive's compression ratio, since its members have none of their own."""
+    total = sum(m.size for m in members if not m.is_dir)
+    ratio = total / max(archive_size, 1)
+    if total < rules.archive_ratio_min_bytes or ratio <= rules.archive_max_ratio:
+        return None
+    return _finding(
+        Status.FAIL,
+        f"压缩包「{display}」压缩比为{ratio:.0f}:1（上限{rules.archive_max_ratio:.0f}:1），"
+        "疑似“压缩炸弹”，未解压。请重新打包后报送。",
+        archive=display,
+        ratio=round(ratio, 1),
+    )
+
+
+class _Abandon(Exception):
+    """Extraction failed: unwinding the open files removes every one of them."""
+
+
+def _sevenzip_extract(
+    result: ArchiveResult,
+    archive: py7zr.SevenZipFile,
+    display: str,
+    target: Path,
+    keep: list[_Member],
+    budget: Budget,
+) -> None:
+    """py7zr asks for one writer per member; each is a capped writer on a file opened on one
+    ExitStack, which closes them all when py7zr is done or, if it failed, removes them all."""
+    from py7zr.io import WriterFactory
+
+    wanted = {m.name: m for m in keep}
+    opened: dict[str, tuple[_CappedWriter, Path]] = {}
+
+    class Writers(WriterFactory):
+        def __init__(self, files: ExitStack) -> None:
+            self.files = files
+
+        def create(self, filename: str) -> _CappedWriter:  # type: ignore[override]
+            member = wanted.get(filename)
+            relative, _ = safe_member_path(filename)
+            if member is None or relative is None:
+                raise _Overflow  # py7zr asked for something we did not select
+            handle, out = self.files.enter_context(_exclusive(target, relative))
+            writer = _CappedWriter(handle, min(member.size, budget.bytes_left))
+            opened[filename] = (writer, out)
+            return writer
+
+    failure: Finding | None = None
+    try:
+        with ExitStack() as files:
+            try:
+                archive.extract(targets=list(wanted), factory=Writers(files))
+            except _Overflow:
+                failure = _bomb_member(display, ",".join(opened) or display)
+            except Exception as exc:
+                failure = _corrupt(display, exc)
+            if failure is not None:
+                raise _Abandon
+    except Exception:
+        if failure is None:
+            raise  # closing a finished file failed: extract() reports the archive
+        result.findings.append(failure)  # a removal that failed too changes nothing
+        return
+    for name, (writer, out) in opened.items():
+        budget.bytes_left -= writer.written
+        budget.files_left -= 1
+        relative = safe_member_path(name)[0] or PurePosixPath(name)
+        result.files.append(Extracted(path=out, name=relative.as_posix(), size=writer.written))
+
+
 def _sevenzip(path: Path, target: Path, display: str, rules: ContestRules, budget: Budget) -> ArchiveResult:
     import py7zr
-    from py7zr.io import WriterFactory
 
     result = ArchiveResult("7z")
     try:
         archive = py7zr.SevenZipFile(path, mode="r")
-    except Exception as exc:  # py7zr raises many types (Bad7zFile, PasswordRequired, lzma errors…)
-        if "password" in type(exc).__name__.lower():
-            result.findings.append(
-                _finding(
-                    Status.FAIL,
-                    f"压缩包「{display}」已加密，无法解压。请去掉密码后重新报送。",
-                    archive=display,
-                )
-            )
-        else:
-            result.findings.append(_corrupt(display, exc))
+    except Exception as exc:
+        result.findings.append(_encrypted_or_corrupt(display, exc))
         return result
     with archive:
-        encrypted = archive.needs_password()
-        members = [
-            _Member(
-                name=f.filename,
-                size=int(f.uncompressed or 0),
-                compressed=None,  # solid archives have no per-member size: judged on the whole archive
-                is_dir=bool(f.is_directory),
-                is_link=bool(f.is_symlink),
-                encrypted=encrypted,
-            )
-            for f in archive.files
-        ]
-        total = sum(m.size for m in members if not m.is_dir)
+        members = _sevenzip_members(archive)
         archive_size = path.stat().st_size
         if bomb := _precheck(display, members, archive_size, rules, budget):
             result.findings.extend(bomb)
             return result
-        if total >= rules.archive_ratio_min_bytes and total / max(archive_size, 1) > rules.archive_max_ratio:
-            result.findings.append(
-                _finding(
-                    Status.FAIL,
-                    f"压缩包「{display}」压缩比为{total / max(archive_size, 1):.0f}:1（上限{rules.archive_max_ratio:.0f}:1），"
-                    "疑似“压缩炸弹”，未解压。请重新打包后报送。",
-                    archive=display,
-                    ratio=round(total / max(archive_size, 1), 1),
-                )
-            )
+        if ratio := _solid_ratio(display, members, archive_size, rules):
+            result.findings.append(ratio)
             return result
         keep, findings = _member_findings(display, members)
         result.findings.extend(findings)
-        if not keep:
-            return result
-        wanted = {m.name: m for m in keep}
-        opened: dict[str, tuple[object, _CappedWriter, Path]] = {}
-
-        class Factory(WriterFactory):
-            def create(self, filename: str) -> _CappedWriter:  # type: ignore[override]
-                member = wanted.get(filename)
-                relative, _ = safe_member_path(filename)
-                if member is None or relative is None:
-                    raise _Overflow  # py7zr asked for something we did not select
-                context = _exclusive(target, relative)
-                handle, out = context.__enter__()
-                writer = _CappedWriter(handle, min(member.size, budget.bytes_left))
-                opened[filename] = (context, writer, out)
-                return writer
-
-        failure: Finding | None = None
-        try:
-            archive.extract(targets=list(wanted), factory=Factory())
-        except _Overflow:
-            failure = _bomb_member(display, ",".join(opened) or display)
-        except Exception as exc:
-            failure = _corrupt(display, exc)
-        for name, (context, writer, out) in opened.items():
-            if failure is not None:
-                with suppress(Exception):
-                    context.__exit__(_Overflow, _Overflow(), None)  # type: ignore[attr-defined]
-                continue
-            context.__exit__(None, None, None)  # type: ignore[attr-defined]
-            budget.bytes_left -= writer.written
-            budget.files_left -= 1
-            result.files.append(
-                Extracted(
-                    path=out,
-                    name=(safe_member_path(name)[0] or PurePosixPath(name)).as_posix(),
-                    size=writer.written,
-                )
-            )
-        if failure is not None:
-            result.findings.append(failure)
+        if keep:
+            _sevenzip_extract(result, archive, display, target, keep, budget)
     return result
 
 
