@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tasks.subtitles.export import cues_to_webvtt
+from tasks.subtitles.model import Cue
 
 # Lower is preferred.
 _PREFERENCE = {"sidecar": 0, "soft": 1, "burned": 2, "transcript": 3}
@@ -25,19 +26,12 @@ SOURCE_LABELS = {
 
 
 @dataclass(frozen=True, slots=True)
-class CueText:
-    start: float
-    end: float
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class ChosenCues:
     source: str  # sidecar, soft, burned, transcript
-    cues: tuple[CueText, ...]
+    cues: tuple[Cue, ...]
 
 
-def _cues(items: Iterable[Mapping[str, Any]]) -> tuple[CueText, ...]:
+def _cues(items: Iterable[Mapping[str, Any]]) -> tuple[Cue, ...]:
     cues = []
     for item in items:
         try:
@@ -45,7 +39,7 @@ def _cues(items: Iterable[Mapping[str, Any]]) -> tuple[CueText, ...]:
         except (KeyError, TypeError, ValueError):
             continue
         if text and end > start >= 0:
-            cues.append(CueText(start, end, text))
+            cues.append(Cue(start, end, text))
     return tuple(sorted(cues, key=lambda c: (c.start, c.end)))
 
 
@@ -67,6 +61,6 @@ def choose_cues(export: Mapping[str, Any] | None) -> ChosenCues | None:
     return min(options, key=lambda c: _PREFERENCE[c.source], default=None)
 
 
-def to_webvtt(cues: Iterable[CueText]) -> str:
+def to_webvtt(cues: Iterable[Cue]) -> str:
     """The cues as a WebVTT document: the same writer as screening's exports (pysubs2)."""
     return cues_to_webvtt(cues)
