@@ -37,22 +37,23 @@ class OcrLine:
     box: tuple[tuple[float, float], ...]
     score: float
 
+    def _sides(self, axis: int, one: tuple[int, int], other: tuple[int, int]) -> float:
+        """Mean length of two opposite sides of the box (robust to slight rotation); a box of
+        fewer than four points: its extent along `axis`."""
+        if len(self.box) < 4:
+            values = [p[axis] for p in self.box]
+            return float(max(values) - min(values)) if values else 0.0
+        box = self.box
+        return (math.dist(box[one[0]], box[one[1]]) + math.dist(box[other[0]], box[other[1]])) / 2.0
+
     @property
     def height(self) -> float:
-        """Text box height in px: mean length of the two short-ish sides (robust to slight rotation)."""
-        if len(self.box) < 4:
-            ys = [p[1] for p in self.box]
-            return float(max(ys) - min(ys)) if ys else 0.0
-        p0, p1, p2, p3 = self.box[:4]
-        return (math.dist(p1, p2) + math.dist(p3, p0)) / 2.0
+        """Text box height in px: the mean of the two short-ish sides."""
+        return self._sides(1, (1, 2), (3, 0))
 
     @property
     def width(self) -> float:
-        if len(self.box) < 4:
-            xs = [p[0] for p in self.box]
-            return float(max(xs) - min(xs)) if xs else 0.0
-        p0, p1, p2, p3 = self.box[:4]
-        return (math.dist(p0, p1) + math.dist(p2, p3)) / 2.0
+        return self._sides(0, (0, 1), (2, 3))
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
