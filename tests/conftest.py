@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +44,42 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield directory
     get_settings.cache_clear()
     open_catalogue.cache_clear()
+
+
+class RealModelWithoutSlowMark(UserWarning):
+    """A test ran the real OCR or ASR model in this process but is not marked `slow`."""
+
+
+@pytest.fixture(autouse=True)
+def _real_models_are_marked_slow(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Names, in the warnings summary, each test that runs a real model without the `slow` mark (so
+    that `-m "not slow"` stays quick); such a test wants the mark or the `stand_in_engines`."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    from tasks.engines.asr import WhisperEngine
+    from tasks.engines.ocr import RapidOcrEngine
+
+    used: set[str] = set()
+    for engine, method in ((WhisperEngine, "transcribe"), (RapidOcrEngine, "read")):
+        real = getattr(engine, method)
+
+        def spy(
+            self: object, *args: object, _real: Any = real, _name: str = engine.__name__, **kwargs: object
+        ) -> Any:
+            used.add(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(engine, method, spy)
+    yield
+    if used:
+        warnings.warn(
+            f"{request.node.nodeid} runs {', '.join(sorted(used))} without the slow mark",
+            RealModelWithoutSlowMark,
+            stacklevel=1,
+        )
 
 
 @pytest.fixture
