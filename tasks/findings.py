@@ -36,36 +36,103 @@ VERDICT_LABELS: dict[str, str] = {
     Verdict.REVIEW: "待人工复核",
 }
 
-# Chinese names of the checks, for tables and notices.
-CHECK_LABELS: dict[str, str] = {
-    "format": "封装格式",
-    "duration": "单集时长",
-    "resolution": "分辨率",
-    "aspect_ratio": "画面比例",
-    "frame_rate": "帧率",
-    "integrity": "文件完整性",
-    "black_frames": "黑屏",
-    "frozen_frames": "静止画面",
-    "audio": "音轨",
-    "aigc_label": "AI生成内容标识",
-    "subtitles": "简体中文字幕",
+
+class Check(StrEnum):
+    """Every check id a finding can carry; the values are stored in the catalogue and in JSON."""
+
+    FORMAT = "format"
+    DURATION = "duration"
+    RESOLUTION = "resolution"
+    ASPECT_RATIO = "aspect_ratio"
+    FRAME_RATE = "frame_rate"
+    INTEGRITY = "integrity"
+    BLACK_FRAMES = "black_frames"
+    FROZEN_FRAMES = "frozen_frames"
+    AUDIO = "audio"
+    AIGC_LABEL = "aigc_label"
+    SUBTITLES = "subtitles"
     # intake (notice 五, 附件1–3)
-    "deadline": "报送时间",
-    "naming": "文件命名",
-    "materials": "报送材料",
-    "netdisk": "百度网盘",
-    "form_fields": "登记表填写",
-    "field_length": "字数限制",
-    "phone": "联系电话",
-    "broadcast": "播出情况",
-    "declared_duration": "申报时长",
-    "summary_table": "作品汇总表",
-    "episodes": "系列集数",
-    "archive": "压缩包",
-    "document": "文档读取",
-    "pledge": "版权承诺书",
-    "mail": "邮件读取",
+    DEADLINE = "deadline"
+    NAMING = "naming"
+    MATERIALS = "materials"
+    NETDISK = "netdisk"
+    FORM_FIELDS = "form_fields"
+    FIELD_LENGTH = "field_length"
+    PHONE = "phone"
+    BROADCAST = "broadcast"
+    DECLARED_DURATION = "declared_duration"
+    SUMMARY_TABLE = "summary_table"
+    EPISODES = "episodes"
+    ARCHIVE = "archive"
+    DOCUMENT = "document"
+    PLEDGE = "pledge"
+    MAIL = "mail"
+    # judging (tasks/judging)
+    ASSIGNMENT = "assignment"
+    ROSTER = "roster"
+    SCORES = "scores"
+    EXPERT_OUTLIER = "expert_outlier"
+    DISAGREEMENT = "disagreement"
+    TIE = "tie"
+    TIER_BOUNDARY = "tier_boundary"
+
+
+# Chinese names of the checks, for tables and notices. Judging's checks have none: their findings
+# are only listed with their own messages and cannot be waived.
+CHECK_LABELS: dict[str, str] = {
+    Check.FORMAT: "封装格式",
+    Check.DURATION: "单集时长",
+    Check.RESOLUTION: "分辨率",
+    Check.ASPECT_RATIO: "画面比例",
+    Check.FRAME_RATE: "帧率",
+    Check.INTEGRITY: "文件完整性",
+    Check.BLACK_FRAMES: "黑屏",
+    Check.FROZEN_FRAMES: "静止画面",
+    Check.AUDIO: "音轨",
+    Check.AIGC_LABEL: "AI生成内容标识",
+    Check.SUBTITLES: "简体中文字幕",
+    # intake (notice 五, 附件1–3)
+    Check.DEADLINE: "报送时间",
+    Check.NAMING: "文件命名",
+    Check.MATERIALS: "报送材料",
+    Check.NETDISK: "百度网盘",
+    Check.FORM_FIELDS: "登记表填写",
+    Check.FIELD_LENGTH: "字数限制",
+    Check.PHONE: "联系电话",
+    Check.BROADCAST: "播出情况",
+    Check.DECLARED_DURATION: "申报时长",
+    Check.SUMMARY_TABLE: "作品汇总表",
+    Check.EPISODES: "系列集数",
+    Check.ARCHIVE: "压缩包",
+    Check.DOCUMENT: "文档读取",
+    Check.PLEDGE: "版权承诺书",
+    Check.MAIL: "邮件读取",
 }
+
+# Judging's checks: about experts and scores, not about a submitted file.
+JUDGING_CHECKS: frozenset[Check] = frozenset(
+    {
+        Check.ASSIGNMENT,
+        Check.ROSTER,
+        Check.SCORES,
+        Check.EXPERT_OUTLIER,
+        Check.DISAGREEMENT,
+        Check.TIE,
+        Check.TIER_BOUNDARY,
+    }
+)
+
+
+class UnknownCheck(ValueError):
+    """A check id from the command line that names no waivable check; its text says so in Chinese."""
+
+
+def check_named(text: str) -> Check:
+    """The Check an operator names, e.g. `--check frozen_frames`: only the labelled (waivable) ones."""
+    if text in CHECK_LABELS:
+        return Check(text)
+    known = "、".join(CHECK_LABELS)
+    raise UnknownCheck(f"没有名为“{text}”的检查项。可选：{known}。")
 
 
 @dataclass(frozen=True, slots=True)

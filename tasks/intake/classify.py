@@ -13,18 +13,10 @@ from pathlib import Path, PurePosixPath
 from tasks.findings import Finding, Status
 from tasks.intake.documents import DocumentTooLarge, docx_text, read_text_file
 from tasks.intake.text import squash
+from tasks.roles import ROLE_LABELS as ROLE_LABELS  # receipt.py reads it from here
 from tasks.rules import DEFAULT_RULES, ContestRules
 from tasks.sniff import sniff
 
-ROLES = ("video", "script", "registration_form", "summary_table", "pledge", "other")
-ROLE_LABELS = {
-    "video": "作品视频",
-    "script": "最终视频文稿",
-    "registration_form": "作品登记表（附件1）",
-    "summary_table": "作品汇总表（附件3）",
-    "pledge": "版权承诺书扫描件（附件2）",
-    "other": "其他文件",
-}
 # Video containers people send, allowed or not: the technical stage judges the format by content.
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".mov", ".mpg", ".mpeg", ".m4v", ".avi", ".mkv", ".wmv", ".flv", ".ts", ".webm", ".3gp"}
