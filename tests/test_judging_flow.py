@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,9 @@ def _paused_run(after: float, timeout: float = 90) -> Any:
     raise AssertionError("the judging run never paused")
 
 
-def test_pause_and_resume_with_typed_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pause_and_resume_with_typed_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clock: datetime
+) -> None:
     from prefect.flow_runs import resume_flow_run
 
     _prepare(tmp_path)
@@ -88,7 +91,9 @@ def test_pause_and_resume_with_typed_input(tmp_path: Path, capsys: pytest.Captur
         assert approval.flow_run_id == str(paused.id)
         assert approval.note == "0002改列特别优秀"
         assert approval.proposal == {"特别优秀": ["0001"], "优秀": ["0002", "0003"]}
-        assert approval.approved_at is not None
+        # On the pipeline's clock, never today's date (SQLite gives it back without its zone, in UTC).
+        approved_at = approval.approved_at
+        assert (approved_at if approved_at.tzinfo else approved_at.replace(tzinfo=UTC)) == clock
     assert all(Path(p).exists() for p in value["documents"])
 
 
