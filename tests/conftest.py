@@ -118,17 +118,12 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def stand_in_engines(monkeypatch: pytest.MonkeyPatch) -> StandIns:
-    """OCR and ASR stand-ins (tests/engines.py) for flow tests about orchestration: the flows get
-    their engines from the factories `get_ocr_engine`/`get_asr_engine`; tasks/subtitles/run.py holds
-    its own reference to each, so both names are replaced."""
-    import tasks.engines.asr
-    import tasks.engines.ocr
-    import tasks.subtitles.run
+def stand_in_engines() -> Iterator[StandIns]:
+    """OCR and ASR stand-ins (tests/engines.py) for flow tests about orchestration, installed through
+    the engines' own seam (`get_ocr_engine.replaced`): every caller in the process gets them."""
+    from tasks.engines.asr import get_asr_engine
+    from tasks.engines.ocr import get_ocr_engine
 
     engines = StandIns()
-    for module in (tasks.engines.ocr, tasks.subtitles.run):
-        monkeypatch.setattr(module, "get_ocr_engine", lambda: engines.ocr)
-    for module in (tasks.engines.asr, tasks.subtitles.run):
-        monkeypatch.setattr(module, "get_asr_engine", lambda: engines.asr)
-    return engines
+    with get_ocr_engine.replaced(engines.ocr), get_asr_engine.replaced(engines.asr):
+        yield engines
