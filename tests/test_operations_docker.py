@@ -112,3 +112,27 @@ def test_dockerfile_assembles_the_models_at_build_time_and_copies_every_package(
     assert {name for _, name in imported} >= {"whisper_model_dir", "get_ocr_engine"}
     for module, name in imported:
         assert callable(getattr(importlib.import_module(module), name, None)), f"{module}.{name}"
+
+
+def _image_env(dockerfile: str) -> dict[str, str]:
+    joined = dockerfile.replace("\\\n", " ")
+    pairs = [p for line in joined.splitlines() if line.startswith("ENV ") for p in line[4:].split()]
+    return dict(p.split("=", 1) for p in pairs if "=" in p)
+
+
+def test_the_workers_share_the_drop_folder_the_settings_read() -> None:
+    """The nightly run reads `Settings.resolved_drop_dir` inside the container (the image's ENV plus
+    the compose environment); that path must be the shared volume, or packages dropped there are
+    never seen by a scaled-out worker."""
+    from tasks.config import Settings
+
+    worker = compose()["services"]["worker"]
+    env = {**_image_env(_dockerfile()), **worker["environment"]}
+    settings = Settings(
+        data_dir=Path(env["GUANGYING_DATA_DIR"]),
+        drop_dir=Path(env["GUANGYING_DROP_DIR"]) if "GUANGYING_DROP_DIR" in env else None,
+    )
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in worker["volumes"]}
+    drop = str(settings.resolved_drop_dir)
+    assert drop in mounts, (drop, mounts)
+    assert mounts[drop] in compose()["volumes"]  # a named volume, shared by every worker replica
