@@ -23,7 +23,7 @@ from samples.demo import (
 )
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import Submission
-from tasks.catalogue.submissions import submission_json
+from tasks.catalogue.submissions import submission_view
 from tasks.config import get_settings
 
 
@@ -42,7 +42,11 @@ def demo_flow(folder: Path) -> list[dict[str, Any]]:
     ids = [r["id"] for r in results if r.get("id")]
     settings = get_settings()
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        items = [submission_json(session, s) for i in ids if (s := session.get(Submission, i)) is not None]
+        items = [
+            submission_view(session, s).to_json()
+            for i in ids
+            if (s := session.get(Submission, i)) is not None
+        ]
     errors = [{"package": r["package"], "error": r["error"]} for r in results if r.get("error")]
     return items + errors
 

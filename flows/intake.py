@@ -29,10 +29,11 @@ from tasks.catalogue.submissions import (
     record_analysis,
     refresh_intake,
     seen_submission,
-    submission_json,
+    submission_view,
     unfinished_submissions,
     unscreened_videos,
 )
+from tasks.catalogue.views import IntakeDetails
 from tasks.config import Settings, get_settings
 from tasks.context import WorkContext
 from tasks.failures import cause
@@ -53,6 +54,7 @@ from tasks.intake.sources import (
     safe_filename,
 )
 from tasks.printable import printable
+from tasks.roles import FileRole
 from tasks.rules import DEFAULT_RULES
 from tasks.scratch import scratch_folder
 from tasks.store import open_store
@@ -116,9 +118,9 @@ def finish_submission_task(submission_id: str) -> dict[str, Any]:
             session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
         )
         session.flush()
-        item = submission_json(session, submission)
+        item = submission_view(session, submission)
     write_receipt(settings.data_dir, item)
-    return item
+    return item.to_json()  # a task's result is JSON: the flow's results are what `ingest --json` prints
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +148,11 @@ def fetch_unscreened_task(submission_id: str, scratch: Path) -> Unscreened:
             if PurePosixPath(f.name).suffix.lower() in SUBTITLE_EXTENSIONS
         ]
         scripts = [
-            str((f.meta or {})["text"]) for f in files if f.role == "script" and (f.meta or {}).get("text")
+            str((f.meta or {})["text"])
+            for f in files
+            if f.role == FileRole.SCRIPT and (f.meta or {}).get("text")
         ]
-        form = submission.form or {}
+        form = IntakeDetails.from_json(submission.form).form
         title = submission.title
 
     def fetch(index: int, name: str, object_key: str) -> Path:
@@ -159,7 +163,7 @@ def fetch_unscreened_task(submission_id: str, scratch: Path) -> Unscreened:
     context = WorkContext(
         title=title,
         script_text="\n".join(scripts) or None,
-        form_text="\n".join(t for t in (form.get("team"), form.get("intro")) if t) or None,
+        form_text="\n".join(t for t in ((form.team, form.intro) if form else ()) if t) or None,
         sidecar_subtitles=tuple(fetch(i, n, k) for i, (n, k) in enumerate(sidecars)),
         submission_id=submission_id,
     )

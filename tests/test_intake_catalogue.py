@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, Submission
-from tasks.catalogue.submissions import record_analysis, submission_json
+from tasks.catalogue.submissions import record_analysis, submission_view
 from tasks.intake.package import Package, analyse
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tasks.store import LocalStore
@@ -46,7 +46,7 @@ def _ingest(  # type: ignore[no-untyped-def]
             now=now,
             for_submission=for_submission,
         )
-        item = submission_json(session, session.get(Submission, outcome.submission_id))
+        item = submission_view(session, session.get(Submission, outcome.submission_id)).to_json()
     return outcome, item
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tasks.intake.receipt import render_receipt
+from tasks.catalogue.views import SubmissionView
+from tasks.intake.receipt import render_receipt as render_view
 
 GOLDEN = Path(__file__).parent / "golden"
 NOTICE_FIVE = "通知第五条要求报送“作品高清原视频，最终视频文稿、作品登记表、作品汇总表Word电子版，以及作品版权承诺书扫描件”。"
@@ -29,6 +30,11 @@ def _finding(check: str, status: str, message: str, stage: str = "intake", **ext
 
 def _missing(role: str, label: str, todo: str) -> dict[str, Any]:
     return _finding("materials", "fail", f"未收到{label}。{NOTICE_FIVE}{todo}。", evidence={"role": role})
+
+
+def render_receipt(item: dict[str, Any]) -> str:
+    """The receipt of a `status --json` object, read into the typed view the receipt takes."""
+    return render_view(SubmissionView.from_json(item))
 
 
 def _item(**changes: Any) -> dict[str, Any]:
@@ -329,7 +335,9 @@ def test_the_declared_duration_never_repeats_itself() -> None:
 def catalogue(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The CLI's view of the catalogue, without a flow: `status`, `receipt` and `export` read this."""
     items = [PASSED, INCOMPLETE | {"id": "3f2a0000-0000-4000-8000-000000000002"}, AWAITING | {"id": "77aa"}]
-    monkeypatch.setattr("flows.commands.intake._all_items", lambda: items)
+    monkeypatch.setattr(
+        "flows.commands.intake._all_items", lambda: [SubmissionView.from_json(i) for i in items]
+    )
     return items
 
 

@@ -6,12 +6,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.commands.table import render
 from tasks.findings import STATUS_LABELS
 from tasks.intake.receipt import state_label, verdict_label
 from tasks.printable import json_line
+
+if TYPE_CHECKING:
+    from tasks.catalogue.views import SubmissionView
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -181,18 +184,18 @@ def run_sources(args: argparse.Namespace) -> int:
     return _print_results(results, args.json)
 
 
-def _all_items() -> list[dict[str, Any]]:
+def _all_items() -> list[SubmissionView]:
     from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.submissions import submission_json, submissions
+    from tasks.catalogue.submissions import submission_view, submissions
     from tasks.config import get_settings
 
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        return [submission_json(session, s) for s in submissions(session)]
+        return [submission_view(session, s) for s in submissions(session)]
 
 
-def _matching(prefix: str) -> dict[str, Any] | None:
+def _matching(prefix: str) -> SubmissionView | None:
     """The one work whose 受理编号 starts with `prefix`; none or several are said on stderr."""
-    matches = [item for item in _all_items() if item["id"].startswith(prefix.strip())]
+    matches = [item for item in _all_items() if item.id.startswith(prefix.strip())]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -200,14 +203,14 @@ def _matching(prefix: str) -> dict[str, Any] | None:
         return None
     print(f"guangying：受理编号“{prefix}”对应{len(matches)}件作品，请多写几位：", file=sys.stderr)
     for item in matches:
-        who = item.get("submitter") or item.get("unit") or "报送人未识别"
-        print(f"    {item['id']}  《{item.get('title') or '未识别'}》 {who}", file=sys.stderr)
+        who = item.submitter or item.unit or "报送人未识别"
+        print(f"    {item.id}  《{item.title or '未识别'}》 {who}", file=sys.stderr)
     return None
 
 
 def _resolve_id(prefix: str) -> str | None:
     item = _matching(prefix)
-    return item["id"] if item else None
+    return item.id if item else None
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -217,7 +220,7 @@ def run_status(args: argparse.Namespace) -> int:
     if args.json:
         try:
             for item in items:
-                print(json_line(item), flush=True)
+                print(json_line(item.to_json()), flush=True)
         except BrokenPipeError:  # `guangying status --json | head`: the reader has enough
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (silence the interpreter's final flush)
         return 0
@@ -227,13 +230,13 @@ def run_status(args: argparse.Namespace) -> int:
     header = ("受理编号", "作品名称", "报送人", "收到时间（北京时间）", "状态", "结论", "问题")
     rows = [
         (
-            item["id"][:8],
-            item["title"] or "—",
-            item["submitter"] or item["unit"] or "—",
-            beijing_time(item.get("received_at")),
-            state_label(item["state"]),
-            verdict_label(item["verdict"]),
-            f"{len(_problems(item))}项",
+            item.id[:8],
+            item.title or "—",
+            item.submitter or item.unit or "—",
+            beijing_time(item.received_at.isoformat()),
+            state_label(item.state),
+            verdict_label(item.verdict),
+            f"{len(item.problems)}项",
         )
         for item in items
     ]

@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.states import SubmissionState
+
+if TYPE_CHECKING:
+    from tasks.catalogue.views import SubmissionView
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,13 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     original.set_defaults(handler=run_original)
 
 
-def record_action(args: argparse.Namespace, action: str, check: str | None = None) -> dict[str, Any] | None:
+def record_view(args: argparse.Namespace, action: str, check: str | None = None) -> SubmissionView | None:
     """Record `action` (on `check`, for a waiver) on the work `args.submission_id` names, by `args.by`
-    for `args.note`, and rewrite its receipt; its status object, or None (said why on stderr)."""
+    for `args.note`, and rewrite its receipt; the work as it now stands, or None (said why on stderr)."""
     from flows.commands.intake import _resolve_id
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.models import Submission
-    from tasks.catalogue.submissions import record_decision, submission_json
+    from tasks.catalogue.submissions import record_decision, submission_view
     from tasks.config import get_settings
     from tasks.decisions import Decision, DecisionAction
     from tasks.intake.receipt import write_receipt
@@ -70,16 +73,22 @@ def record_action(args: argparse.Namespace, action: str, check: str | None = Non
             check,
         )
         record_decision(session, submission, decision)
-        item = submission_json(session, submission)
+        item = submission_view(session, submission)
     write_receipt(settings.data_dir, item)
     return item
 
 
+def record_action(args: argparse.Namespace, action: str, check: str | None = None) -> dict[str, Any] | None:
+    """`record_view` as its `status --json` object, for `guangying decide` (which prints it with --json)."""
+    item = record_view(args, action, check)
+    return item.to_json() if item else None
+
+
 def run_withdraw(args: argparse.Namespace) -> int:
-    item = record_action(args, "withdraw")
+    item = record_view(args, "withdraw")
     if item is None:
         return 2
-    print(f"已撤销：《{item['title'] or '未识别'}》（{item['id'][:8]}），理由：{args.note.strip()}。")
+    print(f"已撤销：《{item.title or '未识别'}》（{item.id[:8]}），理由：{args.note.strip()}。")
     return 0
 
 
@@ -87,19 +96,19 @@ def run_rescreen(args: argparse.Namespace) -> int:
     from flows.commands.intake import _print_results
     from flows.intake import screen_submission
 
-    item = record_action(args, "rescreen")
+    item = record_view(args, "rescreen")
     if item is None:
         return 2
-    if item["state"] == SubmissionState.WITHDRAWN:
+    if item.state == SubmissionState.WITHDRAWN:
         print("guangying：该作品已撤销，不再审核。", file=sys.stderr)
         return 2
-    result = screen_submission(item["id"])
-    return _print_results([{"package": item.get("package_name") or item["id"], **result}], False)
+    result = screen_submission(item.id)
+    return _print_results([{"package": item.package_name or item.id, **result}], False)
 
 
 def run_recheck(args: argparse.Namespace) -> int:
     from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.submissions import record_decision, refresh_intake, submission_json, submissions
+    from tasks.catalogue.submissions import record_decision, refresh_intake, submission_view, submissions
     from tasks.config import get_settings
     from tasks.decisions import Decision, DecisionAction
     from tasks.intake.receipt import verdict_label, write_receipt
@@ -122,13 +131,13 @@ def run_recheck(args: argparse.Namespace) -> int:
                 session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
             )
             record_decision(session, submission, decision)
-            item = submission_json(session, submission)
+            item = submission_view(session, submission)
             items.append(item)
-            if item["verdict"] != before:
+            if item.verdict != before:
                 changed += 1
                 print(
-                    f"《{item['title'] or '未识别'}》（{item['id'][:8]}）：{verdict_label(before)} → "
-                    f"{verdict_label(item['verdict'])}"
+                    f"《{item.title or '未识别'}》（{item.id[:8]}）：{verdict_label(before)} → "
+                    f"{verdict_label(item.verdict)}"
                 )
     for item in items:
         write_receipt(settings.data_dir, item)

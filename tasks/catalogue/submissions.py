@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from tasks.catalogue.models import Decision as DecisionRecord
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
 from tasks.catalogue.records import upsert_file
+from tasks.catalogue.views import FileView, FindingView, IntakeDetails, NetdiskView, SubmissionView
 from tasks.decisions import Decision, DecisionAction, decided_verdict
-from tasks.findings import Finding, Status, Verdict
+from tasks.findings import Check, Finding, Status, Verdict
+from tasks.roles import FileRole
 from tasks.rules import ContestRules
 from tasks.states import FINAL_STATES, SubmissionState
 from tasks.store import ObjectStore, store_original
@@ -29,17 +31,17 @@ if TYPE_CHECKING:  # the intake rules and parsers load only where a package is j
 # Checks recomputed from the whole submission on every change; the others (archive, document,
 # pledge) describe one package as received and are kept.
 RECOMPUTED_CHECKS = (
-    "deadline",
-    "naming",
-    "materials",
-    "netdisk",
-    "form_fields",
-    "field_length",
-    "phone",
-    "broadcast",
-    "declared_duration",
-    "summary_table",
-    "episodes",
+    Check.DEADLINE,
+    Check.NAMING,
+    Check.MATERIALS,
+    Check.NETDISK,
+    Check.FORM_FIELDS,
+    Check.FIELD_LENGTH,
+    Check.PHONE,
+    Check.BROADCAST,
+    Check.DECLARED_DURATION,
+    Check.SUMMARY_TABLE,
+    Check.EPISODES,
 )
 CATEGORIES = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
 
@@ -173,19 +175,19 @@ def _record_files(
 
 def _merge_form(submission: Submission, analysis: Analysis) -> None:
     """Keep what is known: a later package's form replaces the earlier one only when it has one."""
-    data = dict(submission.form or {})
-    if analysis.form is not None:
-        data.update(analysis.form.to_dict())
-        data["form_file"] = analysis.form_file
-    data["forms_count"] = max(int(data.get("forms_count", 0)), analysis.forms_count)
-    if analysis.summary_rows is not None:
-        data["summary_rows"] = [r.to_dict() for r in analysis.summary_rows]
-        data["summary_file"] = analysis.summary_file
-    if analysis.netdisk:
-        data["netdisk"] = [link.to_dict() for link in analysis.netdisk]
-    if "package" not in data:
-        data["package"] = analysis.name.to_dict()
-    submission.form = data
+    known = IntakeDetails.from_json(submission.form)
+    has_form, has_summary = analysis.form is not None, analysis.summary_rows is not None
+    merged = IntakeDetails(
+        form=analysis.form if has_form else known.form,
+        form_file=analysis.form_file if has_form else known.form_file,
+        forms_count=max(known.forms_count, analysis.forms_count),
+        summary_rows=tuple(analysis.summary_rows or ()) if has_summary else known.summary_rows,
+        summary_file=analysis.summary_file if has_summary else known.summary_file,
+        netdisk=tuple(analysis.netdisk) or known.netdisk,
+        package=known.package or analysis.name,
+    )
+    # Over what is stored: keys keep their place (the status contract shows them in that order).
+    submission.form = {**(submission.form or {}), **merged.to_json()}
     if analysis.netdisk and submission.netdisk_url is None:
         first = analysis.netdisk[0]
         submission.netdisk_url = first.url[:500]
@@ -206,37 +208,19 @@ def _record(submission_id: str, finding: Finding) -> FindingRecord:
 
 def _facts(submission: Submission, files: list[File]) -> PackageFacts:
     from tasks.intake.checks import FileFact, PackageFacts
-    from tasks.intake.forms import RegistrationForm, SummaryRow
     from tasks.intake.naming import PackageName
-    from tasks.intake.netdisk import NetdiskLink
 
-    data = submission.form or {}
-    fields = set(RegistrationForm.__dataclass_fields__)
-    form = (
-        RegistrationForm(**{k: v for k, v in data.items() if k in fields}) if data.get("form_file") else None
-    )
-    rows = data.get("summary_rows")
-    summary = [SummaryRow(**r) for r in rows] if rows is not None else None
-    name_data = data.get("package") or {"raw": submission.package_name or ""}
-    links = [
-        NetdiskLink(
-            url=link["url"],
-            code=link.get("code"),
-            valid_days=link.get("valid_days"),
-            expires_at=datetime.fromisoformat(link["expires_at"]) if link.get("expires_at") else None,
-            permanent=bool(link.get("permanent")),
-        )
-        for link in data.get("netdisk", [])
-    ]
+    details = IntakeDetails.from_json(submission.form)
+    rows = details.summary_rows
     return PackageFacts(
         package_name=submission.package_name or "",
-        name=PackageName(**name_data),
+        name=details.package or PackageName(raw=submission.package_name or ""),
         received_at=_aware(submission.received_at),
         received_basis=submission.received_basis,
         files=[
             FileFact(
                 name=f.name,
-                role=f.role,
+                role=FileRole(f.role),
                 sha256=f.sha256,
                 size=f.size,
                 duration=(f.meta or {}).get("duration"),
@@ -245,12 +229,12 @@ def _facts(submission: Submission, files: list[File]) -> PackageFacts:
             for f in files
             if not (f.meta or {}).get("archive")
         ],
-        form=form,
-        form_file=data.get("form_file"),
-        forms_count=int(data.get("forms_count", 0)),
-        summary_rows=summary,
-        summary_file=data.get("summary_file"),
-        netdisk=links,
+        form=details.read_form,
+        form_file=details.form_file,
+        forms_count=details.forms_count,
+        summary_rows=list(rows) if rows is not None else None,
+        summary_file=details.summary_file,
+        netdisk=list(details.netdisk),
     )
 
 
@@ -301,7 +285,7 @@ def refresh_intake(
 
 
 def videos_of(session: Session, submission_id: str) -> list[File]:
-    query = select(File).where(File.submission_id == submission_id, File.role == "video")
+    query = select(File).where(File.submission_id == submission_id, File.role == FileRole.VIDEO)
     return list(session.scalars(query.order_by(File.created_at, File.name)))
 
 
@@ -315,7 +299,7 @@ def unfinished_submissions(session: Session) -> list[str]:
     """Submissions with videos still to screen (interrupted, or taken in with --no-screen)."""
     query = (
         select(File.submission_id)
-        .where(File.role == "video", File.verdict.is_(None), File.submission_id.is_not(None))
+        .where(File.role == FileRole.VIDEO, File.verdict.is_(None), File.submission_id.is_not(None))
         .join(Submission, Submission.id == File.submission_id)
         .where(Submission.state.not_in(FINAL_STATES))
         .distinct()
@@ -388,8 +372,8 @@ def submissions(session: Session) -> list[Submission]:
     return list(session.scalars(select(Submission).order_by(Submission.received_at, Submission.created_at)))
 
 
-def submission_json(session: Session, submission: Submission) -> dict[str, Any]:
-    """The `guangying status --json` contract: one object per submission."""
+def submission_view(session: Session, submission: Submission) -> SubmissionView:
+    """One submission with its files, findings and decisions (`to_json()`: `guangying status --json`)."""
     files = session.scalars(
         select(File).where(File.submission_id == submission.id).order_by(File.created_at, File.name)
     ).all()
@@ -400,60 +384,42 @@ def submission_json(session: Session, submission: Submission) -> dict[str, Any]:
     ).all()
     names = {f.id: f.name for f in files}
     decisions = decisions_of(session, submission.id)
-    return {
-        "id": submission.id,
-        "title": submission.title,
-        "submitter": submission.submitter,
-        "unit": submission.unit,
-        "category": submission.category,
-        "state": submission.state,
-        "verdict": submission.verdict,
-        "received_at": _aware(submission.received_at).isoformat(),
-        "received_basis": submission.received_basis,
-        "received_set_by": submission.received_set_by,
-        "source": submission.source,
-        "package_name": submission.package_name,
-        "netdisk": (
-            {
-                "url": submission.netdisk_url,
-                "code": submission.netdisk_code,
-                "expires_at": _aware(submission.netdisk_expires_at).isoformat()
-                if submission.netdisk_expires_at
-                else None,
-            }
-            if submission.netdisk_url
-            else None
-        ),
-        "files": [
-            {"role": f.role, "name": f.name, "sha256": f.sha256, "size": f.size, "verdict": f.verdict}
-            for f in files
-        ],
-        "form": submission.form or {},
-        "decisions": [
-            {
-                "action": str(d.action),
-                "check": d.waived_check,
-                "note": d.note,
-                "decided_by": d.decided_by,
-                "decided_at": d.decided_at.isoformat(),
-            }
-            for d in decisions
-        ],
-        "verdict_by_person": decided_verdict(
+    netdisk = None
+    if submission.netdisk_url:
+        expires = submission.netdisk_expires_at
+        netdisk = NetdiskView(submission.netdisk_url, submission.netdisk_code, expires and _aware(expires))
+    return SubmissionView(
+        id=submission.id,
+        title=submission.title,
+        submitter=submission.submitter,
+        unit=submission.unit,
+        category=submission.category,
+        state=submission.state,
+        verdict=submission.verdict,
+        received_at=_aware(submission.received_at),
+        received_basis=submission.received_basis,
+        received_set_by=submission.received_set_by,
+        source=submission.source,
+        package_name=submission.package_name,
+        netdisk=netdisk,
+        files=tuple(FileView(f.role, f.name, f.sha256, f.size, f.verdict) for f in files),
+        form=submission.form or {},
+        decisions=tuple(decisions),
+        verdict_by_person=decided_verdict(
             [Finding(r.check, Status(r.status), r.message) for r in findings], decisions
         ).by_person,
-        "findings": [
-            {
-                "check": r.check,
-                "status": r.status,
-                "message": r.message,
-                "evidence": r.evidence,
-                "stage": r.stage,
-                "file": names.get(r.file_id) if r.file_id else None,
-            }
+        findings=tuple(
+            FindingView(
+                check=r.check,
+                status=r.status,
+                message=r.message,
+                evidence=r.evidence,
+                stage=r.stage,
+                file=names.get(r.file_id) if r.file_id else None,
+            )
             for r in findings
-        ],
-    }
+        ),
+    )
 
 
 def is_seen(session: Session, source: str, item: str) -> bool:

@@ -4,70 +4,77 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tasks.findings import Check
 from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.received import beijing_time
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
 from tasks.intake.text import format_duration, squash
 
+if TYPE_CHECKING:
+    from tasks.catalogue.views import IntakeDetails, SubmissionView
+    from tasks.intake.forms import RegistrationForm
+
 EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "问题", "受理编号", "收到时间（北京时间）")
 
 
-def author(item: dict[str, Any]) -> str:
+def author(item: SubmissionView, details: IntakeDetails | None = None) -> str:
     """附件3's 作者 of this work's row (the 汇总表 names the authors), else the 登记表's 报送人."""
-    form = item.get("form") or {}
-    rows = [r for r in form.get("summary_rows") or [] if (r.get("author") or "").strip()]
-    title = squash(item.get("title") or form.get("title") or "")
-    row = next((r for r in rows if title and squash(r.get("title") or "") == title), None)
+    details = details or item.details
+    form = details.form
+    rows = [r for r in details.summary_rows or () if (r.author or "").strip()]
+    title = squash(item.title or (form.title if form else "") or "")
+    row = next((r for r in rows if title and squash(r.title or "") == title), None)
     if row is None and len(rows) == 1:
         row = rows[0]
     if row is not None:
-        return str(row["author"]).strip()
-    return form.get("person_name") or item.get("submitter") or ""
+        return str(row.author).strip()
+    return (form.person_name if form else "") or item.submitter or ""
 
 
-def _duration(item: dict[str, Any]) -> str:
+def _duration(item: SubmissionView, form: RegistrationForm | None) -> str:
     """Measured duration when screened (the truth), else what the form declares."""
-    for finding in item.get("findings", []):
-        if finding["check"] == "declared_duration":
-            measured = finding.get("evidence", {}).get("measured_seconds")
+    for finding in item.findings:
+        if finding.check == Check.DECLARED_DURATION:
+            measured = (finding.evidence or {}).get("measured_seconds")
             if measured is not None:
                 return format_duration(measured)
-    return (item.get("form") or {}).get("duration") or ""
+    return (form.duration if form else "") or ""
 
 
-def _broadcast(form: dict[str, Any]) -> str:
-    if form.get("broadcast") == "已播出":
-        return (form.get("platform") or "已播出").replace("\n", " ")
-    return form.get("broadcast") or ""
+def _broadcast(form: RegistrationForm | None) -> str:
+    if form is None:
+        return ""
+    if form.broadcast == "已播出":
+        return (form.platform or "已播出").replace("\n", " ")
+    return form.broadcast or ""
 
 
-def export_rows(items: Sequence[dict[str, Any]]) -> list[list[Any]]:
+def export_rows(items: Sequence[SubmissionView]) -> list[list[Any]]:
     rows = []
     for index, item in enumerate(items, start=1):
-        form = item.get("form") or {}
-        problems = sum(1 for f in item.get("findings", []) if f["status"] != "pass")
+        details = item.details
         rows.append(
             [
                 index,
-                item.get("title") or "",
-                _duration(item),
-                author(item),
-                item.get("unit") or "",
-                _broadcast(form),
-                item.get("category") or "",
-                state_label(item.get("state")),
-                verdict_label(item.get("verdict")),
-                problems,
-                item["id"],
-                beijing_time(item.get("received_at")),
+                item.title or "",
+                _duration(item, details.form),
+                author(item, details),
+                item.unit or "",
+                _broadcast(details.form),
+                item.category or "",
+                state_label(item.state),
+                verdict_label(item.verdict),
+                len(item.problems),
+                item.id,
+                beijing_time(item.received_at.isoformat()),
             ]
         )
     return rows
 
 
-def write_export(path: Path, items: Sequence[dict[str, Any]]) -> Path:
+def write_export(path: Path, items: Sequence[SubmissionView]) -> Path:
     """No phone numbers: the table travels to experts and partners."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font

@@ -9,24 +9,28 @@ step matches the state of the work (late, incomplete, awaiting download, under r
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tasks.decisions import ACTION_LABELS, DecisionAction
-from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS
-from tasks.intake.classify import ROLE_LABELS
+from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS, Check, Status, Verdict
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
+from tasks.roles import ROLE_LABELS
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tasks.states import STATE_LABELS, SubmissionState
+
+if TYPE_CHECKING:
+    from tasks.catalogue.views import FindingView, SubmissionView
 
 # Whom submitters write to and ask: the notice's own (五, 六), kept in ContestRules.
 CONTACT = f"{DEFAULT_RULES.contact_person}，联系电话{DEFAULT_RULES.contact_phone}"
 MAILBOX = DEFAULT_RULES.submission_mailbox
 PENDING_VERDICT = "审核中"  # no verdict yet: screening has not completed
 # Advisories for a person on the staff, not for the sender (notice 四（二）「画面清晰稳定」 is judged by people).
-STAFF_ONLY_CHECKS = frozenset({"black_frames", "frozen_frames", "audio"})
+STAFF_ONLY_CHECKS = frozenset({Check.BLACK_FRAMES, Check.FROZEN_FRAMES, Check.AUDIO})
 _STAFF_NOTES = ("请工作人员", "等待工作人员下载")
 # The sentence of notice 五 that every missing-material finding quotes: said once in a receipt.
 _MATERIALS_RULE = re.compile(r"通知第五条要求报送“[^”]*”。")
@@ -45,14 +49,14 @@ def verdict_label(verdict: str | None) -> str:
     return VERDICT_LABELS.get(verdict or "", PENDING_VERDICT)
 
 
-def _when(text: str | None) -> str:
-    if not text:
+def _when(moment: datetime | None) -> str:
+    if not moment:
         return "未知"
-    return f"{datetime.fromisoformat(text).astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
+    return f"{moment.astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
 
 
-def _basis(item: dict[str, Any]) -> str:
-    label = BASIS_LABELS.get(item.get("received_basis") or "")
+def _basis(item: SubmissionView) -> str:
+    label = BASIS_LABELS.get(item.received_basis or "")
     return f"，{label}" if label else ""
 
 
@@ -61,11 +65,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith(("。", "！", "？")) else text + "。"
 
 
-def for_sender(finding: dict[str, Any]) -> bool:
+def for_sender(finding: FindingView) -> bool:
     """A problem the sender should read: not a pass, not an advisory or note for the staff."""
-    if finding["status"] in ("pass", "error") or finding["check"] in STAFF_ONLY_CHECKS:
+    if finding.status in (Status.PASS, Status.ERROR) or finding.check in STAFF_ONLY_CHECKS:
         return False
-    return not any(note in finding["message"] for note in _STAFF_NOTES)
+    return not any(note in finding.message for note in _STAFF_NOTES)
 
 
 def sender_text(message: str) -> str:
@@ -73,59 +77,63 @@ def sender_text(message: str) -> str:
     return _sentence(_INTERNAL.sub("", _MATERIALS_RULE.sub("", message)))
 
 
-def _greeting(item: dict[str, Any]) -> str:
-    who, unit = (item.get("submitter") or "").strip(), (item.get("unit") or "").strip()
+def _greeting(item: SubmissionView) -> str:
+    who, unit = (item.submitter or "").strip(), (item.unit or "").strip()
     if who and unit and unit != who:
         return f"{who}（{unit}）："
     return f"{who or unit}：" if who or unit else "您好："
 
 
-def _missing(findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _missing(findings: Sequence[FindingView]) -> list[tuple[str, str]]:
     """(what, what to send) for each required material not received."""
     missing = []
     for finding in findings:
-        role = (finding.get("evidence") or {}).get("role")
-        if finding["check"] == "materials" and finding["status"] == "fail" and role:
+        role = (finding.evidence or {}).get("role")
+        if finding.check == Check.MATERIALS and finding.status == Status.FAIL and role:
             what = ROLE_LABELS.get(role, role)
-            text = sender_text(finding["message"]).removeprefix(f"未收到{what}。")
+            text = sender_text(finding.message).removeprefix(f"未收到{what}。")
             missing.append((what, text))
     return missing
 
 
-def _problems(findings: list[dict[str, Any]], late: bool) -> list[dict[str, Any]]:
+def _problems(findings: Sequence[FindingView], late: bool) -> list[FindingView]:
     """Each problem for the sender once (the missing materials have their own section)."""
     seen: set[tuple[str, str, str]] = set()
     problems = []
     for finding in findings:
-        if not for_sender(finding) or (finding["check"] == "materials" and finding["status"] == "fail"):
+        if not for_sender(finding) or (finding.check == Check.MATERIALS and finding.status == Status.FAIL):
             continue
-        if late and finding["check"] != "deadline":
+        if late and finding.check != Check.DEADLINE:
             continue
-        file = (finding.get("file") or "").rsplit("/", 1)[-1]
-        key = (finding["check"], file, sender_text(finding["message"]))
+        key = (finding.check, finding.file_base_name, sender_text(finding.message))
         if key not in seen:
             seen.add(key)
             problems.append(finding)
     return problems
 
 
-def _problem_line(index: int, finding: dict[str, Any], waived: set[str]) -> str:
-    label = CHECK_LABELS.get(finding["check"], finding["check"])
-    status = STATUS_LABELS.get(finding["status"], finding["status"])
-    text = sender_text(finding["message"])
-    file = (finding.get("file") or "").rsplit("/", 1)[-1]
+def _problem_line(index: int, finding: FindingView, waived: set[str]) -> str:
+    label = CHECK_LABELS.get(finding.check, finding.check)
+    status = STATUS_LABELS.get(finding.status, finding.status)
+    text = sender_text(finding.message)
+    file = finding.file_base_name
     where = f"「{file}」：" if file and file not in text else ""
-    note = "（工作人员已决定不再以此项为准）" if finding["check"] in waived else ""
+    note = "（工作人员已决定不再以此项为准）" if finding.check in waived else ""
     return f"    {index}. 【{status}·{label}】{where}{text}{note}"
 
 
 def _next_steps(
-    item: dict[str, Any], late: bool, missing: list[Any], problems: list[dict[str, Any]], waived: set[str]
+    item: SubmissionView,
+    late: bool,
+    missing: list[tuple[str, str]],
+    problems: list[FindingView],
+    waived: set[str],
 ) -> list[str]:
-    decisions = item.get("decisions") or []
-    verdict, state = item.get("verdict"), item.get("state")
-    reply = f"将材料以“报送人（单位）+作品名称”命名，回复本邮件发送至{MAILBOX}，并在邮件中注明受理编号{item['id']}。"
-    if any(d["action"] == DecisionAction.REJECT for d in decisions):
+    verdict, state = item.verdict, item.state
+    reply = (
+        f"将材料以“报送人（单位）+作品名称”命名，回复本邮件发送至{MAILBOX}，并在邮件中注明受理编号{item.id}。"
+    )
+    if any(d.action == DecisionAction.REJECT for d in item.decisions):
         return ["经筹备组研究，本作品不予受理（理由见上）。如有疑问，请与筹备组联系。"]
     if late:
         return [
@@ -138,8 +146,8 @@ def _next_steps(
             "我们将从您提供的百度网盘链接下载作品视频，下载后继续审核，审核结果将另行通知您。"
             "在此期间请保持链接和提取码有效。"
         )
-    open_problems = [p for p in problems if p["check"] not in waived]
-    fails = [p for p in open_problems if p["status"] == "fail"]
+    open_problems = [p for p in problems if p.check not in waived]
+    fails = [p for p in open_problems if p.status == Status.FAIL]
     if missing or fails:
         if missing and fails:
             what = "补交上述缺少的材料并更正所列问题"
@@ -148,60 +156,58 @@ def _next_steps(
         steps.append(f"请{what}后，{reply}")
     elif open_problems:
         steps.append(f"请核对上述提示事项；如需更正，请{reply}")
-    if verdict == "pass":
+    if verdict == Verdict.PASS:
         steps.append("本作品已通过初步审核，无需补充材料，请等待评审结果。")
-    elif verdict == "review":
+    elif verdict == Verdict.REVIEW:
         steps.append("部分事项需要工作人员人工复核，复核完成后我们将通知您结果。")
     elif verdict is None and state != SubmissionState.AWAITING_DOWNLOAD:
         steps.append("作品正在审核中，审核完成后我们将通知您结果，在此之前无需重复报送。")
     return steps
 
 
-def write_receipt(data_dir: Path, item: dict[str, Any]) -> Path:
-    """The receipt of one `submission_json` object, written beside the catalogue for e-mailing."""
+def write_receipt(data_dir: Path, item: SubmissionView) -> Path:
+    """The receipt of one submission, written beside the catalogue for e-mailing."""
     folder = data_dir / "receipts"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{item['id']}.txt"
+    path = folder / f"{item.id}.txt"
     path.write_text(render_receipt(item), encoding="utf-8")
     return path
 
 
-def render_receipt(item: dict[str, Any]) -> str:
-    """The receipt for one `submission_json` object, ready to be e-mailed to the sender."""
-    title = item.get("title")
-    work = f"作品《{title}》" if title else f"作品包「{item.get('package_name') or '（未识别名称）'}」"
-    findings = list(item.get("findings") or [])
-    decisions = item.get("decisions") or []
-    waived = {d["check"] for d in decisions if d.get("check")}
+def render_receipt(item: SubmissionView) -> str:
+    """The receipt for one submission, ready to be e-mailed to the sender."""
+    title = item.title
+    work = f"作品《{title}》" if title else f"作品包「{item.package_name or '（未识别名称）'}」"
+    findings, decisions, waived = item.findings, item.decisions, item.waived
     late = (
-        any(f["check"] == "deadline" and f["status"] == "fail" for f in findings) and "deadline" not in waived
+        any(f.check == Check.DEADLINE and f.status == Status.FAIL for f in findings)
+        and Check.DEADLINE not in waived
     )
     lines = [
         "“红色光影 英雄重庆”党史短视频征集展播活动 作品受理回执",
         "",
         _greeting(item),
-        f"    您报送的{work}已于{_when(item.get('received_at'))}（北京时间{_basis(item)}）收到。",
-        f"    受理编号：{item['id']}",
-        f"    当前状态：{state_label(item.get('state'))}",
-        f"    审核结论：{verdict_label(item.get('verdict'))}"
-        + ("（经工作人员决定）" if item.get("verdict_by_person") else ""),
+        f"    您报送的{work}已于{_when(item.received_at)}（北京时间{_basis(item)}）收到。",
+        f"    受理编号：{item.id}",
+        f"    当前状态：{state_label(item.state)}",
+        f"    审核结论：{verdict_label(item.verdict)}"
+        + ("（经工作人员决定）" if item.verdict_by_person else ""),
         "",
         "一、已收到的材料",
     ]
-    files = list(item.get("files") or [])
     durations: dict[str, float] = {}
     for finding in findings:
-        if finding["check"] == "declared_duration":
-            durations.update((finding.get("evidence") or {}).get("videos", {}))
-    if not files:
+        if finding.check == Check.DECLARED_DURATION:
+            durations.update((finding.evidence or {}).get("videos", {}))
+    if not item.files:
         lines.append("    （暂无文件）")
-    for file in files:
-        extra = f"，时长{format_duration(durations[file['name']])}" if file["name"] in durations else ""
-        lines.append(f"    · {ROLE_LABELS.get(file['role'], file['role'])}：{file['name']}{extra}")
-    netdisk = item.get("netdisk")
-    if netdisk and item.get("state") == SubmissionState.AWAITING_DOWNLOAD:
-        code = f"（提取码{netdisk['code']}）" if netdisk.get("code") else "（未附提取码）"
-        lines.append(f"    · 百度网盘链接：{netdisk['url']}{code}，作品视频待下载")
+    for file in item.files:
+        extra = f"，时长{format_duration(durations[file.name])}" if file.name in durations else ""
+        lines.append(f"    · {ROLE_LABELS.get(file.role, file.role)}：{file.name}{extra}")
+    netdisk = item.netdisk
+    if netdisk and item.state == SubmissionState.AWAITING_DOWNLOAD:
+        code = f"（提取码{netdisk.code}）" if netdisk.code else "（未附提取码）"
+        lines.append(f"    · 百度网盘链接：{netdisk.url}{code}，作品视频待下载")
 
     missing = [] if late else _missing(findings)
     problems = _problems(findings, late)
@@ -221,11 +227,11 @@ def render_receipt(item: dict[str, Any]) -> str:
     if decisions:
         lines += ["", "工作人员的决定"]
         for decision in decisions:
-            what = ACTION_LABELS.get(decision["action"], decision["action"])
-            if decision["action"] == DecisionAction.WAIVE and decision.get("check"):
-                what += f"：{CHECK_LABELS.get(decision['check'], decision['check'])}"
+            what = ACTION_LABELS.get(decision.action, str(decision.action))
+            if decision.action == DecisionAction.WAIVE and (check := decision.waived_check):
+                what += f"：{CHECK_LABELS.get(check, check)}"
             lines.append(
-                f"    · {_when(decision['decided_at'])}，{decision['decided_by']}：{what}（理由：{decision['note']}）"
+                f"    · {_when(decision.decided_at)}，{decision.decided_by}：{what}（理由：{decision.note}）"
             )
     lines += ["", f"{next(number)}、下一步"]
     lines += [f"    {step}" for step in _next_steps(item, late, missing, problems, waived)]

@@ -22,11 +22,13 @@ from tasks.catalogue.models import (
     Submission,
     VideoSignature,
 )
+from tasks.catalogue.views import IntakeDetails
 from tasks.judging.assignment import AssignmentResult
 from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.model import Expert, Work, matched
 from tasks.judging.originality import Pair, Signature
 from tasks.judging.scores import Score, ScoreSheet, ScoringContext
+from tasks.roles import FileRole
 
 NUMBER_WIDTH = 4
 
@@ -42,8 +44,8 @@ class JudgedWork:
 
 
 def _people(submission: Submission) -> tuple[str, ...]:
-    form = submission.form or {}
-    values = (submission.submitter, form.get("person_name"), form.get("contact"), form.get("team"))
+    form = IntakeDetails.from_json(submission.form).form
+    values = (submission.submitter, *((form.person_name, form.contact, form.team) if form else ()))
     return tuple(v for v in values if isinstance(v, str) and v.strip())
 
 
@@ -60,7 +62,7 @@ def judged_works(session: Session) -> list[JudgedWork]:
             row = JudgingWork(submission_id=submission.id, number=str(last).zfill(NUMBER_WIDTH))
             session.add(row)
             rows[submission.id] = row
-        videos = tuple(f for f in submission.files if f.role == "video")
+        videos = tuple(f for f in submission.files if f.role == FileRole.VIDEO)
         work = Work(
             number=row.number,
             title=submission.title or "",

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File, FindingRecord, JudgingWork, Publication, Submission
+from tasks.catalogue.views import IntakeDetails
 from tasks.publish.credits import credits_from
 from tasks.publish.selection import approved_tiers
 from tasks.publish.work import EpisodeSource, WorkSource, entry_fingerprint, order_episodes, split_object_key
+from tasks.roles import FileRole
 
 _TIER_ORDER = {"特别优秀": 0, "优秀": 1}
 
@@ -48,7 +50,7 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
     judging = session.get(JudgingWork, submission_id)
     files = session.scalars(
         select(File)
-        .where(File.submission_id == submission_id, File.role == "video")
+        .where(File.submission_id == submission_id, File.role == FileRole.VIDEO)
         .order_by(File.created_at)
     ).all()
     episodes = []
@@ -89,8 +91,8 @@ def private_values(session: Session, submission_ids: list[str]) -> list[str]:
     values = []
     for submission_id in submission_ids:
         submission = session.get(Submission, submission_id)
-        form = (submission.form if submission else None) or {}
-        values += [str(form[k]) for k in ("contact", "phone") if form.get(k)]
+        form = IntakeDetails.from_json(submission.form).form if submission else None
+        values += [str(v) for v in ((form.contact, form.phone) if form else ()) if v]
     return values
 
 
