@@ -18,7 +18,7 @@ from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Finding, Status
+from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Check, Finding, Status
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.rules import DEFAULT_RULES, ContestRules
@@ -135,7 +135,7 @@ def artifact_key(path: Path, name: str, submission_id: str | None) -> str:
 
 
 def findings_table(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [{"检查项": f.check, "结果": STATUS_LABELS[f.status], "说明": f.message} for f in findings]
+    return [{"检查项": str(f.check), "结果": STATUS_LABELS[f.status], "说明": f.message} for f in findings]
 
 
 @flow(name="screen-video", log_prints=True)
@@ -204,7 +204,7 @@ def screen_files(paths: list[Path], record: bool = False) -> list[dict[str, Any]
     for path in paths:
         path = Path(path)
         if not path.is_file():
-            missing = Finding("integrity", Status.FAIL, f"找不到文件：{path}（不存在或不是普通文件）")
+            missing = Finding(Check.INTEGRITY, Status.FAIL, f"找不到文件：{path}（不存在或不是普通文件）")
             results.append(screening.ScreenResult(file=str(path), probe=None, findings=[missing]).to_json())
             continue
         results.append(configured_screen_video()(path, record=record))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tasks.findings import Finding, Status, Verdict, verdict
+from tasks.findings import Check, Finding, Status, Verdict, as_check, verdict
 
 
 class DecisionAction(StrEnum):
@@ -35,18 +35,33 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Decision:
     action: DecisionAction
     note: str
     decided_by: str
     decided_at: datetime
-    check: str | None = None  # the check a waiver concerns ("deadline" for accept-late)
+    check: Check | None = None  # the check a waiver concerns (DEADLINE for accept-late)
+
+    def __init__(
+        self,
+        action: DecisionAction,
+        note: str,
+        decided_by: str,
+        decided_at: datetime,
+        check: Check | str | None = None,
+    ) -> None:
+        # A stored row or a JSON object gives the check as a plain str: it becomes the Check here.
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "note", note)
+        object.__setattr__(self, "decided_by", decided_by)
+        object.__setattr__(self, "decided_at", decided_at)
+        object.__setattr__(self, "check", as_check(check) if check else None)
 
     @property
-    def waived_check(self) -> str | None:
+    def waived_check(self) -> Check | None:
         if self.action == DecisionAction.ACCEPT_LATE:
-            return "deadline"
+            return Check.DEADLINE
         return self.check if self.action == DecisionAction.WAIVE else None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.intake.text import format_duration
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe, ProbeError, VideoStream
@@ -38,7 +38,7 @@ PROBE_ERRORS: dict[str, str] = {
 }
 
 
-def _finding(check: str, status: Status, message: str, **evidence: object) -> Finding:
+def _finding(check: Check, status: Status, message: str, **evidence: object) -> Finding:
     return Finding(check=check, status=status, message=message, evidence=dict(evidence), stage=STAGE)
 
 
@@ -56,14 +56,14 @@ def check_format(probe: MediaProbe, filename: str, rules: ContestRules) -> Findi
     evidence = {"format_name": probe.format_name, "extension": extension}
     if probe.video is None:
         return _finding(
-            "format",
+            Check.FORMAT,
             Status.FAIL,
             f"文件中没有视频画面（封装格式为{describe_format(probe)}），请提交视频文件",
             **evidence,
         )
     if allowed is None:
         return _finding(
-            "format",
+            Check.FORMAT,
             Status.FAIL,
             f"文件实际封装格式为{describe_format(probe)}（扩展名为{extension or '无'}），"
             f"不在允许的MPG、MPEG、MP4、MOV格式之内，请转换为MP4后重新提交",
@@ -75,13 +75,15 @@ def check_format(probe: MediaProbe, filename: str, rules: ContestRules) -> Findi
     )
     if not extension_matches:
         return _finding(
-            "format",
+            Check.FORMAT,
             Status.WARN,
             f"文件实际封装格式为{allowed}，但扩展名为{extension or '无'}，扩展名与内容不符，建议改为正确的扩展名",
             container=allowed,
             **evidence,
         )
-    return _finding("format", Status.PASS, f"封装格式为{allowed}，符合要求", container=allowed, **evidence)
+    return _finding(
+        Check.FORMAT, Status.PASS, f"封装格式为{allowed}，符合要求", container=allowed, **evidence
+    )
 
 
 def check_duration(probe: MediaProbe, rules: ContestRules) -> Finding:
@@ -89,17 +91,17 @@ def check_duration(probe: MediaProbe, rules: ContestRules) -> Finding:
     duration = probe.duration or (probe.video.duration if probe.video else None)
     limit = rules.max_episode_seconds
     if duration is None:
-        return _finding("duration", Status.ERROR, "无法读取视频时长", limit_seconds=limit)
+        return _finding(Check.DURATION, Status.ERROR, "无法读取视频时长", limit_seconds=limit)
     evidence = {"seconds": round(duration, 3), "limit_seconds": limit}
     if duration > limit + 0.5:  # container rounding is not the submitter's fault
         return _finding(
-            "duration",
+            Check.DURATION,
             Status.FAIL,
             f"单集时长为{format_duration(duration, tenths=True)}，超过5分钟的上限；超长作品可拆分为系列分集提交",
             **evidence,
         )
     return _finding(
-        "duration",
+        Check.DURATION,
         Status.PASS,
         f"单集时长为{format_duration(duration, tenths=True)}，不超过5分钟",
         **evidence,
@@ -124,18 +126,18 @@ def check_resolution(video: VideoStream, rules: ContestRules) -> Finding:
     }
     if video.short_side < rules.min_short_side_px:
         return _finding(
-            "resolution",
+            Check.RESOLUTION,
             Status.FAIL,
             f"分辨率为{size}，低于要求的1080P（短边应不少于{rules.min_short_side_px}像素），"
             "请用高清原始素材以1080P（1920×1080，竖屏1080×1920）或更高分辨率重新导出后报送",
             **evidence,
         )
-    return _finding("resolution", Status.PASS, f"分辨率为{size}，达到1080P要求", **evidence)
+    return _finding(Check.RESOLUTION, Status.PASS, f"分辨率为{size}，达到1080P要求", **evidence)
 
 
 def check_aspect_ratio(video: VideoStream, rules: ContestRules) -> Finding:
     if not video.display_height or not video.display_width:
-        return _finding("aspect_ratio", Status.ERROR, "无法读取画面尺寸", **_display_evidence(video))
+        return _finding(Check.ASPECT_RATIO, Status.ERROR, "无法读取画面尺寸", **_display_evidence(video))
     measured = video.display_width / video.display_height
     nearest = min(rules.aspect_ratios, key=lambda r: abs(measured - r.value) / r.value)
     deviation = abs(measured - nearest.value) / nearest.value
@@ -148,7 +150,7 @@ def check_aspect_ratio(video: VideoStream, rules: ContestRules) -> Finding:
     size = f"{video.display_width}×{video.display_height}"
     if deviation > rules.aspect_tolerance:
         return _finding(
-            "aspect_ratio",
+            Check.ASPECT_RATIO,
             Status.FAIL,
             f"画面比例为{measured:.3f}:1（{size}），不是横屏16:9、4:3、3:2或竖屏9:16、3:4、2:3之一"
             f"（最接近{nearest.label}）",
@@ -156,7 +158,10 @@ def check_aspect_ratio(video: VideoStream, rules: ContestRules) -> Finding:
         )
     orientation = "竖屏" if nearest.height > nearest.width else "横屏"
     return _finding(
-        "aspect_ratio", Status.PASS, f"画面比例为{orientation}{nearest.label}（{size}），符合要求", **evidence
+        Check.ASPECT_RATIO,
+        Status.PASS,
+        f"画面比例为{orientation}{nearest.label}（{size}），符合要求",
+        **evidence,
     )
 
 
@@ -166,7 +171,7 @@ def check_frame_rate(
     """Judged on the average rate; for variable-rate video the slowest second is reported too."""
     fps = video.avg_fps or video.r_fps
     if not fps:
-        return _finding("frame_rate", Status.ERROR, "无法读取帧率", min_fps=rules.min_fps)
+        return _finding(Check.FRAME_RATE, Status.ERROR, "无法读取帧率", min_fps=rules.min_fps)
     evidence: dict[str, object] = {
         "average_fps": round(fps, 3),
         "nominal_fps": round(video.r_fps, 3) if video.r_fps else None,
@@ -179,14 +184,14 @@ def check_frame_rate(
         variable_note = f"（可变帧率，最慢的一秒仅{min_fps_per_second:g}帧）"
     if fps < rules.min_fps * (1 - rules.fps_tolerance):
         return _finding(
-            "frame_rate",
+            Check.FRAME_RATE,
             Status.FAIL,
             f"平均帧率为{fps:.2f}帧/秒{variable_note}，低于要求的{rules.min_fps:g}帧/秒，"
             f"请以不低于{rules.min_fps:g}帧/秒（如25或30帧/秒）重新导出后报送",
             **evidence,
         )
     return _finding(
-        "frame_rate", Status.PASS, f"平均帧率为{fps:.2f}帧/秒{variable_note}，不低于25帧/秒", **evidence
+        Check.FRAME_RATE, Status.PASS, f"平均帧率为{fps:.2f}帧/秒{variable_note}，不低于25帧/秒", **evidence
     )
 
 
@@ -204,8 +209,8 @@ def check_unreadable(size: int, error: ProbeError) -> list[Finding]:
         text = f"{_probe_error_text(error.detail)}，请重新导出并提交完整的视频文件"
     evidence = {"size_bytes": size, "ffprobe": error.detail}
     return [
-        _finding("integrity", Status.FAIL, text, **evidence),
-        _finding("format", Status.FAIL, "无法识别文件的封装格式（文件无法读取）", **evidence),
+        _finding(Check.INTEGRITY, Status.FAIL, text, **evidence),
+        _finding(Check.FORMAT, Status.FAIL, "无法识别文件的封装格式（文件无法读取）", **evidence),
     ]
 
 
@@ -220,7 +225,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
     }
     if report.timed_out:
         return _finding(
-            "integrity",
+            Check.INTEGRITY,
             Status.ERROR,
             f"完整解码超时（解码至{format_duration(report.decoded_seconds, tenths=True)}），需人工复核",
             **evidence,
@@ -228,7 +233,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
     if report.errors:
         first = report.errors[0]
         return _finding(
-            "integrity",
+            Check.INTEGRITY,
             Status.FAIL,
             f"视频解码出错（首个错误位于{format_duration(first.seconds, tenths=True)}，共{len(report.errors)}处），文件可能已损坏，"
             "请重新导出后提交",
@@ -237,7 +242,7 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
     # A file cut short in transfer often decodes cleanly but stops early.
     if duration and report.decoded_seconds < duration - max(1.0, 0.02 * duration):
         return _finding(
-            "integrity",
+            Check.INTEGRITY,
             Status.FAIL,
             f"视频只能解码到{format_duration(report.decoded_seconds, tenths=True)}，而文件标称时长为{format_duration(duration, tenths=True)}，"
             "文件不完整，请重新上传",
@@ -245,10 +250,10 @@ def check_integrity(probe: MediaProbe, report: DecodeReport) -> Finding:
         )
     if not report.completed:
         return _finding(
-            "integrity", Status.FAIL, "视频未能完整解码，文件可能已损坏，请重新导出后提交", **evidence
+            Check.INTEGRITY, Status.FAIL, "视频未能完整解码，文件可能已损坏，请重新导出后提交", **evidence
         )
     return _finding(
-        "integrity",
+        Check.INTEGRITY,
         Status.PASS,
         f"视频完整解码至结尾（{format_duration(report.decoded_seconds, tenths=True)}），无错误",
         **evidence,
@@ -266,8 +271,8 @@ def check_picture(report: DecodeReport, rules: ContestRules) -> list[Finding]:
     """「画面清晰稳定」 is advisory: long black or frozen stretches are flagged for a person to look at."""
     findings = []
     for check, items, minimum, what in (
-        ("black_frames", report.black, rules.black_min_seconds, "黑屏"),
-        ("frozen_frames", report.frozen, rules.freeze_min_seconds, "静止画面"),
+        (Check.BLACK_FRAMES, report.black, rules.black_min_seconds, "黑屏"),
+        (Check.FROZEN_FRAMES, report.frozen, rules.freeze_min_seconds, "静止画面"),
     ):
         long = [s for s in items if s.seconds >= minimum]
         if long:
@@ -293,9 +298,11 @@ def check_picture(report: DecodeReport, rules: ContestRules) -> list[Finding]:
 
 def check_audio(probe: MediaProbe) -> Finding:
     if not probe.audio_codecs:
-        return _finding("audio", Status.WARN, "视频没有音轨（无声音），请确认是否为有意设计", audio_streams=0)
+        return _finding(
+            Check.AUDIO, Status.WARN, "视频没有音轨（无声音），请确认是否为有意设计", audio_streams=0
+        )
     return _finding(
-        "audio",
+        Check.AUDIO,
         Status.PASS,
         f"包含音轨（{', '.join(probe.audio_codecs)}）",
         audio_streams=len(probe.audio_codecs),

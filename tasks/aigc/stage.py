@@ -14,12 +14,12 @@ from dataclasses import replace
 from tasks.aigc.declared import DeclaredReport, read_declarations
 from tasks.aigc.metadata import MetadataReport, read_metadata
 from tasks.aigc.spoken import SpokenReport, listen
-from tasks.aigc.verdict import CHECK, STAGE, aigc_finding
+from tasks.aigc.verdict import STAGE, aigc_finding
 from tasks.aigc.visual import VisualReport, scan_video
 from tasks.context import WorkContext
 from tasks.engines.asr import AsrEngine
 from tasks.engines.ocr import OcrEngine
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.media.probe import MediaProbe
 from tasks.rules import ContestRules
 from tasks.store import ObjectStore
@@ -91,7 +91,11 @@ def screen_aigc(
     except Exception as exc:  # a bug in the verdict must not sink the whole screening run
         log.exception("aigc verdict failed for %s", media.path)
         return Finding(
-            CHECK, Status.ERROR, f"无法完成AI生成内容标识检查：{type(exc).__name__}", {}, stage=STAGE
+            Check.AIGC_LABEL,
+            Status.ERROR,
+            f"无法完成AI生成内容标识检查：{type(exc).__name__}",
+            {},
+            stage=STAGE,
         )
 
 

@@ -17,10 +17,9 @@ from tasks.aigc.declared import DeclaredReport
 from tasks.aigc.metadata import MetadataReport
 from tasks.aigc.spoken import SpokenReport
 from tasks.aigc.visual import POSITION_LABELS, LabelTrack, VisualReport
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.rules import ContestRules
 
-CHECK = "aigc_label"
 STAGE = "aigc"
 MISSING = "检测到人工智能生成内容，但视频起始画面缺少显著的AI生成标识"
 _SEVERITY = {Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
@@ -137,7 +136,7 @@ def aigc_finding(
 
     def finding(status: Status, message: str, outcome: str) -> Finding:
         evidence["outcome"] = outcome
-        return Finding(CHECK, status, message, evidence, stage=STAGE)
+        return Finding(Check.AIGC_LABEL, status, message, evidence, stage=STAGE)
 
     if visual.frames_ocr == 0:
         return finding(

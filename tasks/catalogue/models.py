@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tasks.roles import FileRole
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -64,7 +66,7 @@ class File(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_uuid)
     submission_id: Mapped[str | None] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(500))
-    role: Mapped[str] = mapped_column(String(40), default="video")
+    role: Mapped[str] = mapped_column(String(40), default=FileRole.VIDEO)  # tasks.roles.FileRole
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     object_key: Mapped[str] = mapped_column(String(200))
@@ -92,7 +94,7 @@ class FindingRecord(Base):
     )
     file_id: Mapped[str | None] = mapped_column(ForeignKey("file.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(40))
-    check: Mapped[str] = mapped_column(String(60))
+    check: Mapped[str] = mapped_column(String(60))  # tasks.findings.Check
     status: Mapped[str] = mapped_column(String(10))
     message: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -142,7 +144,7 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(40))  # tasks.decisions.DecisionAction
-    check: Mapped[str | None] = mapped_column(String(60))  # the finding's check it concerns, if one
+    check: Mapped[str | None] = mapped_column(String(60))  # the tasks.findings.Check it concerns, if one
     note: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File, FindingRecord
 from tasks.findings import Finding, Status, verdict
+from tasks.roles import FileRole
 from tasks.store import StoredObject
 
 
@@ -18,7 +19,7 @@ def upsert_file(
     stored: StoredObject,
     *,
     name: str,
-    role: str = "video",
+    role: FileRole = FileRole.VIDEO,
     submission_id: str | None = None,
 ) -> File:
     """The catalogue row for an original; the same bytes in the same submission are one row."""

@@ -10,36 +10,42 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tasks.findings import Finding, Status
-from tasks.intake.classify import ROLE_LABELS
+from tasks.findings import Check, Finding, Status
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.naming import PackageName
 from tasks.intake.netdisk import NetdiskLink
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import char_count, format_duration, halfwidth, squash
+from tasks.roles import ROLE_LABELS, FileRole
 from tasks.rules import DEFAULT_RULES, SHANGHAI, ContestRules
 
 NAMING_EXAMPLE = "例如“张明（江北区融媒体中心）+山城记忆”"
-REQUIRED_ROLES = ("video", "script", "registration_form", "summary_table", "pledge")
+REQUIRED_ROLES = (
+    FileRole.VIDEO,
+    FileRole.SCRIPT,
+    FileRole.REGISTRATION_FORM,
+    FileRole.SUMMARY_TABLE,
+    FileRole.PLEDGE,
+)
 _WHAT_TO_SEND = {
-    "video": "请补交作品高清原视频（MP4/MOV/MPG等格式），视频过大时可通过百度网盘报送并附链接和提取码",
-    "script": "请补交最终视频文稿（Word、TXT或PDF）",
-    "registration_form": "请下载附件1填写后以Word电子版补交",
-    "summary_table": "请下载附件3填写后以Word电子版补交",
-    "pledge": "请打印附件2，签字或盖章后扫描（PDF/JPG/PNG）补交",
+    FileRole.VIDEO: "请补交作品高清原视频（MP4/MOV/MPG等格式），视频过大时可通过百度网盘报送并附链接和提取码",
+    FileRole.SCRIPT: "请补交最终视频文稿（Word、TXT或PDF）",
+    FileRole.REGISTRATION_FORM: "请下载附件1填写后以Word电子版补交",
+    FileRole.SUMMARY_TABLE: "请下载附件3填写后以Word电子版补交",
+    FileRole.PLEDGE: "请打印附件2，签字或盖章后扫描（PDF/JPG/PNG）补交",
 }
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(?:\(?0\d{2,3}\)?-?)?\d{7,8}(?:-\d{1,6})?$")
 
 
-def _f(check: str, status: Status, message: str, **evidence: object) -> Finding:
+def _f(check: Check, status: Status, message: str, **evidence: object) -> Finding:
     return Finding(check, status, message, dict(evidence), stage="intake")
 
 
 @dataclass(frozen=True, slots=True)
 class FileFact:
     name: str
-    role: str
+    role: FileRole
     sha256: str
     size: int
     duration: float | None = None  # measured, videos only
@@ -62,7 +68,7 @@ class PackageFacts:
     summary_file: str | None = None
     netdisk: list[NetdiskLink] = field(default_factory=list)
 
-    def of_role(self, role: str) -> list[FileFact]:
+    def of_role(self, role: FileRole) -> list[FileFact]:
         return [f for f in self.files if f.role == role]
 
 
@@ -70,11 +76,15 @@ def check_naming(facts: PackageFacts) -> list[Finding]:
     """五「文件名以“报送人（单位）+作品名称”格式命名」."""
     if facts.name.ok:
         return [
-            _f("naming", Status.PASS, f"「{facts.package_name}」的命名符合“报送人（单位）+作品名称”格式。")
+            _f(
+                Check.NAMING,
+                Status.PASS,
+                f"「{facts.package_name}」的命名符合“报送人（单位）+作品名称”格式。",
+            )
         ]
     return [
         _f(
-            "naming",
+            Check.NAMING,
             Status.WARN,
             f"「{facts.package_name}」的命名不符合通知要求的“报送人（单位）+作品名称”格式（{facts.name.problem}）。"
             f"请按此格式重新命名，{NAMING_EXAMPLE}。",
@@ -94,7 +104,7 @@ def check_title(facts: PackageFacts) -> list[Finding]:
         return []
     return [
         _f(
-            "naming",
+            Check.NAMING,
             Status.WARN,
             f"「{facts.package_name}」名称中的作品名称“{name_title}”与作品登记表中的“{form_title}”不一致。"
             "请核对是否装错了登记表，并使文件名与登记表一致。",
@@ -107,14 +117,14 @@ def check_title(facts: PackageFacts) -> list[Finding]:
 def check_materials(facts: PackageFacts) -> list[Finding]:
     """五: video, 文稿, 登记表, 汇总表 and the pledge scan must all be there."""
     findings = []
-    awaiting = bool(facts.netdisk) and not facts.of_role("video")
+    awaiting = bool(facts.netdisk) and not facts.of_role(FileRole.VIDEO)
     for role in REQUIRED_ROLES:
         present = facts.of_role(role)
         if present:
             names = "、".join(f"「{f.name}」" for f in present[:5])
             findings.append(
                 _f(
-                    "materials",
+                    Check.MATERIALS,
                     Status.PASS,
                     f"已收到{ROLE_LABELS[role]}：{names}。",
                     role=role,
@@ -122,11 +132,11 @@ def check_materials(facts: PackageFacts) -> list[Finding]:
                 )
             )
             continue
-        if role == "video" and awaiting:
+        if role == FileRole.VIDEO and awaiting:
             continue  # the netdisk check says what happens next
         findings.append(
             _f(
-                "materials",
+                Check.MATERIALS,
                 Status.FAIL,
                 f"未收到{ROLE_LABELS[role]}。通知第五条要求报送“作品高清原视频，最终视频文稿、作品登记表、作品汇总表Word电子版，"
                 f"以及作品版权承诺书扫描件”。{_WHAT_TO_SEND[role]}。",
@@ -136,7 +146,7 @@ def check_materials(facts: PackageFacts) -> list[Finding]:
     if facts.forms_count > 1:
         findings.append(
             _f(
-                "materials",
+                Check.MATERIALS,
                 Status.WARN,
                 f"一个作品包里有{facts.forms_count}份作品登记表。每件作品应单独填写一份登记表并单独打包；"
                 "如为系列作品请合并为一份登记表。",
@@ -167,7 +177,7 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
     if missing:
         findings.append(
             _f(
-                "form_fields",
+                Check.FORM_FIELDS,
                 Status.FAIL,
                 f"{where}中以下栏目未填写：{'、'.join(missing)}。请补全后重新报送登记表。",
                 file=facts.form_file,
@@ -175,7 +185,9 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
             )
         )
     else:
-        findings.append(_f("form_fields", Status.PASS, f"{where}的必填栏目已填写。", file=facts.form_file))
+        findings.append(
+            _f(Check.FORM_FIELDS, Status.PASS, f"{where}的必填栏目已填写。", file=facts.form_file)
+        )
     for label, text, limit in (
         ("作品创作团队情况", form.team, rules.max_team_chars),
         ("作品简介", form.intro, rules.max_intro_chars),
@@ -184,7 +196,7 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
         if count > limit:
             findings.append(
                 _f(
-                    "field_length",
+                    Check.FIELD_LENGTH,
                     Status.FAIL,
                     f"{where}的“{label}”共{count}字，超过附件1规定的{limit}字以内（多{count - limit}字）。请精简到{limit}字以内。",
                     file=facts.form_file,
@@ -196,7 +208,7 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
         elif text:
             findings.append(
                 _f(
-                    "field_length",
+                    Check.FIELD_LENGTH,
                     Status.PASS,
                     f"“{label}”{count}字，未超过{limit}字。",
                     field=label,
@@ -224,10 +236,10 @@ def _check_phone(phone: str, where: str, file: str | None) -> list[Finding]:
     if not phone.strip():
         return []
     if phone_ok(phone):
-        return [_f("phone", Status.PASS, f"联系电话“{phone}”格式正确。", phone_valid=True)]
+        return [_f(Check.PHONE, Status.PASS, f"联系电话“{phone}”格式正确。", phone_valid=True)]
     return [
         _f(
-            "phone",
+            Check.PHONE,
             Status.WARN,
             f"{where}的联系电话“{phone}”不是有效的手机号（11位）或带区号的座机号（如023-12345678）。"
             "请核对后更正，以便筹备组联系。",
@@ -241,7 +253,7 @@ def _check_broadcast(form: RegistrationForm, where: str, file: str | None) -> li
     if len(form.broadcast_ticks) > 1:
         return [
             _f(
-                "broadcast",
+                Check.BROADCAST,
                 Status.WARN,
                 f"{where}的“播出情况”同时勾选了“已播出”和“未播出”。请只勾选一项。",
                 file=file,
@@ -251,7 +263,7 @@ def _check_broadcast(form: RegistrationForm, where: str, file: str | None) -> li
     if form.broadcast is None:
         return [
             _f(
-                "broadcast",
+                Check.BROADCAST,
                 Status.WARN,
                 f"{where}的“播出情况”未勾选“已播出”或“未播出”。请勾选其中一项。",
                 file=file,
@@ -261,7 +273,7 @@ def _check_broadcast(form: RegistrationForm, where: str, file: str | None) -> li
         lacking = "播出平台和链接" if not form.platform.strip() else "作品链接（http://或https://开头的网址）"
         return [
             _f(
-                "broadcast",
+                Check.BROADCAST,
                 Status.FAIL,
                 f"{where}勾选了“已播出”，但未填写{lacking}。附件3说明要求已播出的作品填写播放量最大的“播出平台及链接”，请补填。",
                 file=file,
@@ -270,7 +282,7 @@ def _check_broadcast(form: RegistrationForm, where: str, file: str | None) -> li
         ]
     return [
         _f(
-            "broadcast",
+            Check.BROADCAST,
             Status.PASS,
             f"播出情况：{form.broadcast}。",
             broadcast=form.broadcast,
@@ -282,14 +294,14 @@ def _check_broadcast(form: RegistrationForm, where: str, file: str | None) -> li
 def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
     """附件1「作品时长」 against the measured duration (the total of a series, or each episode)."""
     form = facts.form
-    videos = [v for v in facts.of_role("video") if v.duration is not None]
+    videos = [v for v in facts.of_role(FileRole.VIDEO) if v.duration is not None]
     if form is None or not form.duration.strip() or not videos:
         return []
     where = f"作品登记表「{facts.form_file}」"
     if form.duration_seconds is None:
         return [
             _f(
-                "declared_duration",
+                Check.DECLARED_DURATION,
                 Status.WARN,
                 f"{where}的“作品时长”填写为“{form.duration}”，无法识别。请按“3分20秒”的格式填写。",
                 file=facts.form_file,
@@ -311,7 +323,7 @@ def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Fi
     if matches_total or matches_each:
         return [
             _f(
-                "declared_duration",
+                Check.DECLARED_DURATION,
                 Status.PASS,
                 f"登记表填写的时长“{form.duration}”与视频实际时长{format_duration(total)}一致。",
                 **evidence,
@@ -325,7 +337,7 @@ def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Fi
     )
     return [
         _f(
-            "declared_duration",
+            Check.DECLARED_DURATION,
             Status.WARN,
             f"{where}填写的作品时长为{stated}，视频实际时长为{measured}，"
             f"相差{abs(total - declared):.0f}秒，超过{tolerance:.0f}秒的误差。请核对视频或更正登记表的作品时长。",
@@ -343,7 +355,7 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
     if not rows:
         return [
             _f(
-                "summary_table",
+                Check.SUMMARY_TABLE,
                 Status.WARN,
                 f"{where}中没有填写任何作品。请填写本作品的序号、作品名称、时长、作者、单位和播出情况。",
                 file=facts.summary_file,
@@ -355,7 +367,7 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
         listed = "、".join(f"“{r.title}”" for r in rows[:5])
         return [
             _f(
-                "summary_table",
+                Check.SUMMARY_TABLE,
                 Status.WARN,
                 f"{where}中找不到作品“{title}”（表中填写的是{listed}）。请核对作品名称，使汇总表与登记表一致。",
                 file=facts.summary_file,
@@ -380,7 +392,7 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
     if problems:
         return [
             _f(
-                "summary_table",
+                Check.SUMMARY_TABLE,
                 Status.WARN,
                 f"{where}第{row.index or '?'}行与作品登记表不一致：{'；'.join(problems)}。请核对后使两表一致。",
                 file=facts.summary_file,
@@ -388,7 +400,12 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
             )
         ]
     return [
-        _f("summary_table", Status.PASS, f"作品汇总表中“{row.title}”一行与登记表一致。", row=row.to_dict())
+        _f(
+            Check.SUMMARY_TABLE,
+            Status.PASS,
+            f"作品汇总表中“{row.title}”一行与登记表一致。",
+            row=row.to_dict(),
+        )
     ]
 
 
@@ -405,18 +422,18 @@ def check_deadline(
     if received_at > deadline:
         return [
             _f(
-                "deadline",
+                Check.DEADLINE,
                 Status.FAIL,
                 f"作品于{shown}收到，晚于报送截止时间{due}。逾期作品请与筹备组联系（{rules.contact_person} {rules.contact_phone}）。",
                 **evidence,
             )
         ]
-    return [_f("deadline", Status.PASS, f"作品于{shown}收到，在截止时间{due}之前。", **evidence)]
+    return [_f(Check.DEADLINE, Status.PASS, f"作品于{shown}收到，在截止时间{due}之前。", **evidence)]
 
 
 def check_episodes(facts: PackageFacts) -> list[Finding]:
     """四（二）「可成系列」: a series' episodes numbered 1…n, none twice, none missing."""
-    videos = facts.of_role("video")
+    videos = facts.of_role(FileRole.VIDEO)
     if len(videos) < 2:
         return []
     numbers = [v.episode for v in videos]
@@ -424,7 +441,7 @@ def check_episodes(facts: PackageFacts) -> list[Finding]:
     if unnumbered:
         return [
             _f(
-                "episodes",
+                Check.EPISODES,
                 Status.WARN,
                 f"作品包中有{len(videos)}个视频，其中{'、'.join(f'「{n}」' for n in unnumbered[:5])}的文件名没有集数。"
                 "系列作品请在文件名中注明“第N集”，单件作品请只报送一个视频。",
@@ -442,7 +459,7 @@ def check_episodes(facts: PackageFacts) -> list[Finding]:
             parts.append("第" + "、".join(str(n) for n in duplicates) + "集重复")
         return [
             _f(
-                "episodes",
+                Check.EPISODES,
                 Status.WARN,
                 f"系列作品的集数不连续：{'，'.join(parts)}（收到第{'、'.join(str(n) for n in present)}集）。请补齐或更正文件名中的集数。",
                 episodes=present,
@@ -450,12 +467,12 @@ def check_episodes(facts: PackageFacts) -> list[Finding]:
                 duplicates=duplicates,
             )
         ]
-    return [_f("episodes", Status.PASS, f"系列作品共{len(present)}集，集数连续。", episodes=present)]
+    return [_f(Check.EPISODES, Status.PASS, f"系列作品共{len(present)}集，集数连续。", episodes=present)]
 
 
 def check_netdisk(facts: PackageFacts, now: datetime, rules: ContestRules) -> list[Finding]:
     """五「可将视频上传至百度网盘…附上百度网盘链接及提取码（提取码有效期至少30天）」."""
-    downloaded = bool(facts.of_role("video"))
+    downloaded = bool(facts.of_role(FileRole.VIDEO))
     findings: list[Finding] = []
     for link in facts.netdisk:
         if downloaded:
@@ -474,7 +491,7 @@ def check_netdisk(facts: PackageFacts, now: datetime, rules: ContestRules) -> li
 
 
 def _netdisk(link: NetdiskLink, status: Status, message: str) -> Finding:
-    return _f("netdisk", status, message, **link.to_dict())
+    return _f(Check.NETDISK, status, message, **link.to_dict())
 
 
 def _awaiting_download(link: NetdiskLink, now: datetime, rules: ContestRules) -> list[Finding]:

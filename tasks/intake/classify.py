@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.intake.documents import DocumentTooLarge, docx_text, read_text_file
 from tasks.intake.text import squash
 from tasks.roles import ROLE_LABELS as ROLE_LABELS  # receipt.py reads it from here
+from tasks.roles import FileRole
 from tasks.rules import DEFAULT_RULES, ContestRules
 from tasks.sniff import sniff
 
@@ -28,11 +29,11 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
 SCAN_KINDS = {"pdf", "jpeg", "png", "tiff", "bmp", "gif", "heic"}
 _JUNK_NAMES = {"thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db", ".localized"}
 
-_NAME_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("registration_form", re.compile(r"登记表|报名表|附件\s*1")),
-    ("summary_table", re.compile(r"汇总表|汇总|附件\s*3")),
-    ("pledge", re.compile(r"承诺书|承诺|版权|授权书|附件\s*2")),
-    ("script", re.compile(r"文稿|脚本|解说词|台词|剧本|文案|稿件|字幕稿")),
+_NAME_HINTS: tuple[tuple[FileRole, re.Pattern[str]], ...] = (
+    (FileRole.REGISTRATION_FORM, re.compile(r"登记表|报名表|附件\s*1")),
+    (FileRole.SUMMARY_TABLE, re.compile(r"汇总表|汇总|附件\s*3")),
+    (FileRole.PLEDGE, re.compile(r"承诺书|承诺|版权|授权书|附件\s*2")),
+    (FileRole.SCRIPT, re.compile(r"文稿|脚本|解说词|台词|剧本|文案|稿件|字幕稿")),
 )
 
 
@@ -45,7 +46,7 @@ def is_junk(relative: str) -> bool:
     return name.lower() in _JUNK_NAMES or name.startswith(("._", "~$", ".~lock"))
 
 
-def name_hint(name: str) -> str | None:
+def name_hint(name: str) -> FileRole | None:
     stem = PurePosixPath(name).stem
     for role, pattern in _NAME_HINTS:
         if pattern.search(stem):
@@ -58,7 +59,7 @@ OVERSIZED = "超出读取上限"  # the reason of a document that was not read (
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    role: str
+    role: FileRole
     kind: str
     reason: str  # why, for the logs and the evidence
     text: str | None = None  # the document's text when it was read (script, forms, notes)
@@ -66,17 +67,17 @@ class Classification:
 
 
 def _oversized(
-    name: str, kind: str, hint: str | None, reason: str, evidence: dict[str, object]
+    name: str, kind: str, hint: FileRole | None, reason: str, evidence: dict[str, object]
 ) -> Classification:
     """Not read at all: the file, the limit and what was measured, in one finding. A 登记表 or 汇总表
     that cannot be read fails; any other file is for a person to look at."""
-    required = hint in ("registration_form", "summary_table")
+    required = hint in (FileRole.REGISTRATION_FORM, FileRole.SUMMARY_TABLE)
     return Classification(
-        hint or "other",
+        hint or FileRole.OTHER,
         kind,
         OVERSIZED,
         finding=Finding(
-            "document",
+            Check.DOCUMENT,
             Status.FAIL if required else Status.WARN,
             f"「{name}」{reason}，未读取其内容（疑似伪造或损坏的文件）。请按附件模板重新填写或删去多余内容后重新报送。",
             {"file": name, "reason": reason, **evidence},
@@ -85,14 +86,14 @@ def _oversized(
     )
 
 
-def _docx_role(text: str) -> str | None:
+def _docx_role(text: str) -> FileRole | None:
     squashed = squash(text)
     if "作品登记表" in squashed or ("参赛主体" in squashed and "作品简介" in squashed):
-        return "registration_form"
+        return FileRole.REGISTRATION_FORM
     if "作品汇总表" in squashed or all(w in squashed for w in ("序号", "作品名称", "时长", "作者")):
-        return "summary_table"
+        return FileRole.SUMMARY_TABLE
     if "版权承诺书" in squashed:
-        return "pledge"
+        return FileRole.PLEDGE
     return None
 
 
@@ -105,18 +106,18 @@ def classify(
     hint = name_hint(name)
     suffix = PurePosixPath(name).suffix.lower()
     if kind == "video":
-        return Classification("video", kind, "视频文件头")
+        return Classification(FileRole.VIDEO, kind, "视频文件头")
     if kind == "docx":
         try:
             text = docx_text(path, rules)
         except DocumentTooLarge as exc:
             return _oversized(name, kind, hint, str(exc), exc.evidence)
         except Exception:
-            return Classification(hint or "other", kind, "无法读取的Word文档")
+            return Classification(hint or FileRole.OTHER, kind, "无法读取的Word文档")
         role = _docx_role(text)
         if role:
             return Classification(role, kind, "文档内容", text)
-        return Classification(hint or "script", kind, "文件名" if hint else "Word文档", text)
+        return Classification(hint or FileRole.SCRIPT, kind, "文件名" if hint else "Word文档", text)
     if kind == "xlsx":
         from tasks.intake.forms import FormError, looks_like_summary_xlsx
 
@@ -126,32 +127,32 @@ def classify(
             if exc.too_large:
                 return _oversized(name, kind, hint, str(exc), exc.evidence)
             summary = False
-        if summary or hint == "summary_table":
-            return Classification("summary_table", kind, "表格内容" if summary else "文件名")
-        return Classification(hint or "other", kind, "文件名" if hint else "Excel表格")
+        if summary or hint == FileRole.SUMMARY_TABLE:
+            return Classification(FileRole.SUMMARY_TABLE, kind, "表格内容" if summary else "文件名")
+        return Classification(hint or FileRole.OTHER, kind, "文件名" if hint else "Excel表格")
     if kind in SCAN_KINDS:
-        if hint in ("pledge", "script", "registration_form", "summary_table"):
+        if hint in (FileRole.PLEDGE, FileRole.SCRIPT, FileRole.REGISTRATION_FORM, FileRole.SUMMARY_TABLE):
             return Classification(hint, kind, "文件名")
-        return Classification("other", kind, "scan?")  # settled by settle_scans()
+        return Classification(FileRole.OTHER, kind, "scan?")  # settled by settle_scans()
     if kind == "text":
         if suffix in SUBTITLE_EXTENSIONS:
-            return Classification("other", kind, "字幕文件")
+            return Classification(FileRole.OTHER, kind, "字幕文件")
         text = read_text_file(path)[: rules.document_max_text_chars]  # reads 2 MB at most
         if "pan.baidu.com" in text:
-            return Classification("other", kind, "网盘链接", text)
-        return Classification(hint or "script", kind, "文件名" if hint else "文本文件", text)
+            return Classification(FileRole.OTHER, kind, "网盘链接", text)
+        return Classification(hint or FileRole.SCRIPT, kind, "文件名" if hint else "文本文件", text)
     if kind == "ole":
-        return Classification(hint or "script", kind, "旧版Word文档")
+        return Classification(hint or FileRole.SCRIPT, kind, "旧版Word文档")
     if suffix in VIDEO_EXTENSIONS:
-        return Classification("video", kind, "扩展名")
-    return Classification(hint or "other", kind, "文件名" if hint else "未知类型")
+        return Classification(FileRole.VIDEO, kind, "扩展名")
+    return Classification(hint or FileRole.OTHER, kind, "文件名" if hint else "未知类型")
 
 
-def settle_scans(roles: list[str], reasons: list[str]) -> list[str]:
+def settle_scans(roles: list[FileRole], reasons: list[str]) -> list[FileRole]:
     """Images and PDFs without a telling name: the first is the pledge scan if there is none yet;
     further ones are posters or stills (other)."""
     settled = list(roles)
     for index, reason in enumerate(reasons):
-        if reason == "scan?" and "pledge" not in settled:
-            settled[index] = "pledge"
+        if reason == "scan?" and FileRole.PLEDGE not in settled:
+            settled[index] = FileRole.PLEDGE
     return settled

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.intake import archives
 from tasks.intake.classify import (
     ARCHIVE_EXTENSIONS,
@@ -39,6 +39,7 @@ from tasks.intake.forms import (
 from tasks.intake.naming import PackageName, parse_package_name, split_episode, strip_extension
 from tasks.intake.netdisk import NetdiskLink, find_links
 from tasks.intake.received import Received, ReceivedBasis
+from tasks.roles import FileRole
 from tasks.rules import ContestRules
 from tasks.store import sha256_of
 
@@ -74,7 +75,7 @@ class Package:
 class IntakeFile:
     name: str  # path inside the package, as the sender named it
     path: Path  # local copy (under the work folder, or the original for loose files)
-    role: str
+    role: FileRole
     kind: str
     reason: str
     sha256: str
@@ -93,7 +94,7 @@ class IntakeFile:
             "episode": self.episode,
             "archive": self.nested_archive,
         }
-        if self.role == "script" and self.text:
+        if self.role == FileRole.SCRIPT and self.text:
             data["text"] = self.text[:SCRIPT_TEXT_KEPT]  # screening compares subtitles with it
         return data
 
@@ -113,12 +114,12 @@ class Analysis:
     netdisk: list[NetdiskLink] = field(default_factory=list)
     containers: list[Path] = field(default_factory=list)  # top-level archives as received
 
-    def of_role(self, role: str) -> list[IntakeFile]:
+    def of_role(self, role: FileRole) -> list[IntakeFile]:
         return [f for f in self.files if f.role == role]
 
     @property
     def script_text(self) -> str | None:
-        texts = [f.text for f in self.of_role("script") if f.text]
+        texts = [f.text for f in self.of_role(FileRole.SCRIPT) if f.text]
         return "\n".join(texts) or None
 
     @property
@@ -152,7 +153,7 @@ def _walk(path: Path) -> tuple[list[tuple[str, Path]], list[Finding]]:
 
 def _link_finding(name: str) -> Finding:
     return Finding(
-        "archive",
+        Check.ARCHIVE,
         Status.FAIL,
         f"「{name}」是符号链接，已忽略（不会读取链接指向的文件）。请直接报送文件本身。",
         {"member": name},
@@ -176,7 +177,7 @@ def fingerprint(package: Package) -> str:
 
 def _document_finding(name: str, what: str, exc: Exception | str, status: Status = Status.FAIL) -> Finding:
     return Finding(
-        "document",
+        Check.DOCUMENT,
         status,
         f"「{name}」无法作为{what}读取（{exc}）。请用附件模板重新填写，另存为Word（.docx）格式后重新报送。",
         {"file": name, "error": str(exc)[:300]},
@@ -241,7 +242,7 @@ class _Unpacking:
         if depth >= self.rules.archive_max_depth:
             self.analysis.findings.append(
                 Finding(
-                    "archive",
+                    Check.ARCHIVE,
                     Status.FAIL,
                     f"压缩包「{name}」嵌套层数过多（超过{self.rules.archive_max_depth}层），未解压。请把所有文件直接放在一个压缩包里。",
                     {"archive": name, "depth": depth},
@@ -256,7 +257,7 @@ class _Unpacking:
         if depth == 0:
             self.analysis.containers.append(path)
         else:
-            nested = _intake_file(name, path, "other", kind, "嵌套压缩包", nested=True)
+            nested = _intake_file(name, path, FileRole.OTHER, kind, "嵌套压缩包", nested=True)
             self.classified.append((nested, "archive"))
         for member in result.files:
             parts = PurePosixPath(member.name).parts
@@ -277,7 +278,7 @@ class _Unpacking:
 def _not_an_archive(name: str) -> Finding:
     """Named like an archive, but its bytes are none that intake opens (damaged, cut short, renamed)."""
     return Finding(
-        "archive",
+        Check.ARCHIVE,
         Status.FAIL,
         f"「{name}」不是有效的压缩包（文件内容无法识别为ZIP、7z或RAR格式，可能已损坏、未传完或被改了扩展名）。"
         "请重新打包后报送。",
@@ -287,7 +288,14 @@ def _not_an_archive(name: str) -> Finding:
 
 
 def _intake_file(
-    name: str, path: Path, role: str, kind: str, reason: str, *, text: str | None = None, nested: bool = False
+    name: str,
+    path: Path,
+    role: FileRole,
+    kind: str,
+    reason: str,
+    *,
+    text: str | None = None,
+    nested: bool = False,
 ) -> IntakeFile:
     return IntakeFile(
         name=name,
@@ -309,7 +317,7 @@ def _legacy_doc(analysis: Analysis, name: str, path: Path, out: Path) -> IntakeF
         reason = "服务器未安装LibreOffice" if not libreoffice() else "LibreOffice转换失败"
         analysis.findings.append(
             Finding(
-                "document",
+                Check.DOCUMENT,
                 Status.ERROR,
                 f"「{name}」是旧版Word（.doc）文档，无法自动读取（{reason}）。请工作人员人工查看，"
                 "或请报送人另存为.docx格式后重新报送。",
@@ -323,7 +331,7 @@ def _legacy_doc(analysis: Analysis, name: str, path: Path, out: Path) -> IntakeF
     if result.finding is not None:
         analysis.findings.append(result.finding)
     file = _intake_file(name, path, result.role, "doc", result.reason + "（由.doc转换）", text=result.text)
-    file.path = converted if result.role in ("registration_form", "summary_table") else path
+    file.path = converted if result.role in (FileRole.REGISTRATION_FORM, FileRole.SUMMARY_TABLE) else path
     return file
 
 
@@ -332,7 +340,7 @@ def _unconverted(file: IntakeFile) -> bool:
 
 
 def _first_readable(
-    analysis: Analysis, role: str, document: str, parse: Callable[[Path], T]
+    analysis: Analysis, role: FileRole, document: str, parse: Callable[[Path], T]
 ) -> tuple[T, str] | None:
     """What the first readable file of `role` holds, with its name; every file that cannot be read
     is a finding."""
@@ -351,22 +359,25 @@ def _first_readable(
 
 
 def _read_forms(analysis: Analysis, rules: ContestRules) -> None:
-    analysis.forms_count = len(analysis.of_role("registration_form"))
+    analysis.forms_count = len(analysis.of_role(FileRole.REGISTRATION_FORM))
     form = _first_readable(
-        analysis, "registration_form", "作品登记表（附件1）", lambda p: parse_registration_form(p, rules)
+        analysis,
+        FileRole.REGISTRATION_FORM,
+        "作品登记表（附件1）",
+        lambda p: parse_registration_form(p, rules),
     )
     if form:
         analysis.form, analysis.form_file = form
     summary = _first_readable(
-        analysis, "summary_table", "作品汇总表（附件3）", lambda p: parse_summary_table(p, rules)
+        analysis, FileRole.SUMMARY_TABLE, "作品汇总表（附件3）", lambda p: parse_summary_table(p, rules)
     )
     if summary:
         analysis.summary_rows, analysis.summary_file = summary
-    for file in analysis.of_role("pledge"):
+    for file in analysis.of_role(FileRole.PLEDGE):
         if file.kind in ("docx", "doc"):
             analysis.findings.append(
                 Finding(
-                    "pledge",
+                    Check.PLEDGE,
                     Status.WARN,
                     f"版权承诺书「{file.name}」是Word文档，不是签字盖章后的扫描件。通知要求报送“作品版权承诺书扫描件”，"
                     "请打印签字（盖章）后扫描为PDF/JPG/PNG补交。",
@@ -378,7 +389,7 @@ def _read_forms(analysis: Analysis, rules: ContestRules) -> None:
 
 def _read_netdisk(analysis: Analysis) -> None:
     texts = [analysis.package.body_text or ""] + [
-        f.text or "" for f in analysis.files if f.role in ("other", "script")
+        f.text or "" for f in analysis.files if f.role in (FileRole.OTHER, FileRole.SCRIPT)
     ]
     links: dict[str, NetdiskLink] = {}
     for text in texts:
@@ -388,14 +399,19 @@ def _read_netdisk(analysis: Analysis) -> None:
             links.setdefault(link.url, link)
     analysis.netdisk = list(links.values())
     for file in analysis.files:
-        if file.role == "script" and file.text and "pan.baidu.com" in file.text and len(file.text) < 500:
-            file.role = "other"  # a short note with the link is not the 文稿
+        if (
+            file.role == FileRole.SCRIPT
+            and file.text
+            and "pan.baidu.com" in file.text
+            and len(file.text) < 500
+        ):
+            file.role = FileRole.OTHER  # a short note with the link is not the 文稿
 
 
 def _measure_videos(analysis: Analysis) -> None:
     from tasks.media.probe import ProbeError, probe
 
-    for file in analysis.of_role("video"):
+    for file in analysis.of_role(FileRole.VIDEO):
         parsed = parse_package_name(PurePosixPath(file.name).name)
         file.episode = (
             parsed.episode if parsed.ok else split_episode(strip_extension(PurePosixPath(file.name).name))[1]
@@ -411,7 +427,7 @@ def _best_name(analysis: Analysis, folder_names: list[str]) -> PackageName:
     if analysis.name.ok:
         return analysis.name
     candidates = [c.name for c in analysis.containers] + folder_names
-    candidates += [PurePosixPath(f.name).name for f in analysis.of_role("video")]
+    candidates += [PurePosixPath(f.name).name for f in analysis.of_role(FileRole.VIDEO)]
     for candidate in candidates:
         parsed = parse_package_name(candidate)
         if parsed.ok:

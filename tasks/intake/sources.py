@@ -25,7 +25,7 @@ from email.message import Message
 from pathlib import Path, PurePosixPath
 
 from tasks.chinese_bytes import decode_chinese
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.intake.classify import is_junk
 from tasks.intake.package import Package
 from tasks.intake.received import Received, ReceivedBasis, mail_received, parse_stated_time
@@ -474,7 +474,7 @@ def _package_or_finding(
     package.name = package.name or "（无法读取的邮件）"
     package.findings.append(
         Finding(
-            "mail",
+            Check.MAIL,
             Status.ERROR,
             f"邮件「{subject}」无法自动读取（{reason}），其中的附件和正文未能取出。原始邮件已保存，"
             "请工作人员人工查看，或请报送人重新发送。",

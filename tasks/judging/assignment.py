@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.judging.model import Expert, Work, conflict, matched
 from tasks.judging.units import normalise_unit
 
@@ -211,7 +211,7 @@ def _findings(works: list[Work], experts: list[Expert], dropped: dict[str, tuple
 
 
 def _note(work: Work, message: str) -> Finding:
-    return Finding("assignment", Status.WARN, message, {"work": work.number}, stage="judging")
+    return Finding(Check.ASSIGNMENT, Status.WARN, message, {"work": work.number}, stage="judging")
 
 
 def _label(work: Work) -> str:

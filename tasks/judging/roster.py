@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.judging.model import Expert
 from tasks.judging.rubric import CATEGORIES, canonical_category
 from tasks.judging.tables import Row, Table, cell_text, read_table
@@ -29,7 +29,7 @@ class Roster:
 def _finding(table: Table, row: Row | None, message: str, status: Status = Status.FAIL) -> Finding:
     where = f"{table.path.name} 第{row.line}行" if row else table.path.name
     evidence = {"file": table.path.name, "row": row.line if row else None}
-    return Finding("roster", status, f"{where}：{message}", evidence, stage="judging")
+    return Finding(Check.ROSTER, status, f"{where}：{message}", evidence, stage="judging")
 
 
 def _cap(table: Table, row: Row, findings: list[Finding]) -> int | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.judging.rubric import CRITERIA, MAXIMA
 from tasks.judging.tables import Row, cell_text, read_table
 
@@ -97,7 +97,7 @@ def read_score_sheet(path: Path, context: ScoringContext) -> ScoreSheet:
     def fail(message: str, row: Row | None = None, status: Status = Status.FAIL) -> None:
         where = f"{path.name} 第{row.line}行" if row else path.name
         evidence = {"file": path.name, "row": row.line if row else None}
-        sheet.findings.append(Finding("scores", status, f"{where}：{message}", evidence, stage="judging"))
+        sheet.findings.append(Finding(Check.SCORES, status, f"{where}：{message}", evidence, stage="judging"))
 
     if digest in context.imported_files:
         sheet.already_imported = True

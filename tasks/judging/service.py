@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import Settings
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.judging import records
 from tasks.judging.assignment import DEFAULT_PER_WORK, AssignmentResult, assign
 from tasks.judging.model import Work
@@ -206,7 +206,7 @@ def import_scores(
             except TableError as exc:
                 sheet = ScoreSheet(path, "")
                 sheet.findings.append(
-                    Finding("scores", Status.FAIL, str(exc), {"file": path.name}, stage="judging")
+                    Finding(Check.SCORES, Status.FAIL, str(exc), {"file": path.name}, stage="judging")
                 )
             if sheet.ok and sheet.scores:
                 records.save_scores(session, works, sheet, now)

@@ -16,12 +16,11 @@ from typing import Any
 
 from tasks.chinese import han_ratio, suggest_simplified, traditional_only_chars
 from tasks.engines.asr import Transcript
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.rules import ContestRules
 from tasks.subtitles.model import Cue, SubtitleTrack, fmt_time
 from tasks.subtitles.speech import coverage, script_mismatch, speech_cer, speech_intervals
 
-CHECK = "subtitles"
 STAGE = "subtitles"
 RULE = "规则：字幕应为中文简体字"
 MAX_LISTED = 8  # cues spelled out in the message; evidence has them all
@@ -206,7 +205,7 @@ def subtitle_finding(
     evidence = {**_evidence(tracks, transcript, measured, problems), **(extra_evidence or {})}
 
     def finding(status: Status, message: str) -> Finding:
-        return Finding(CHECK, status, message, evidence, stage=STAGE)
+        return Finding(Check.SUBTITLES, status, message, evidence, stage=STAGE)
 
     bad = bad_cues(measured.readable)
     if bad:
