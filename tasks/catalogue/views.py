@@ -104,10 +104,6 @@ class FileView:
     size: int
     verdict: str | None
 
-    @property
-    def base_name(self) -> str:
-        return self.name.rsplit("/", 1)[-1]
-
     def to_json(self) -> dict[str, Any]:
         return {
             "role": self.role,
