@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from tasks.catalogue.views import IntakeDetails
 from tasks.media.probe import parse_probe
 from tasks.publish.credits import credits_from, personal_data_in, scrub
 from tasks.publish.labels import AiLabel, LabelState, combine, label_from_evidence, label_windows
@@ -22,7 +23,7 @@ from tasks.publish.work import EpisodeSource, WorkSource, work_entry, work_slug
 
 FORM = {
     "title": "红岩魂",
-    "unit": "中共重庆市委党史研究室",
+    "unit_name": "中共重庆市委党史研究室",
     "contact": "左老师",
     "phone": "13800138000",
     "entrant_type": "unit",
@@ -91,7 +92,9 @@ def test_notice_wording_and_series() -> None:
 
 
 def test_credits_keep_attribution_and_drop_contacts() -> None:
-    credits = credits_from(title="红岩魂", unit=None, category="微纪录片", form=FORM)
+    credits = credits_from(
+        title="红岩魂", unit=None, category="微纪录片", details=IntakeDetails.from_json(FORM)
+    )
     assert credits.authors == ("张三", "李四")
     assert credits.unit == "中共重庆市委党史研究室"
     assert credits.synopsis == "讲述红岩英烈的故事。欢迎各单位观看"
@@ -102,9 +105,11 @@ def test_credits_keep_attribution_and_drop_contacts() -> None:
 def test_individual_entrant_is_the_author_unless_only_a_contact() -> None:
     form = {"entrant_type": "individual", "person_name": "王五", "contact": "王五", "phone": "023-61234567"}
     # The entrant's name is attribution; it equals the contact here, and a contact is never published.
-    assert credits_from(title="t", unit="u", category="", form=form).authors == ()
+    assert credits_from(title="t", unit="u", category="", details=IntakeDetails.from_json(form)).authors == ()
     form["contact"] = "赵六"
-    assert credits_from(title="t", unit="u", category="", form=form).authors == ("王五",)
+    assert credits_from(title="t", unit="u", category="", details=IntakeDetails.from_json(form)).authors == (
+        "王五",
+    )
 
 
 @pytest.mark.parametrize(
@@ -285,7 +290,9 @@ def _work(label: AiLabel) -> dict:
     work = WorkSource(
         submission_id="0123456789abcdef0123456789abcdef",
         state="approved",
-        credits=credits_from(title="红岩魂", unit=None, category="微纪录片", form=FORM),
+        credits=credits_from(
+            title="红岩魂", unit=None, category="微纪录片", details=IntakeDetails.from_json(FORM)
+        ),
         episodes=(source,),
         number="A001",
         tier="特别优秀",

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from tasks.decisions import ACTION_LABELS, DecisionAction
-from tasks.findings import CHECK_LABELS, VERDICT_LABELS
+from tasks.findings import CHECK_LABELS, VERDICT_LABELS, UnknownCheck, check_named
 from tasks.printable import json_line
 
 
@@ -32,28 +32,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_decide(args: argparse.Namespace) -> int:
-    from flows.commands.operator import record_action
+    from flows.commands.operator import record_view
 
     action = DecisionAction(args.action)
     if action == DecisionAction.WAIVE and not args.check:
         print("guangying：waive 需要用 --check 指明免除哪一项检查。", file=sys.stderr)
         return 2
-    if args.check and args.check not in CHECK_LABELS:
-        known = "、".join(CHECK_LABELS)
-        print(f"guangying：没有名为“{args.check}”的检查项。可选：{known}。", file=sys.stderr)
+    try:
+        named = check_named(args.check) if args.check else None
+    except UnknownCheck as exc:
+        print(f"guangying：{exc}", file=sys.stderr)
         return 2
-    check = args.check if action == DecisionAction.WAIVE else None
-    item = record_action(args, action, check)
+    check = named if action == DecisionAction.WAIVE else None
+    item = record_view(args, action, check)
     if item is None:
         return 2
     if args.json:
-        print(json_line(item))
+        print(json_line(item.to_json()))
         return 0
     what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[check]}" if check else "")
     print(
-        f"已记录：《{item['title'] or '未识别'}》（{item['id'][:8]}）{what}，"
-        f"决定人 {item['decisions'][-1]['decided_by']}。"
-        f"审核结论：{VERDICT_LABELS.get(item['verdict'] or '', '审核中')}"
-        + ("（经工作人员决定）" if item["verdict_by_person"] else "")
+        f"已记录：《{item.title or '未识别'}》（{item.id[:8]}）{what}，"
+        f"决定人 {item.decisions[-1].decided_by}。"
+        f"审核结论：{VERDICT_LABELS.get(item.verdict or '', '审核中')}"
+        + ("（经工作人员决定）" if item.verdict_by_person else "")
     )
     return 0

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tasks.decisions import DecisionAction
+from tasks.findings import Check
 from tasks.states import SubmissionState
 
 if TYPE_CHECKING:
@@ -44,7 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     original.set_defaults(handler=run_original)
 
 
-def record_view(args: argparse.Namespace, action: str, check: str | None = None) -> SubmissionView | None:
+def record_view(
+    args: argparse.Namespace, action: DecisionAction, check: Check | None = None
+) -> SubmissionView | None:
     """Record `action` (on `check`, for a waiver) on the work `args.submission_id` names, by `args.by`
     for `args.note`, and rewrite its receipt; the work as it now stands, or None (said why on stderr)."""
     from flows.commands.intake import _resolve_id
@@ -52,7 +56,7 @@ def record_view(args: argparse.Namespace, action: str, check: str | None = None)
     from tasks.catalogue.models import Submission
     from tasks.catalogue.submissions import record_decision, submission_view
     from tasks.config import get_settings
-    from tasks.decisions import Decision, DecisionAction
+    from tasks.decisions import Decision
     from tasks.intake.receipt import write_receipt
 
     if not args.note.strip():
@@ -78,14 +82,8 @@ def record_view(args: argparse.Namespace, action: str, check: str | None = None)
     return item
 
 
-def record_action(args: argparse.Namespace, action: str, check: str | None = None) -> dict[str, Any] | None:
-    """`record_view` as its `status --json` object, for `guangying decide` (which prints it with --json)."""
-    item = record_view(args, action, check)
-    return item.to_json() if item else None
-
-
 def run_withdraw(args: argparse.Namespace) -> int:
-    item = record_view(args, "withdraw")
+    item = record_view(args, DecisionAction.WITHDRAW)
     if item is None:
         return 2
     print(f"已撤销：《{item.title or '未识别'}》（{item.id[:8]}），理由：{args.note.strip()}。")
@@ -96,7 +94,7 @@ def run_rescreen(args: argparse.Namespace) -> int:
     from flows.commands.intake import _print_results
     from flows.intake import screen_submission
 
-    item = record_view(args, "rescreen")
+    item = record_view(args, DecisionAction.RESCREEN)
     if item is None:
         return 2
     if item.state == SubmissionState.WITHDRAWN:

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from tasks.chinese_bytes import decode_chinese
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.rules import ContestRules
 from tasks.sniff import archive_kind
 
@@ -62,7 +62,7 @@ class _Overflow(Exception):
 
 
 def _finding(status: Status, message: str, **evidence: object) -> Finding:
-    return Finding("archive", status, message, dict(evidence), stage="intake")
+    return Finding(Check.ARCHIVE, status, message, dict(evidence), stage="intake")
 
 
 def decode_zip_name(info: zipfile.ZipInfo) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
 from tasks.judging.scores import Score
 
@@ -194,7 +194,7 @@ def _expert_findings(frame: pd.DataFrame) -> list[Finding]:
             direction = "高" if bias > 0 else "低"
             findings.append(
                 Finding(
-                    "expert_outlier",
+                    Check.EXPERT_OUTLIER,
                     Status.WARN,
                     f"专家{expert}的评分平均比同组专家{direction}{abs(bias):.1f}分（{shared}件作品），"
                     "明显偏离其他专家；已通过标准化校正，建议复核",
@@ -205,7 +205,7 @@ def _expert_findings(frame: pd.DataFrame) -> list[Finding]:
         elif corr is not None and corr < 0 and others_agree:
             findings.append(
                 Finding(
-                    "expert_outlier",
+                    Check.EXPERT_OUTLIER,
                     Status.WARN,
                     f"专家{expert}对{shared}件作品的高低排序与同组专家相反（相关系数{corr:.2f}），建议复核",
                     evidence,
@@ -252,7 +252,7 @@ def rank(
             item.notes.append(f"专家评分相差{item.spread:g}分")
             findings.append(
                 Finding(
-                    "disagreement",
+                    Check.DISAGREEMENT,
                     Status.WARN,
                     f"编号{number}的专家评分相差{item.spread:g}分（{low:g}–{high:g}），建议复议",
                     {"work": number, "spread": item.spread},
@@ -281,7 +281,7 @@ def rank(
         first = next(w for w in scored if w.number == group[0])
         findings.append(
             Finding(
-                "tie",
+                Check.TIE,
                 Status.WARN,
                 f"编号{'、'.join(group)}并列第{first.rank}名（{first.score:g}分）",
                 {"works": group, "rank": first.rank, "score": first.score},
@@ -310,7 +310,7 @@ def _propose(scored: list[RankedWork], policy: TierPolicy) -> list[Finding]:
             if placed >= limit:
                 findings.append(
                     Finding(
-                        "tier_boundary",
+                        Check.TIER_BOUNDARY,
                         Status.WARN,
                         f"编号{item.number}与上一名并列，超出{tier}建议名额（{limit}件）仍暂列{tier}，请审批时确定",
                         {"work": item.number, "tier": tier, "limit": limit},

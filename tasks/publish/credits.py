@@ -5,11 +5,13 @@ addresses, ID numbers never leave the catalogue; free text (the synopsis) is scr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.intake.text import halfwidth, squash
+
+if TYPE_CHECKING:
+    from tasks.catalogue.views import IntakeDetails
 
 # Mobile (optionally +86), landline with area code, 400/800 numbers; digits may be spaced or dashed.
 PHONE = re.compile(
@@ -77,28 +79,27 @@ def credits_from(
     title: str | None,
     unit: str | None,
     category: str | None,
-    form: Mapping[str, Any] | None,
+    details: IntakeDetails,
 ) -> Credits:
-    """Credits from the submission's columns and its 登记表/汇总表 (as intake stored them in `form`).
+    """Credits from the submission's columns and its 登记表/汇总表 (as intake read them).
 
     Authors are the 汇总表's 作者 of this title, else the individual entrant of the 登记表; the
     contact person (联系人) and the phone number are never used."""
-    form = form or {}
-    title = (title or form.get("title") or "").strip()
+    form = details.form
+    title = (title or (form.title if form else "")).strip()
     authors: list[str] = []
-    rows: Iterable[Mapping[str, Any]] = form.get("summary_rows") or []
-    for row in rows:
-        if squash(str(row.get("title") or "")) == squash(title) and row.get("author"):
-            authors = _authors(str(row["author"]))
+    for row in details.summary_rows or ():
+        if squash(row.title) == squash(title) and row.author:
+            authors = _authors(row.author)
             break
-    if not authors and form.get("entrant_type") == "individual" and form.get("person_name"):
-        authors = _authors(str(form["person_name"]))
-    private = {str(form.get(k) or "").strip() for k in ("contact", "phone")} - {""}
+    if not authors and form and form.entrant_type == "individual" and form.person_name:
+        authors = _authors(form.person_name)
+    private = {value.strip() for value in (form.contact, form.phone)} - {""} if form else set()
     authors = [a for a in authors if a not in private and not personal_data_in(a)]
     return Credits(
         title=scrub(title) or "（未命名作品）",
-        unit=scrub((unit or form.get("unit") or "").strip()),
+        unit=scrub((unit or (form.unit if form else "")).strip()),
         authors=tuple(dict.fromkeys(authors)),
         category=(category or "").strip(),
-        synopsis=scrub(str(form.get("intro") or "")),
+        synopsis=scrub(form.intro if form else ""),
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File, FindingRecord, JudgingWork, Publication, Submission
 from tasks.catalogue.views import IntakeDetails
+from tasks.findings import Check
 from tasks.publish.credits import credits_from
 from tasks.publish.selection import approved_tiers
 from tasks.publish.work import EpisodeSource, WorkSource, entry_fingerprint, order_episodes, split_object_key
@@ -20,7 +21,7 @@ from tasks.roles import FileRole
 _TIER_ORDER = {"特别优秀": 0, "优秀": 1}
 
 
-def _latest(session: Session, file_id: str, check: str) -> FindingRecord | None:
+def _latest(session: Session, file_id: str, check: Check) -> FindingRecord | None:
     return session.scalars(
         select(FindingRecord)
         .where(FindingRecord.file_id == file_id, FindingRecord.check == check)
@@ -58,7 +59,7 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
         if (file.meta or {}).get("archive"):
             continue
         bucket, key = split_object_key(file.object_key, originals_bucket)
-        aigc = _latest(session, file.id, "aigc_label")
+        aigc = _latest(session, file.id, Check.AIGC_LABEL)
         episode = (file.meta or {}).get("episode")
         episodes.append(
             EpisodeSource(
@@ -70,15 +71,19 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
                 episode=int(episode) if isinstance(episode, int | float) else None,
                 duration=_duration(file),
                 aigc_evidence=aigc.evidence if aigc else None,
-                subtitles_export=_subtitles_export(_latest(session, file.id, "subtitles")),
+                subtitles_export=_subtitles_export(_latest(session, file.id, Check.SUBTITLES)),
             )
         )
-    form = submission.form or {}
     category = (judging.category_override if judging else None) or submission.category
     return WorkSource(
         submission_id=submission.id,
         state=submission.state,
-        credits=credits_from(title=submission.title, unit=submission.unit, category=category, form=form),
+        credits=credits_from(
+            title=submission.title,
+            unit=submission.unit,
+            category=category,
+            details=IntakeDetails.from_json(submission.form),
+        ),
         episodes=tuple(order_episodes(episodes)),
         number=judging.number if judging else None,
         tier=approved_tiers(session).get(submission.id),

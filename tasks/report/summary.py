@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tasks.findings import CHECK_LABELS
+from tasks.findings import CHECK_LABELS, Check, Status
 from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.text import format_duration
 from tasks.rules import SHANGHAI
@@ -25,7 +25,7 @@ FLOW_LABELS: dict[str, str] = {
     "publish": "展播发布",
     "report": "状态报告",
 }
-FAILING = ("fail", "error")  # a rule that failed, or could not be checked
+FAILING = (Status.FAIL, Status.ERROR)  # a rule that failed, or could not be checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,8 @@ class SubmissionRow:
 @dataclass(frozen=True, slots=True)
 class FindingRow:
     submission_id: str
-    check: str
-    status: str
+    check: Check | str  # str: an id no Check names (a row from an older version)
+    status: Status
 
 
 @dataclass(frozen=True, slots=True)
