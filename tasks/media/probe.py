@@ -12,6 +12,9 @@ import ffmpeg
 
 from tasks.media import runner
 
+# ffprobe reads only headers: a minute is far beyond any sane file (a stuck NFS mount is not).
+PROBE_TIMEOUT = 60.0
+
 
 class ProbeError(Exception):
     """ffprobe could not read the file as media; `detail` is ffprobe's last stderr line."""
@@ -191,9 +194,9 @@ def parse_probe(path: Path, data: dict[str, Any]) -> MediaProbe:
 
 
 def probe(path: Path) -> MediaProbe:
-    """Run ffprobe (through ffmpeg-python) on `path`; raise ProbeError when it is not readable media."""
+    """Run ffprobe on `path` (through the ffmpeg seam, with a time limit); raise ProbeError when it is not readable media."""
     try:
-        data = ffmpeg.probe(str(path))
+        data = runner.ffprobe_json(path, timeout=PROBE_TIMEOUT)
     except ffmpeg.Error as exc:
         lines = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         # The cause is often an earlier line ("moov atom not found") than the last one.
