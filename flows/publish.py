@@ -3,8 +3,8 @@ what is published and how lives in tasks/publish."""
 
 from __future__ import annotations
 
+import logging
 import shutil
-import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +18,10 @@ from prefect.tasks import exponential_backoff
 
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import get_settings
+from tasks.failures import cause
 from tasks.publish import records
 from tasks.publish.manifest import PLATFORMS
+from tasks.publish.poster import PosterError
 from tasks.publish.renditions import RenditionProfile, TranscodeError
 from tasks.publish.selection import approved_submission_ids
 from tasks.publish.steps import (
@@ -35,7 +37,10 @@ from tasks.publish.steps import (
     write_site,
 )
 from tasks.publish.work import WorkSource, entry_keys, episode_fingerprint, episode_prefix, work_entry
+from tasks.scratch import held_scratch_folder
 from tasks.store import open_store
+
+log = logging.getLogger(__name__)
 
 # The manifests' `updated_at` before anything was ever published (a fixed value keeps them stable).
 NEVER = datetime(2026, 1, 1, tzinfo=UTC)
@@ -69,16 +74,16 @@ def select_task(submission_ids: list[str] | None) -> tuple[list[WorkSource], lis
 
 
 @task(name="fetch-original", tags=["store"], **IO_RETRIES)
-def fetch_task(work: WorkSource, index: int, workdir: Path) -> Path:
+def fetch_task(work: WorkSource, index: int, scratch: Path) -> Path:
     settings = get_settings()
-    return fetch_original(open_store(settings), work.episodes[index], workdir)
+    return fetch_original(open_store(settings), work.episodes[index], scratch)
 
 
 @task(name="transcode", tags=["ffmpeg", "transcode"], retries=1, retry_delay_seconds=10)
 def transcode_task(
-    original: Path, workdir: Path, profile: RenditionProfile, avoid: list[tuple[float, float]]
+    original: Path, scratch: Path, profile: RenditionProfile, avoid: list[tuple[float, float]]
 ) -> RenderedEpisode:
-    return render_episode(original, workdir, profile, avoid)
+    return render_episode(original, scratch, profile, avoid)
 
 
 @task(name="upload-episode", tags=["store"], **IO_RETRIES)
@@ -137,7 +142,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def _publish_work(
-    work: WorkSource, previous: dict[str, Any] | None, workdir: Path, profile: RenditionProfile
+    work: WorkSource, previous: dict[str, Any] | None, scratch: Path, profile: RenditionProfile
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """One work: reuse what is published under the same fingerprints, render and upload the rest.
     Returns (manifest entry, its keys, keys written)."""
@@ -150,7 +155,7 @@ def _publish_work(
         prefix = episode_prefix(work.slug, episode_fingerprint(source, profile, vtt))
         episode = reusable_episode(store, settings.bucket_published, (previous or {}).get("entry"), prefix)
         if episode is None:
-            folder = workdir / f"{work.slug}-{number}"
+            folder = scratch / f"{work.slug}-{number}"
             original = fetch_task(work, index, folder)
             rendered = transcode_task(original, folder, profile, source.avoid)
             episode, keys = upload_task(prefix, rendered, number, vtt, chosen)
@@ -203,21 +208,20 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
     )
     uploaded: list[str] = []
     published_ids: list[str] = []
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="publish-", dir=settings.data_dir))
-    try:
+    with held_scratch_folder(settings.data_dir, "publish") as scratch:
         for done, work in enumerate(live, 1):
             title = f"《{work.credits.title}》"
             if not work.episodes:
                 problems.append(f"{title}没有视频文件，未发布")
                 continue
             try:
-                entry, keys, written = _publish_work(work, previous.get(work.submission_id), workdir, profile)
-            except (PublishError, TranscodeError) as exc:
+                entry, keys, written = _publish_work(work, previous.get(work.submission_id), scratch, profile)
+            except (PublishError, TranscodeError, PosterError) as exc:
                 problems.append(f"{title}未发布：{exc}")
                 continue
-            except Exception as exc:
-                problems.append(f"{title}未发布：{type(exc).__name__}: {exc}")
+            except Exception as exc:  # the batch goes on; the log keeps the details
+                log.exception("publishing %s failed", work.submission_id)
+                problems.append(f"{title}未发布：{cause(exc) or '处理时出错（详情见运行日志）'}")
                 continue
             old_keys = (previous.get(work.submission_id) or {}).get("keys") or []
             stale = [k for k in old_keys if k not in keys]
@@ -232,8 +236,6 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
                 progress=100.0 * done / max(1, len(live)),
                 description=f"已发布 {done}/{len(live)}：{title}",
             )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     removed = unpublish_task()
     uploaded += site_task()
     update_progress_artifact(progress, progress=100.0, description=f"展播发布完成：{len(published_ids)}件")

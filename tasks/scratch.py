@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SCRATCH = "scratch"
@@ -43,3 +45,13 @@ def scratch_folder(data_dir: Path, purpose: str) -> Path:
     folder = root / f"{purpose}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
     return folder
+
+
+@contextmanager
+def held_scratch_folder(data_dir: Path, purpose: str) -> Iterator[Path]:
+    """A scratch folder for the length of a block, removed when the block ends (even on error)."""
+    folder = scratch_folder(data_dir, purpose)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -6,7 +6,6 @@ rules themselves live in the sibling modules.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from tasks.judging.rubric import TIERS, canonical_category
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.winners_doc import ListedWork, write_docx, write_xlsx
+from tasks.scratch import held_scratch_folder
 from tasks.store import LocalStore, open_store
 
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
@@ -75,13 +75,13 @@ def check_originality(
         items = [(w.work.number, f) for w in works for f in w.videos]
         cached = {f.sha256: records.cached_signature(session, f.sha256) for _, f in items}
     signatures: list[tuple[str, str, Signature]] = []
-    with tempfile.TemporaryDirectory(prefix="guangying-originality-") as scratch:
+    with held_scratch_folder(settings.data_dir, "originality") as scratch:
         for number, file in items:
             report.videos += 1
             signature = cached.get(file.sha256)
             if signature is None:
                 try:
-                    signature = signer(_local_copy(store, file.object_key, Path(scratch)))
+                    signature = signer(_local_copy(store, file.object_key, scratch))
                 except (SignatureError, OSError) as exc:
                     report.problems.append(f"编号{number}（{file.name}）无法取帧：{exc}")
                     continue

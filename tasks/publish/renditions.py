@@ -270,7 +270,7 @@ def transcode_timeout(duration: float | None) -> float:
     return 300.0 + 12.0 * (duration or 300.0)
 
 
-def make_renditions(source: Path, workdir: Path, profile: RenditionProfile) -> Renditions:
+def make_renditions(source: Path, scratch: Path, profile: RenditionProfile) -> Renditions:
     """Measure the loudness, transcode every target in one pass, describe and checksum the files."""
     started = time.monotonic()
     media = probe(source)
@@ -278,8 +278,8 @@ def make_renditions(source: Path, workdir: Path, profile: RenditionProfile) -> R
     tags = label_tags(media)
     measured = measure_loudness(source, profile) if media.audio_codecs else None
     filters = loudness_filters(measured, profile) if media.audio_codecs else None
-    workdir.mkdir(parents=True, exist_ok=True)
-    outputs = {plan.target.name: workdir / f"{plan.target.name}.mp4" for plan in plans}
+    scratch.mkdir(parents=True, exist_ok=True)
+    outputs = {plan.target.name: scratch / f"{plan.target.name}.mp4" for plan in plans}
     cmd = transcode_command(media, outputs, plans, profile, tags=tags, audio_filters=filters)
     done = runner.run(cmd, timeout=transcode_timeout(media.duration), max_stdout=1 << 20)
     if done.timed_out:

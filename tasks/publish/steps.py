@@ -67,9 +67,9 @@ def _put_file(store: ObjectStore, bucket: str, key: str, path: Path) -> bool:
     return store.put_file(bucket, key, path, content_type=content_type(key))
 
 
-def fetch_original(store: ObjectStore, episode: EpisodeSource, workdir: Path) -> Path:
+def fetch_original(store: ObjectStore, episode: EpisodeSource, scratch: Path) -> Path:
     suffix = PurePosixPath(episode.name).suffix.lower() or ".mp4"
-    target = workdir / f"original-{episode.sha256[:16]}{suffix}"
+    target = scratch / f"original-{episode.sha256[:16]}{suffix}"
     if target.is_file() and sha256_of(target) == episode.sha256:
         return target
     try:
@@ -104,15 +104,15 @@ class RenderedEpisode:
 
 def render_episode(
     original: Path,
-    workdir: Path,
+    scratch: Path,
     profile: RenditionProfile,
     avoid: Sequence[tuple[float, float]] = (),
 ) -> RenderedEpisode:
     """Renditions of one original, then its poster cut from the largest one."""
-    renditions = make_renditions(original, workdir, profile)
+    renditions = make_renditions(original, scratch, profile)
     files = sorted(renditions.files, key=lambda f: min(f.width, f.height))
     smallest, largest = files[0], files[-1]
-    poster = make_poster(smallest.path, largest.path, smallest.duration, workdir / "poster.jpg", avoid)
+    poster = make_poster(smallest.path, largest.path, smallest.duration, scratch / "poster.jpg", avoid)
     return RenderedEpisode(renditions, poster)
 
 
