@@ -8,7 +8,6 @@ is reported and the batch goes on.
 from __future__ import annotations
 
 import logging
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,10 +84,10 @@ def _engine(settings: Settings) -> Engine:
 
 
 @task(name="ingest-package", **IO_RETRIES)
-def ingest_package_task(pending: Pending, work: Path) -> IngestOutcome:
-    """Unpack, read and record one package (a fresh work folder per attempt, so a retry starts clean)."""
+def ingest_package_task(pending: Pending, scratch: Path) -> IngestOutcome:
+    """Unpack, read and record one package (a fresh scratch folder per attempt, so a retry starts clean)."""
     settings = get_settings()
-    attempt = work / uuid.uuid4().hex[:8]
+    attempt = scratch / uuid.uuid4().hex[:8]
     analysis = analyse(pending.package, attempt, DEFAULT_RULES)
     with session_scope(_engine(settings)) as session:
         outcome = record_analysis(
@@ -177,8 +176,7 @@ def screen_submission(submission_id: str) -> dict[str, Any]:
     taken in with --no-screen), from the originals in the object store; then its verdict and 回执.
     Safe to run again: screened videos are skipped."""
     settings = get_settings()
-    scratch = scratch_folder(settings.data_dir, "screen")
-    try:
+    with scratch_folder(settings.data_dir, "screen") as scratch:
         unscreened = fetch_unscreened_task(submission_id, scratch)
         for name, path in unscreened.videos:
             try:
@@ -187,12 +185,10 @@ def screen_submission(submission_id: str) -> dict[str, Any]:
                 why = cause(exc) or f"{type(exc).__name__}: {exc}"
                 log.warning("screening %s of %s did not complete: %s", name, submission_id, why)
         return finish_submission_task(submission_id)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def with_mail_opened(
-    pending: list[Pending], work: Path, ingested: datetime, results: list[dict[str, Any]]
+    pending: list[Pending], scratch: Path, ingested: datetime, results: list[dict[str, Any]]
 ) -> list[Pending]:
     """An exported e-mail (.eml) or mailbox (.mbox) handed over as a file is the e-mail package
     itself, exactly as if it had come over IMAP: attachments, body, Date, Message-ID. One that
@@ -205,7 +201,7 @@ def with_mail_opened(
             continue
         try:
             packages = mail_file_packages(
-                paths[0], work / f"m{index}", source=item.package.source, ingested=ingested
+                paths[0], scratch / f"m{index}", source=item.package.source, ingested=ingested
             )
         except (OSError, ValueError, LookupError) as exc:
             log.warning("cannot read mail file %s: %s", paths[0], exc)
@@ -263,7 +259,7 @@ def collect_drop_folder_task(folder: Path) -> Collected:
 
 
 @task(name="collect-inbox-bucket", **IO_RETRIES)
-def collect_inbox_task(work: Path) -> Collected:
+def collect_inbox_task(scratch: Path) -> Collected:
     settings = get_settings()
     store, bucket = open_store(settings), settings.bucket_inbox
     source = f"inbox:{bucket}"
@@ -273,7 +269,7 @@ def collect_inbox_task(work: Path) -> Collected:
         batches = inbox_batches(
             store,
             bucket,
-            work,
+            scratch,
             seen=lambda key: is_seen(session, source, key),
             ingested=settings.now(),
             unreadable=unreadable,
@@ -299,7 +295,7 @@ def imap_password(settings: Settings) -> str | None:
 
 
 @task(name="collect-mailbox", **IO_RETRIES)
-def collect_mailbox_task(work: Path) -> Collected:
+def collect_mailbox_task(scratch: Path) -> Collected:
     settings = get_settings()
     account = ImapAccount(
         host=settings.imap_host or "",
@@ -311,7 +307,9 @@ def collect_mailbox_task(work: Path) -> Collected:
     )
     pending = []
     with session_scope(_engine(settings)) as session:
-        for package in imap_packages(account, work, seen=lambda mid: is_seen(session, account.source, mid)):
+        for package in imap_packages(
+            account, scratch, seen=lambda mid: is_seen(session, account.source, mid)
+        ):
             pending.append(Pending(package, seen=[(account.source, package.message_id or "")]))
     return Collected(pending)  # an e-mail that cannot be read is a package with a finding
 
@@ -332,26 +330,25 @@ def intake(
     other means), recorded as stated by `received_set_by`."""
     settings = get_settings()
     _engine(settings)  # migrate once here: concurrent first opens from task threads would race
-    work = scratch_folder(settings.data_dir, "intake")
     now = settings.now()
-    pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
-    try:
-        pending = with_mail_opened(pending, work / "mail", now, results)
+    with scratch_folder(settings.data_dir, "intake") as scratch:
+        pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
+        pending = with_mail_opened(pending, scratch / "mail", now, results)
         if received_at is not None:
             stated = Received(received_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
             for item in pending:
                 item.package.stated(stated)
         if sources:
             collectors = [("投稿文件夹", collect_drop_folder_task.submit(settings.resolved_drop_dir))]
-            collectors.append(("收件存储桶", collect_inbox_task.submit(work / "inbox")))
+            collectors.append(("收件存储桶", collect_inbox_task.submit(scratch / "inbox")))
             if settings.imap_host:
-                collectors.append(("邮箱", collect_mailbox_task.submit(work / "mail")))
+                collectors.append(("邮箱", collect_mailbox_task.submit(scratch / "mail")))
             for label, future in collectors:
                 state = future.wait() or future.state
                 if state.is_completed():
                     collected = future.result()
                     pending += with_mail_opened(
-                        collected.pending, work / f"mail-{len(pending)}", now, results
+                        collected.pending, scratch / f"mail-{len(pending)}", now, results
                     )
                     for skipped in collected.unreadable:
                         results.append(
@@ -364,7 +361,7 @@ def intake(
                     results.append(
                         {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}
                     )
-        ingesting = [(p, ingest_package_task.submit(p, work / f"p{i}")) for i, p in enumerate(pending)]
+        ingesting = [(p, ingest_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
         outcomes: list[IngestOutcome] = []
         for waiting, ingested in ingesting:
             ingested.wait()
@@ -398,8 +395,6 @@ def intake(
                     {"package": status.get("package_name") or submission_id, **status, "resumed": True}
                 )
         return results
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _reason(future: Any) -> str:

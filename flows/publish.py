@@ -37,7 +37,7 @@ from tasks.publish.steps import (
     write_site,
 )
 from tasks.publish.work import WorkSource, entry_keys, episode_fingerprint, episode_prefix, work_entry
-from tasks.scratch import held_scratch_folder
+from tasks.scratch import scratch_folder
 from tasks.store import open_store
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
     )
     uploaded: list[str] = []
     published_ids: list[str] = []
-    with held_scratch_folder(settings.data_dir, "publish") as scratch:
+    with scratch_folder(settings.data_dir, "publish") as scratch:
         for done, work in enumerate(live, 1):
             title = f"《{work.credits.title}》"
             if not work.episodes:

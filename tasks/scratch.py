@@ -38,19 +38,14 @@ def reclaim(root: Path) -> list[Path]:
     return removed
 
 
-def scratch_folder(data_dir: Path, purpose: str) -> Path:
-    """A new, empty scratch folder for `purpose` under the data directory (after reclaiming stale ones)."""
+@contextmanager
+def scratch_folder(data_dir: Path, purpose: str) -> Iterator[Path]:
+    """A new, empty scratch folder for `purpose` under the data directory for the length of a
+    block, removed when the block ends (even on error); stale ones of dead processes go first."""
     root = data_dir / SCRATCH
     reclaim(root)
     folder = root / f"{purpose}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    return folder
-
-
-@contextmanager
-def held_scratch_folder(data_dir: Path, purpose: str) -> Iterator[Path]:
-    """A scratch folder for the length of a block, removed when the block ends (even on error)."""
-    folder = scratch_folder(data_dir, purpose)
     try:
         yield folder
     finally:

@@ -1,7 +1,7 @@
 """One package → its files with roles, parsed forms, Netdisk links and the package-level findings.
 
 A package is what one sender handed over at once: an archive, a folder, loose files, or an e-mail
-(its attachments and body). `analyse` unpacks and reads it in a private work folder; the originals
+(its attachments and body). `analyse` unpacks and reads it in a private scratch folder; the originals
 are never touched. The consistency checks run later, over everything the submission holds
 (`tasks.catalogue.submissions`), so that files attached afterwards are judged together.
 """
@@ -74,7 +74,7 @@ class Package:
 @dataclass(slots=True)
 class IntakeFile:
     name: str  # path inside the package, as the sender named it
-    path: Path  # local copy (under the work folder, or the original for loose files)
+    path: Path  # local copy (under the scratch folder, or the original for loose files)
     role: FileRole
     kind: str
     reason: str
@@ -185,14 +185,14 @@ def _document_finding(name: str, what: str, exc: Exception | str, status: Status
     )
 
 
-def analyse(package: Package, work: Path, rules: ContestRules) -> Analysis:
-    """Unpack and read `package` inside `work` (a fresh folder); bad input becomes findings."""
-    work.mkdir(parents=True, exist_ok=True)
+def analyse(package: Package, scratch: Path, rules: ContestRules) -> Analysis:
+    """Unpack and read `package` inside `scratch` (a fresh folder); bad input becomes findings."""
+    scratch.mkdir(parents=True, exist_ok=True)
     analysis = Analysis(
         package=package, fingerprint=fingerprint(package), name=parse_package_name(package.name)
     )
     analysis.findings += package.findings
-    unpacking = _Unpacking(analysis, work, rules)
+    unpacking = _Unpacking(analysis, scratch, rules)
     for path in package.paths:
         entries, findings = _walk(path)
         analysis.findings += findings
@@ -215,7 +215,7 @@ class _Unpacking:
     """Every file of a package, archives opened (nested ones too, to a depth), each file classified."""
 
     analysis: Analysis
-    work: Path
+    scratch: Path
     rules: ContestRules
     queue: list[tuple[str, Path, int]] = field(default_factory=list)  # (name in package, path, depth)
     classified: list[tuple[IntakeFile, str]] = field(default_factory=list)  # (file, why that role)
@@ -233,7 +233,7 @@ class _Unpacking:
             if kind in ("zip", "7z", "rar"):
                 self._open_archive(name, path, kind, depth)
             elif kind == "ole" and PurePosixPath(name).suffix.lower() in (".doc", ".dot", ".wps", ""):
-                legacy = _legacy_doc(self.analysis, name, path, self.work / f"d{next(self.counter)}")
+                legacy = _legacy_doc(self.analysis, name, path, self.scratch / f"d{next(self.counter)}")
                 self.classified.append((legacy, ""))
             else:
                 self._classify(name, path, kind)
@@ -250,7 +250,7 @@ class _Unpacking:
                 )
             )
             return
-        target = self.work / f"x{next(self.counter)}"
+        target = self.scratch / f"x{next(self.counter)}"
         display = PurePosixPath(name).name
         result = archives.extract(path, target, display=display, rules=self.rules, budget=self.budget)
         self.analysis.findings += result.findings

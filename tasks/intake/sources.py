@@ -1,6 +1,6 @@
 """Where packages come from: a drop folder, the object store's inbox bucket, an IMAP mailbox.
 
-Each source turns what it finds into `Package`s with local paths under a work folder and says
+Each source turns what it finds into `Package`s with local paths under a scratch folder and says
 when each arrived (the deadline is judged on it). Whether an item was handed over before is asked
 through `seen`, so that this module needs no database.
 """
@@ -151,13 +151,13 @@ def _arrival(store: ObjectStore, bucket: str, key: str, ingested: datetime) -> R
 def inbox_batches(
     store: ObjectStore,
     bucket: str,
-    work: Path,
+    scratch: Path,
     *,
     seen: Seen,
     ingested: datetime,
     unreadable: list[Unreadable] | None = None,
 ) -> Iterator[InboxBatch]:
-    """Poll `bucket` for keys not seen before, download them under `work`, one batch per group;
+    """Poll `bucket` for keys not seen before, download them under `scratch`, one batch per group;
     a group arrived when its newest key did. A group with an object that cannot be downloaded goes
     to `unreadable` whole (its keys stay unseen, so the next run tries it again)."""
     groups: dict[str, list[str]] = {}
@@ -169,7 +169,7 @@ def inbox_batches(
         new = [k for k in keys if not seen(k)]
         if not new:
             continue
-        root = work / f"inbox-{index}"
+        root = scratch / f"inbox-{index}"
         try:
             arrived = _download(store, bucket, new, root, ingested)
         except Exception as exc:  # one broken object must not stop the bucket
@@ -246,7 +246,7 @@ def decode_header_value(value: object) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-MAX_NAME_BYTES = 200  # file systems allow 255 bytes; 「(2)」 and a work folder's suffixes need room
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; 「(2)」 and a scratch folder's suffixes need room
 
 
 def safe_filename(name: str, fallback: str) -> str:
@@ -299,7 +299,7 @@ def message_id_of(message: Message, raw: bytes) -> str:
 
 def package_from_message(
     raw: bytes,
-    work: Path,
+    scratch: Path,
     *,
     source: str,
     internal_date: datetime | None = None,
@@ -311,10 +311,10 @@ def package_from_message(
     (`tasks.intake.received.mail_received`), identified by its Message-ID."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     received = mail_received(message, internal_date, ingested or datetime.now(UTC))
-    work.mkdir(parents=True, exist_ok=True)
-    original = work / "message.eml"
+    scratch.mkdir(parents=True, exist_ok=True)
+    original = scratch / "message.eml"
     original.write_bytes(raw)
-    folder = work / "attachments"
+    folder = scratch / "attachments"
     folder.mkdir(exist_ok=True)
     names: list[str] = []
     for index, part in enumerate(message.walk(), start=1):
@@ -360,7 +360,7 @@ def is_mail_file(path: Path) -> bool:
         return bool(_HEADER_START.match(handle.read(64).lstrip(b"\r\n")))
 
 
-def mail_file_packages(path: Path, work: Path, *, source: str, ingested: datetime) -> list[Package]:
+def mail_file_packages(path: Path, scratch: Path, *, source: str, ingested: datetime) -> list[Package]:
     """Each e-mail of an .eml or .mbox file as a package, exactly as if it had come over IMAP."""
     if path.suffix.lower() == ".eml":
         raws = [path.read_bytes()]
@@ -371,7 +371,7 @@ def mail_file_packages(path: Path, work: Path, *, source: str, ingested: datetim
         finally:
             box.close()
     return [
-        _package_or_finding(raw, work / f"mail-{index}", source, None, ingested)
+        _package_or_finding(raw, scratch / f"mail-{index}", source, None, ingested)
         for index, raw in enumerate(raws, start=1)
     ]
 
@@ -400,7 +400,7 @@ def _connect(account: ImapAccount) -> imaplib.IMAP4:
     return conn
 
 
-def imap_packages(account: ImapAccount, work: Path, *, seen: Seen) -> Iterator[Package]:
+def imap_packages(account: ImapAccount, scratch: Path, *, seen: Seen) -> Iterator[Package]:
     """Messages of the mailbox not seen before (by Message-ID), as packages; the mailbox is not changed."""
     conn = _connect(account)
     try:
@@ -427,7 +427,9 @@ def imap_packages(account: ImapAccount, work: Path, *, seen: Seen) -> Iterator[P
                     continue
                 internal = imaplib.Internaldate2tuple(item[0])
                 arrived = datetime.fromtimestamp(time.mktime(internal), UTC) if internal else None
-                package = _package_or_finding(item[1], work / f"mail-{uid.decode()}", account.source, arrived)
+                package = _package_or_finding(
+                    item[1], scratch / f"mail-{uid.decode()}", account.source, arrived
+                )
                 if seen(package.message_id or ""):
                     continue
                 yield package
@@ -441,25 +443,28 @@ _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 def _package_or_finding(
-    raw: bytes, work: Path, source: str, arrived: datetime | None, ingested: datetime | None = None
+    raw: bytes, scratch: Path, source: str, arrived: datetime | None, ingested: datetime | None = None
 ) -> Package:
     """One e-mail as a package. One that cannot be read (MIME nested thousands deep, a name the file
     system refuses, …) is still a package: its headers, the raw original and a finding, so that it is
     recorded and marked seen once, and the rest of the mailbox goes on."""
     try:
-        return package_from_message(raw, work, source=source, internal_date=arrived, ingested=ingested)
+        return package_from_message(raw, scratch, source=source, internal_date=arrived, ingested=ingested)
     except Exception as exc:  # one poison e-mail must not stop the mailbox
-        _log.warning("cannot read the e-mail in %s", work, exc_info=True)
+        _log.warning("cannot read the e-mail in %s", scratch, exc_info=True)
         reason = f"{type(exc).__name__}: {exc}"[:300]
-    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     blank = _BLANK_LINE.search(raw)
     try:  # the headers alone still say who sent it, when, and its Message-ID
         package = package_from_message(
-            (raw[: blank.start()] if blank else raw) + b"\r\n\r\n", work, source=source, internal_date=arrived
+            (raw[: blank.start()] if blank else raw) + b"\r\n\r\n",
+            scratch,
+            source=source,
+            internal_date=arrived,
         )
     except Exception:
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
         package = Package(
             name="",
             paths=[],
@@ -467,7 +472,7 @@ def _package_or_finding(
             received_at=arrived or datetime.now(UTC),
             message_id=f"<sha256-{hashlib.sha256(raw).hexdigest()}@guangying>",
         )
-    package.original = work / "message.eml"
+    package.original = scratch / "message.eml"
     package.original.write_bytes(raw)
     package.paths = []
     subject = package.name or "（无主题）"

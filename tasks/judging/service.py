@@ -28,7 +28,7 @@ from tasks.judging.rubric import TIERS, canonical_category
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.winners_doc import ListedWork, write_docx, write_xlsx
-from tasks.scratch import held_scratch_folder
+from tasks.scratch import scratch_folder
 from tasks.store import LocalStore, open_store
 
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
@@ -75,7 +75,7 @@ def check_originality(
         items = [(w.work.number, f) for w in works for f in w.videos]
         cached = {f.sha256: records.cached_signature(session, f.sha256) for _, f in items}
     signatures: list[tuple[str, str, Signature]] = []
-    with held_scratch_folder(settings.data_dir, "originality") as scratch:
+    with scratch_folder(settings.data_dir, "originality") as scratch:
         for number, file in items:
             report.videos += 1
             signature = cached.get(file.sha256)
