@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tasks.findings import Check, Finding, Status, Verdict, as_check, verdict
+from tasks.findings import Check, Finding, Status, Verdict, verdict
 
 
 class DecisionAction(StrEnum):
@@ -56,7 +56,7 @@ class Decision:
         object.__setattr__(self, "note", note)
         object.__setattr__(self, "decided_by", decided_by)
         object.__setattr__(self, "decided_at", decided_at)
-        object.__setattr__(self, "check", as_check(check) if check else None)
+        object.__setattr__(self, "check", Check(check) if check else None)
 
     @property
     def waived_check(self) -> Check | None:

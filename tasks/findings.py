@@ -135,15 +135,6 @@ def check_named(text: str) -> Check:
     raise UnknownCheck(f"没有名为“{text}”的检查项。可选：{known}。")
 
 
-_CHECKS = {str(c): c for c in Check}
-
-
-def as_check(text: str) -> Check | str:
-    """The Check a stored id names; an id that names none (a test's placeholder, a row from an
-    older version) stays the str it was, which compares and prints the same."""
-    return _CHECKS.get(text, text)
-
-
 @dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One check's result: `message` is for people (simplified Chinese), `evidence` is measured data."""
@@ -162,10 +153,9 @@ class Finding:
         evidence: dict[str, Any] | None = None,
         stage: str = "technical",
     ) -> None:
-        # A check id read back from the catalogue or JSON is a plain str: it becomes the Check here.
-        # (Code that builds a finding passes a Check; a str is for stored rows and for the callers not
-        # yet converted — see issue 10. A str that names no check is kept as it is.)
-        object.__setattr__(self, "check", as_check(check))
+        # A check id read back from the catalogue or JSON is a plain str: it becomes the Check here
+        # (ValueError for an id that names no check: every id ever stored is a Check).
+        object.__setattr__(self, "check", Check(check))
         object.__setattr__(self, "status", status)
         # The one place where text from hostile input is bounded: names in messages are shown with
         # their control characters escaped, and long evidence strings (a 1 MB metadata value) are cut.

@@ -12,7 +12,7 @@ from tasks.aigc.metadata import read_metadata
 from tasks.aigc.spoken import SpokenReport
 from tasks.aigc.verdict import aigc_finding
 from tasks.aigc.visual import VisualReport
-from tasks.findings import Finding, Status
+from tasks.findings import Check, Finding, Status
 from tasks.media.probe import probe
 from tasks.printable import clip, printable
 from tasks.rules import DEFAULT_RULES
@@ -32,7 +32,7 @@ def test_finding_messages_never_carry_control_characters() -> None:
     assert "\x1b" not in finding.message and "\x07" not in finding.message
     assert "「\\x1b[2J\\x1b]0;pwned\\x07」" in finding.message
     assert finding.message.endswith("\n第二行")  # line breaks of a message stay
-    assert Finding("x", Status.PASS, finding.message, {}).message == finding.message  # idempotent
+    assert Finding(Check.NAMING, Status.PASS, finding.message, {}).message == finding.message  # idempotent
 
 
 def test_long_evidence_values_are_clipped() -> None:

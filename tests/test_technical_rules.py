@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.findings import Finding, Status, Verdict, verdict
+from tasks.findings import Check, Finding, Status, Verdict, verdict
 from tasks.media.decode import DecodeError, DecodeReport, Stretch, parse_decode_log
 from tasks.media.probe import parse_probe
 from tasks.rules import DEFAULT_RULES
@@ -194,8 +194,11 @@ def test_decode_log_parsing() -> None:
 
 
 def test_verdict_rule() -> None:
-    ok = Finding("a", Status.PASS, "")
+    ok = Finding(Check.FORMAT, Status.PASS, "")
     assert verdict([ok]) is Verdict.PASS
-    assert verdict([ok, Finding("b", Status.WARN, "")]) is Verdict.REVIEW
-    assert verdict([ok, Finding("b", Status.ERROR, "")]) is Verdict.REVIEW
-    assert verdict([Finding("b", Status.WARN, ""), Finding("c", Status.FAIL, "")]) is Verdict.FAIL
+    assert verdict([ok, Finding(Check.DURATION, Status.WARN, "")]) is Verdict.REVIEW
+    assert verdict([ok, Finding(Check.DURATION, Status.ERROR, "")]) is Verdict.REVIEW
+    assert (
+        verdict([Finding(Check.DURATION, Status.WARN, ""), Finding(Check.AUDIO, Status.FAIL, "")])
+        is Verdict.FAIL
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File, FindingRecord, Submission
-from tasks.findings import Status, as_check
+from tasks.findings import Check, Status
 from tasks.report.summary import FLOW_LABELS, FindingRow, RunRow, SubmissionRow
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingR
     query = select(FindingRecord.submission_id, File.submission_id, FindingRecord.check, FindingRecord.status)
     query = query.outerjoin(File, File.id == FindingRecord.file_id)
     findings = [
-        FindingRow(str(own or via_file), as_check(check), Status(status))
+        FindingRow(str(own or via_file), Check(check), Status(status))
         for own, via_file, check, status in session.execute(query)
         if own or via_file
     ]

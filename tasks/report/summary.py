@@ -40,7 +40,7 @@ class SubmissionRow:
 @dataclass(frozen=True, slots=True)
 class FindingRow:
     submission_id: str
-    check: Check | str  # str: an id no Check names (a row from an older version)
+    check: Check
     status: Status
 
 
