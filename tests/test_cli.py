@@ -12,6 +12,7 @@ import pytest
 
 from flows.cli import main
 from samples.clips import ClipSpec, render_clip
+from tests.engines import StandIns
 
 CLI = [sys.executable, "-m", "flows.cli"]
 
@@ -55,12 +56,15 @@ def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str]) -> N
 
 @pytest.mark.usefixtures("prefect_server")
 def test_text_table_and_exit_0_when_every_file_passes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_engines: StandIns
 ) -> None:
+    """The table and the exit code (the models' part is the real-model tests'; stand-ins here)."""
     good = render_clip(tmp_path / "两江红旗.mov", ClipSpec(seconds=2, fps="30000/1001"))
     code = main(["screen", str(good)])
     out = capsys.readouterr().out
     assert "结论：通过" in out and "[通过] 帧率：平均帧率为29.97帧/秒" in out
+    assert "AI生成内容标识" in out and "简体中文字幕" in out  # every stage reported, models consulted
+    assert len(stand_in_engines.asr.heard) == 1  # the one video heard once
     assert code == 0
 
 
