@@ -32,11 +32,11 @@ from tasks.catalogue.submissions import (
     unfinished_submissions,
     unscreened_videos,
 )
-from tasks.catalogue.views import IntakeDetails
 from tasks.config import Settings, get_settings
 from tasks.context import WorkContext
 from tasks.failures import cause
 from tasks.intake.classify import SUBTITLE_EXTENSIONS
+from tasks.intake.details import IntakeDetails
 from tasks.intake.package import Package, analyse
 from tasks.intake.receipt import write_receipt
 from tasks.intake.received import Received, ReceivedBasis

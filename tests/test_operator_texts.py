@@ -314,14 +314,15 @@ def test_the_declared_duration_never_repeats_itself() -> None:
     from datetime import UTC, datetime
 
     from tasks.intake.checks import FileFact, PackageFacts, check_declared_duration
+    from tasks.intake.details import IntakeDetails
     from tasks.intake.forms import RegistrationForm
     from tasks.intake.naming import parse_package_name
     from tasks.rules import DEFAULT_RULES
 
     def message(declared: str, seconds: float, measured: float) -> str:
+        form = RegistrationForm(title="红岩家书", duration=declared, duration_seconds=seconds)
         facts = PackageFacts(PREFIX, parse_package_name(PREFIX), datetime(2026, 11, 1, tzinfo=UTC))
-        facts.form = RegistrationForm(title="红岩家书", duration=declared, duration_seconds=seconds)
-        facts.form_file = "附件1.docx"
+        facts.details = IntakeDetails(form=form, form_file="附件1.docx")
         facts.files = [FileFact("a.mp4", "video", "a" * 64, 1, duration=measured)]
         (finding,) = check_declared_duration(facts, DEFAULT_RULES)
         return finding.message

@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from tasks.catalogue.views import IntakeDetails
+from tasks.intake.details import IntakeDetails
 from tasks.media.probe import parse_probe
 from tasks.publish.credits import credits_from, personal_data_in, scrub
 from tasks.publish.labels import AiLabel, LabelState, combine, label_from_evidence, label_windows

@@ -17,8 +17,9 @@ from tasks.catalogue.submissions import (
     record_decision,
     submission_view,
 )
-from tasks.catalogue.views import IntakeDetails, SubmissionView
+from tasks.catalogue.views import SubmissionView
 from tasks.decisions import Decision, DecisionAction
+from tasks.intake.details import IntakeDetails
 from tasks.intake.package import Package, analyse
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tasks.store import LocalStore

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from tasks.catalogue.models import Decision as DecisionRecord
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
 from tasks.catalogue.records import upsert_file
-from tasks.catalogue.views import FileView, FindingView, IntakeDetails, NetdiskView, SubmissionView
+from tasks.catalogue.views import FileView, FindingView, NetdiskView, SubmissionView
 from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Check, Finding, Status, Verdict
+from tasks.intake.details import IntakeDetails
 from tasks.roles import FileRole
 from tasks.rules import ContestRules
 from tasks.states import FINAL_STATES, SubmissionState
@@ -211,7 +212,6 @@ def _facts(submission: Submission, files: list[File]) -> PackageFacts:
     from tasks.intake.naming import PackageName
 
     details = IntakeDetails.from_json(submission.form)
-    rows = details.summary_rows
     return PackageFacts(
         package_name=submission.package_name or "",
         name=details.package or PackageName(raw=submission.package_name or ""),
@@ -229,12 +229,7 @@ def _facts(submission: Submission, files: list[File]) -> PackageFacts:
             for f in files
             if not (f.meta or {}).get("archive")
         ],
-        form=details.read_form,
-        form_file=details.form_file,
-        forms_count=details.forms_count,
-        summary_rows=list(rows) if rows is not None else None,
-        summary_file=details.summary_file,
-        netdisk=list(details.netdisk),
+        details=details,
     )
 
 
@@ -261,7 +256,7 @@ def refresh_intake(
     )
     for finding in findings:
         session.add(_record(submission.id, finding))
-    form, name = facts.form, facts.name
+    form, name = facts.details.read_form, facts.name
     submission.title = ((form.title if form else "") or name.title or submission.package_name or "")[
         :200
     ] or None

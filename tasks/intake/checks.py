@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tasks.findings import Check, Finding, Status
-from tasks.intake.forms import RegistrationForm, SummaryRow
+from tasks.intake.details import IntakeDetails
+from tasks.intake.forms import RegistrationForm
 from tasks.intake.naming import PackageName
 from tasks.intake.netdisk import NetdiskLink
 from tasks.intake.received import BASIS_LABELS
@@ -61,12 +62,7 @@ class PackageFacts:
     received_at: datetime
     received_basis: str | None = None  # tasks.intake.received.ReceivedBasis
     files: list[FileFact] = field(default_factory=list)
-    form: RegistrationForm | None = None
-    form_file: str | None = None
-    forms_count: int = 0
-    summary_rows: list[SummaryRow] | None = None
-    summary_file: str | None = None
-    netdisk: list[NetdiskLink] = field(default_factory=list)
+    details: IntakeDetails = field(default_factory=IntakeDetails)  # the forms, the 汇总表, Netdisk links
 
     def of_role(self, role: FileRole) -> list[FileFact]:
         return [f for f in self.files if f.role == role]
@@ -96,7 +92,8 @@ def check_naming(facts: PackageFacts) -> list[Finding]:
 
 def check_title(facts: PackageFacts) -> list[Finding]:
     """The work's name in the package name and in 附件1 should be the same work."""
-    form_title = facts.form.title if facts.form else ""
+    form = facts.details.read_form
+    form_title = form.title if form else ""
     name_title = facts.name.title or ""
     if not form_title or not name_title or squash(form_title) == squash(name_title):
         return []
@@ -117,7 +114,7 @@ def check_title(facts: PackageFacts) -> list[Finding]:
 def check_materials(facts: PackageFacts) -> list[Finding]:
     """五: video, 文稿, 登记表, 汇总表 and the pledge scan must all be there."""
     findings = []
-    awaiting = bool(facts.netdisk) and not facts.of_role(FileRole.VIDEO)
+    awaiting = bool(facts.details.netdisk) and not facts.of_role(FileRole.VIDEO)
     for role in REQUIRED_ROLES:
         present = facts.of_role(role)
         if present:
@@ -143,14 +140,14 @@ def check_materials(facts: PackageFacts) -> list[Finding]:
                 role=role,
             )
         )
-    if facts.forms_count > 1:
+    if facts.details.forms_count > 1:
         findings.append(
             _f(
                 Check.MATERIALS,
                 Status.WARN,
-                f"一个作品包里有{facts.forms_count}份作品登记表。每件作品应单独填写一份登记表并单独打包；"
+                f"一个作品包里有{facts.details.forms_count}份作品登记表。每件作品应单独填写一份登记表并单独打包；"
                 "如为系列作品请合并为一份登记表。",
-                forms=facts.forms_count,
+                forms=facts.details.forms_count,
             )
         )
     return findings
@@ -158,7 +155,7 @@ def check_materials(facts: PackageFacts) -> list[Finding]:
 
 def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
     """附件1: required fields, 100字/150字 limits, the phone number, 播出情况 with its platform and link."""
-    form, where = facts.form, f"作品登记表「{facts.form_file}」"
+    form, where = facts.details.read_form, f"作品登记表「{facts.details.form_file}」"
     if form is None:
         return []
     findings: list[Finding] = []
@@ -180,13 +177,13 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
                 Check.FORM_FIELDS,
                 Status.FAIL,
                 f"{where}中以下栏目未填写：{'、'.join(missing)}。请补全后重新报送登记表。",
-                file=facts.form_file,
+                file=facts.details.form_file,
                 missing=missing,
             )
         )
     else:
         findings.append(
-            _f(Check.FORM_FIELDS, Status.PASS, f"{where}的必填栏目已填写。", file=facts.form_file)
+            _f(Check.FORM_FIELDS, Status.PASS, f"{where}的必填栏目已填写。", file=facts.details.form_file)
         )
     for label, text, limit in (
         ("作品创作团队情况", form.team, rules.max_team_chars),
@@ -199,7 +196,7 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
                     Check.FIELD_LENGTH,
                     Status.FAIL,
                     f"{where}的“{label}”共{count}字，超过附件1规定的{limit}字以内（多{count - limit}字）。请精简到{limit}字以内。",
-                    file=facts.form_file,
+                    file=facts.details.form_file,
                     field=label,
                     chars=count,
                     limit=limit,
@@ -216,8 +213,8 @@ def check_form(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
                     limit=limit,
                 )
             )
-    findings += _check_phone(form.phone, where, facts.form_file)
-    findings += _check_broadcast(form, where, facts.form_file)
+    findings += _check_phone(form.phone, where, facts.details.form_file)
+    findings += _check_broadcast(form, where, facts.details.form_file)
     return findings
 
 
@@ -293,18 +290,18 @@ def _check_broadcast(form: RegistrationForm, where: str, file: str | None) -> li
 
 def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Finding]:
     """附件1「作品时长」 against the measured duration (the total of a series, or each episode)."""
-    form = facts.form
+    form = facts.details.read_form
     videos = [v for v in facts.of_role(FileRole.VIDEO) if v.duration is not None]
     if form is None or not form.duration.strip() or not videos:
         return []
-    where = f"作品登记表「{facts.form_file}」"
+    where = f"作品登记表「{facts.details.form_file}」"
     if form.duration_seconds is None:
         return [
             _f(
                 Check.DECLARED_DURATION,
                 Status.WARN,
                 f"{where}的“作品时长”填写为“{form.duration}”，无法识别。请按“3分20秒”的格式填写。",
-                file=facts.form_file,
+                file=facts.details.form_file,
                 declared=form.duration,
             )
         ]
@@ -348,17 +345,17 @@ def check_declared_duration(facts: PackageFacts, rules: ContestRules) -> list[Fi
 
 def check_summary(facts: PackageFacts) -> list[Finding]:
     """附件3's row for this work against 附件1: title, duration, 播出情况."""
-    rows, form = facts.summary_rows, facts.form
+    rows, form = facts.details.summary_rows, facts.details.read_form
     if rows is None:
         return []
-    where = f"作品汇总表「{facts.summary_file}」"
+    where = f"作品汇总表「{facts.details.summary_file}」"
     if not rows:
         return [
             _f(
                 Check.SUMMARY_TABLE,
                 Status.WARN,
                 f"{where}中没有填写任何作品。请填写本作品的序号、作品名称、时长、作者、单位和播出情况。",
-                file=facts.summary_file,
+                file=facts.details.summary_file,
             )
         ]
     title = (form.title if form and form.title else None) or facts.name.title or ""
@@ -370,7 +367,7 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
                 Check.SUMMARY_TABLE,
                 Status.WARN,
                 f"{where}中找不到作品“{title}”（表中填写的是{listed}）。请核对作品名称，使汇总表与登记表一致。",
-                file=facts.summary_file,
+                file=facts.details.summary_file,
                 title=title,
                 rows=[r.title for r in rows],
             )
@@ -395,7 +392,7 @@ def check_summary(facts: PackageFacts) -> list[Finding]:
                 Check.SUMMARY_TABLE,
                 Status.WARN,
                 f"{where}第{row.index or '?'}行与作品登记表不一致：{'；'.join(problems)}。请核对后使两表一致。",
-                file=facts.summary_file,
+                file=facts.details.summary_file,
                 row=row.to_dict(),
             )
         ]
@@ -474,7 +471,7 @@ def check_netdisk(facts: PackageFacts, now: datetime, rules: ContestRules) -> li
     """五「可将视频上传至百度网盘…附上百度网盘链接及提取码（提取码有效期至少30天）」."""
     downloaded = bool(facts.of_role(FileRole.VIDEO))
     findings: list[Finding] = []
-    for link in facts.netdisk:
+    for link in facts.details.netdisk:
         if downloaded:
             findings.append(_netdisk(link, Status.PASS, f"百度网盘链接{link.url}中的作品视频已下载入库。"))
         elif not link.code:

@@ -13,7 +13,8 @@ from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, 
 from tasks.intake.text import format_duration, squash
 
 if TYPE_CHECKING:
-    from tasks.catalogue.views import IntakeDetails, SubmissionView
+    from tasks.catalogue.views import SubmissionView
+    from tasks.intake.details import IntakeDetails
     from tasks.intake.forms import RegistrationForm
 
 EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "问题", "受理编号", "收到时间（北京时间）")

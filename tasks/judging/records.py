@@ -22,7 +22,7 @@ from tasks.catalogue.models import (
     Submission,
     VideoSignature,
 )
-from tasks.catalogue.views import IntakeDetails
+from tasks.intake.details import IntakeDetails
 from tasks.judging.assignment import AssignmentResult
 from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.model import Expert, Work, matched

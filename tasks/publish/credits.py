@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tasks.intake.text import halfwidth, squash
 
 if TYPE_CHECKING:
-    from tasks.catalogue.views import IntakeDetails
+    from tasks.intake.details import IntakeDetails
 
 # Mobile (optionally +86), landline with area code, 400/800 numbers; digits may be spaced or dashed.
 PHONE = re.compile(

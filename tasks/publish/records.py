@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File, FindingRecord, JudgingWork, Publication, Submission
-from tasks.catalogue.views import IntakeDetails
 from tasks.findings import Check
+from tasks.intake.details import IntakeDetails
 from tasks.publish.credits import credits_from
 from tasks.publish.selection import approved_tiers
 from tasks.publish.work import EpisodeSource, WorkSource, entry_fingerprint, order_episodes, split_object_key
