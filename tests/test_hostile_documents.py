@@ -140,7 +140,7 @@ def test_a_package_of_forged_documents_gives_one_finding_per_file(tmp_path: Path
     assert documents == [("汇总表.xlsx", Status.FAIL), ("登记表.docx", Status.FAIL)]  # 素材来源.xlsx: none
     summary = next(f for f in analysis.findings if f.evidence.get("file") == "汇总表.xlsx")
     assert "A10:XFD1048576" in summary.message and "1000行×50列的上限" in summary.message
-    assert analysis.form is None
-    assert analysis.summary_file == "附件3.xlsx" and [r.title for r in analysis.summary_rows or []] == [
-        "红岩家书"
-    ]
+    assert analysis.details.form is None
+    assert analysis.details.summary_file == "附件3.xlsx" and [
+        r.title for r in analysis.details.summary_rows or []
+    ] == ["红岩家书"]

@@ -55,8 +55,9 @@ def test_gbk_zip_from_windows_is_read_with_its_chinese_names(tmp_path: Path, med
         "江北区融媒体中心",
         "红岩家书",
     )
-    assert analysis.form is not None and analysis.form.title == "红岩家书"
-    assert analysis.summary_rows and analysis.summary_rows[0].author == "张明"
+    form, rows = analysis.details.form, analysis.details.summary_rows
+    assert form is not None and form.title == "红岩家书"
+    assert rows and rows[0].author == "张明"
     assert analysis.script_text and "歌乐山下" in analysis.script_text  # decoded from GBK
     assert analysis.of_role("video")[0].duration == 2.0
 
@@ -226,11 +227,8 @@ def test_legacy_doc_is_converted_by_libreoffice(tmp_path: Path) -> None:
     assert legacy.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
     analysis = _analyse(legacy, tmp_path / "work", name=f"{PREFIX}.doc")
     assert analysis.files[0].role == "registration_form" and analysis.files[0].kind == "doc"
-    assert (
-        analysis.form is not None
-        and analysis.form.title == "红岩家书"
-        and analysis.form.person_name == "张明"
-    )
+    form = analysis.details.form
+    assert form is not None and form.title == "红岩家书" and form.person_name == "张明"
 
 
 def test_legacy_doc_without_libreoffice_is_a_clear_finding(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

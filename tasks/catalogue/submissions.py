@@ -176,21 +176,11 @@ def _record_files(
 
 def _merge_form(submission: Submission, analysis: Analysis) -> None:
     """Keep what is known: a later package's form replaces the earlier one only when it has one."""
-    known = IntakeDetails.from_json(submission.form)
-    has_form, has_summary = analysis.form is not None, analysis.summary_rows is not None
-    merged = IntakeDetails(
-        form=analysis.form if has_form else known.form,
-        form_file=analysis.form_file if has_form else known.form_file,
-        forms_count=max(known.forms_count, analysis.forms_count),
-        summary_rows=tuple(analysis.summary_rows or ()) if has_summary else known.summary_rows,
-        summary_file=analysis.summary_file if has_summary else known.summary_file,
-        netdisk=tuple(analysis.netdisk) or known.netdisk,
-        package=known.package or analysis.name,
-    )
+    merged = IntakeDetails.from_json(submission.form).updated_by(analysis.details)
     # Over what is stored: keys keep their place (the status contract shows them in that order).
     submission.form = {**(submission.form or {}), **merged.to_json()}
-    if analysis.netdisk and submission.netdisk_url is None:
-        first = analysis.netdisk[0]
+    if analysis.details.netdisk and submission.netdisk_url is None:
+        first = analysis.details.netdisk[0]
         submission.netdisk_url = first.url[:500]
         submission.netdisk_code = first.code
         submission.netdisk_expires_at = first.expires_at.astimezone(UTC) if first.expires_at else None

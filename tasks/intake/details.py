@@ -41,6 +41,20 @@ class IntakeDetails:
         """The 登记表 the checks judge: one read from a named file (as intake has always stored it)."""
         return self.form if self.form_file else None
 
+    def updated_by(self, later: IntakeDetails) -> IntakeDetails:
+        """These details with a later package's over them: its 登记表 or 汇总表 replaces the earlier
+        one only when it has one; the package name first seen stays."""
+        has_form, has_summary = later.form is not None, later.summary_rows is not None
+        return IntakeDetails(
+            form=later.form if has_form else self.form,
+            form_file=later.form_file if has_form else self.form_file,
+            forms_count=max(self.forms_count, later.forms_count),
+            summary_rows=later.summary_rows if has_summary else self.summary_rows,
+            summary_file=later.summary_file if has_summary else self.summary_file,
+            netdisk=later.netdisk or self.netdisk,
+            package=self.package or later.package,
+        )
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> IntakeDetails:
         from tasks.intake.forms import RegistrationForm, SummaryRow

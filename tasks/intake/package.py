@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -28,11 +28,10 @@ from tasks.intake.classify import (
     settle_scans,
     sniff,
 )
+from tasks.intake.details import IntakeDetails
 from tasks.intake.documents import convert_doc, libreoffice
 from tasks.intake.forms import (
     FormError,
-    RegistrationForm,
-    SummaryRow,
     parse_registration_form,
     parse_summary_table,
 )
@@ -106,12 +105,7 @@ class Analysis:
     name: PackageName
     files: list[IntakeFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # archives, unreadable documents
-    form: RegistrationForm | None = None
-    form_file: str | None = None
-    forms_count: int = 0
-    summary_rows: list[SummaryRow] | None = None
-    summary_file: str | None = None
-    netdisk: list[NetdiskLink] = field(default_factory=list)
+    details: IntakeDetails = field(default_factory=IntakeDetails)  # forms, 汇总表, Netdisk links, name
     containers: list[Path] = field(default_factory=list)  # top-level archives as received
 
     def of_role(self, role: FileRole) -> list[IntakeFile]:
@@ -207,6 +201,7 @@ def analyse(package: Package, scratch: Path, rules: ContestRules) -> Analysis:
     _read_netdisk(analysis)
     _measure_videos(analysis)
     analysis.name = _best_name(analysis, unpacking.folder_names)
+    analysis.details = replace(analysis.details, package=analysis.name)
     return analysis
 
 
@@ -359,7 +354,7 @@ def _first_readable(
 
 
 def _read_forms(analysis: Analysis, rules: ContestRules) -> None:
-    analysis.forms_count = len(analysis.of_role(FileRole.REGISTRATION_FORM))
+    details = replace(analysis.details, forms_count=len(analysis.of_role(FileRole.REGISTRATION_FORM)))
     form = _first_readable(
         analysis,
         FileRole.REGISTRATION_FORM,
@@ -367,12 +362,13 @@ def _read_forms(analysis: Analysis, rules: ContestRules) -> None:
         lambda p: parse_registration_form(p, rules),
     )
     if form:
-        analysis.form, analysis.form_file = form
+        details = replace(details, form=form[0], form_file=form[1])
     summary = _first_readable(
         analysis, FileRole.SUMMARY_TABLE, "作品汇总表（附件3）", lambda p: parse_summary_table(p, rules)
     )
     if summary:
-        analysis.summary_rows, analysis.summary_file = summary
+        details = replace(details, summary_rows=tuple(summary[0]), summary_file=summary[1])
+    analysis.details = details
     for file in analysis.of_role(FileRole.PLEDGE):
         if file.kind in ("docx", "doc"):
             analysis.findings.append(
@@ -397,7 +393,7 @@ def _read_netdisk(analysis: Analysis) -> None:
             continue
         for link in find_links(text, analysis.package.received_at):
             links.setdefault(link.url, link)
-    analysis.netdisk = list(links.values())
+    analysis.details = replace(analysis.details, netdisk=tuple(links.values()))
     for file in analysis.files:
         if (
             file.role == FileRole.SCRIPT
