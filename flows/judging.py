@@ -23,6 +23,7 @@ from pydantic import Field
 from tasks.config import get_settings
 from tasks.judging import service
 from tasks.judging.assignment import DEFAULT_PER_WORK
+from tasks.judging.model import Approval
 from tasks.judging.ranking import TierPolicy, agreement_label
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
 
@@ -121,9 +122,8 @@ def record_task(
     tiers: dict[str, list[str]], proposal: dict[str, list[str]], by: str, note: str, via: str
 ) -> dict[str, Any]:
     settings = get_settings()
-    approval_id, paths = service.approve(
-        settings, tiers, proposal, by=by, now=settings.now(), note=note, via=via, flow_run_id=_run_id()
-    )
+    approval = Approval(tiers, proposal, by, settings.now(), note=note, via=via, flow_run_id=_run_id())
+    approval_id, paths = service.approve(settings, approval)
     return {"approval_id": approval_id, "documents": [str(p) for p in paths], "tiers": tiers, "by": by}
 
 

@@ -360,6 +360,7 @@ def _numbers(text: str | None) -> list[str] | None:
 
 def run_approve(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
+    from tasks.judging.model import Approval
     from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
     from tasks.judging.service import approve, check_tiers, standing
 
@@ -408,9 +409,8 @@ def run_approve(args: argparse.Namespace) -> int:
         )
         print(f"✓ 已提交审批，等待中的 judging 流程（{args.flow_run}）将记录名单并导出。")
         return 0
-    approval_id, paths = approve(
-        settings, tiers, proposal, by=by, now=settings.now(), note=args.note, via="cli", out_dir=args.out
-    )
+    approval = Approval(tiers, proposal, by, settings.now(), note=args.note, via="cli")
+    approval_id, paths = approve(settings, approval, out_dir=args.out)
     print(f"✓ 名单已批准（记录号{approval_id}，审批人{by}）。")
     for path in paths:
         print(f"已导出：{path.resolve()}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tasks.judging.units import same_unit
 
@@ -38,3 +39,17 @@ def conflict(work: Work, expert: Expert) -> bool:
 
 def matched(work: Work, expert: Expert) -> bool:
     return work.category is not None and work.category in expert.categories
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """The committee's decision on the list: which works in which tier (评审编号 by tier), beside
+    what the ranking proposed, who approved it, when and how."""
+
+    tiers: dict[str, list[str]]
+    proposal: dict[str, list[str]]
+    by: str
+    at: datetime
+    note: str = ""
+    via: str = "cli"  # "cli" (guangying judging approve) or "ui" (the judging flow's approval form)
+    flow_run_id: str | None = None

@@ -25,7 +25,7 @@ from tasks.catalogue.models import (
 from tasks.intake.details import IntakeDetails
 from tasks.judging.assignment import AssignmentResult
 from tasks.judging.eligibility import eligible_submissions
-from tasks.judging.model import Expert, Work, matched
+from tasks.judging.model import Approval, Expert, Work, matched
 from tasks.judging.originality import Pair, Signature
 from tasks.judging.scores import Score, ScoreSheet, ScoringContext
 from tasks.roles import FileRole
@@ -291,21 +291,10 @@ def resolve_pair(session: Session, pair_id: int, status: str, by: str, note: str
 # Approval ------------------------------------------------------------------------------------
 
 
-def record_approval(
-    session: Session,
-    works: Sequence[JudgedWork],
-    tiers: dict[str, list[str]],
-    proposal: dict[str, list[str]],
-    *,
-    by: str,
-    now: datetime,
-    note: str = "",
-    via: str = "cli",
-    flow_run_id: str | None = None,
-) -> JudgingApproval:
+def record_approval(session: Session, works: Sequence[JudgedWork], approval: Approval) -> JudgingApproval:
     by_number = {w.work.number: w for w in works}
     items: list[dict[str, Any]] = []
-    for tier, numbers in tiers.items():
+    for tier, numbers in approval.tiers.items():
         for number in numbers:
             work = by_number[number]
             items.append(
@@ -313,12 +302,12 @@ def record_approval(
             )
     row = JudgingApproval(
         items=items,
-        proposal=proposal,
-        approved_by=by,
-        approved_at=now,
-        note=note,
-        via=via,
-        flow_run_id=flow_run_id,
+        proposal=approval.proposal,
+        approved_by=approval.by,
+        approved_at=approval.at,
+        note=approval.note,
+        via=approval.via,
+        flow_run_id=approval.flow_run_id,
     )
     session.add(row)
     session.flush()

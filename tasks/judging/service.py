@@ -19,7 +19,7 @@ from tasks.config import Settings
 from tasks.findings import Check, Finding, Status
 from tasks.judging import records
 from tasks.judging.assignment import DEFAULT_PER_WORK, AssignmentResult, assign
-from tasks.judging.model import Work
+from tasks.judging.model import Approval, Work
 from tasks.judging.originality import Pair, Signature, SignatureError, find_pairs, video_signature
 from tasks.judging.packets import PacketWork, write_packet
 from tasks.judging.ranking import Ranking, TierPolicy, rank
@@ -253,27 +253,15 @@ def check_tiers(tiers: dict[str, list[str]], known: set[str]) -> list[str]:
     return problems
 
 
-def approve(
-    settings: Settings,
-    tiers: dict[str, list[str]],
-    proposal: dict[str, list[str]],
-    *,
-    by: str,
-    now: datetime,
-    note: str = "",
-    via: str = "cli",
-    flow_run_id: str | None = None,
-    out_dir: Path | None = None,
-) -> tuple[int, list[Path]]:
+def approve(settings: Settings, approval: Approval, out_dir: Path | None = None) -> tuple[int, list[Path]]:
     """Record the approved list (who, when, what was proposed) and write the 优秀作品名单."""
+    tiers = approval.tiers
     with _session(settings) as session:
         works = records.judged_works(session)
         problems = check_tiers(tiers, {w.work.number for w in works})
         if problems:
             raise ValueError("；".join(problems))
-        row = records.record_approval(
-            session, works, tiers, proposal, by=by, now=now, note=note, via=via, flow_run_id=flow_run_id
-        )
+        row = records.record_approval(session, works, approval)
         approval_id = row.id
         by_number = {w.work.number: w for w in works}
     listed = [
@@ -288,7 +276,7 @@ def approve(
     ]
     folder = out_dir or settings.data_dir / "judging"
     paths = [
-        write_docx(folder / "优秀作品名单.docx", listed, now),
+        write_docx(folder / "优秀作品名单.docx", listed, approval.at),
         write_xlsx(folder / "优秀作品名单.xlsx", listed),
     ]
     return approval_id, paths
