@@ -29,7 +29,7 @@ from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.winners_doc import ListedWork, write_docx, write_xlsx
 from tasks.scratch import scratch_folder
-from tasks.store import LocalStore, open_store
+from tasks.store import LocalStore, ObjectStore, open_store
 
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
 
@@ -97,11 +97,12 @@ def check_originality(
     return report
 
 
-def _local_copy(store: object, object_key: str, scratch: Path) -> Path:
+def _local_copy(store: ObjectStore, object_key: str, scratch: Path) -> Path:
+    """The original as a local file: read in place from a local store, else fetched into `scratch`."""
     bucket, _, key = object_key.partition("/")
     if isinstance(store, LocalStore):
         return store._path(bucket, key)
-    return store.get_file(bucket, key, scratch / key.replace("/", "_"))  # type: ignore[attr-defined]
+    return store.get_file(bucket, key, scratch / key.replace("/", "_"))
 
 
 # Assignment ------------------------------------------------------------------------------------
