@@ -339,62 +339,90 @@ def intake(
             for item in pending:
                 item.package.stated(stated)
         if sources:
-            collectors = [("投稿文件夹", collect_drop_folder_task.submit(settings.resolved_drop_dir))]
-            collectors.append(("收件存储桶", collect_inbox_task.submit(scratch / "inbox")))
-            if settings.imap_host:
-                collectors.append(("邮箱", collect_mailbox_task.submit(scratch / "mail")))
-            for label, future in collectors:
-                state = future.wait() or future.state
-                if state.is_completed():
-                    collected = future.result()
-                    pending += with_mail_opened(
-                        collected.pending, scratch / f"mail-{len(pending)}", now, results
-                    )
-                    for skipped in collected.unreadable:
-                        results.append(
-                            {
-                                "package": f"{label}：{printable(skipped.item)}",
-                                "error": f"本次无法读取（{skipped.reason}），已跳过，下次运行时会再试；其余作品照常处理。",
-                            }
-                        )
-                else:
-                    results.append(
-                        {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}
-                    )
-        ingesting = [(p, ingest_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
-        outcomes: list[IngestOutcome] = []
-        for waiting, ingested in ingesting:
-            ingested.wait()
-            if ingested.state.is_completed():
-                outcomes.append(ingested.result())
-            else:
-                results.append(
-                    {
-                        "package": waiting.package.name,
-                        "error": f"处理失败：{_reason(ingested)}。原件未改动，可稍后重试。",
-                    }
-                )
-        with session_scope(_engine(settings)) as session:
-            unfinished = set(unfinished_submissions(session))
-        for outcome in outcomes:
-            resumed = outcome.duplicate and screen and outcome.submission_id in unfinished
-            if outcome.duplicate and not resumed:
-                results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
-                continue
-            unfinished.discard(outcome.submission_id)
-            status: dict[str, Any] = (
-                screen_submission(outcome.submission_id)
-                if screen
-                else finish_submission_task(outcome.submission_id)
-            )
-            results.append({"package": outcome.package, **status, **({"resumed": True} if resumed else {})})
-        if sources and screen:  # the nightly run also finishes what an interrupted run left
-            for submission_id in sorted(unfinished):
-                status = screen_submission(submission_id)
-                results.append(
-                    {"package": status.get("package_name") or submission_id, **status, "resumed": True}
-                )
+            pending += _collect_sources(settings, scratch, now, results)
+        outcomes = _ingest_all(pending, scratch, results)
+        _screen_all(outcomes, settings, screen=screen, resume_unfinished=sources and screen, results=results)
         return results
+
+
+def _collect_sources(
+    settings: Settings, scratch: Path, now: datetime, results: list[dict[str, Any]]
+) -> list[Pending]:
+    """What the drop folder, the inbox bucket and (when configured) the mailbox hold, read at once; a
+    source or an item that cannot be read is one result, and the others go on."""
+    collectors = [("投稿文件夹", collect_drop_folder_task.submit(settings.resolved_drop_dir))]
+    collectors.append(("收件存储桶", collect_inbox_task.submit(scratch / "inbox")))
+    if settings.imap_host:
+        collectors.append(("邮箱", collect_mailbox_task.submit(scratch / "mail")))
+    pending: list[Pending] = []
+    for index, (label, future) in enumerate(collectors):
+        state = future.wait() or future.state
+        if not state.is_completed():
+            results.append(
+                {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}
+            )
+            continue
+        collected = future.result()
+        pending += with_mail_opened(collected.pending, scratch / f"source-{index}", now, results)
+        for skipped in collected.unreadable:
+            results.append(
+                {
+                    "package": f"{label}：{printable(skipped.item)}",
+                    "error": f"本次无法读取（{skipped.reason}），已跳过，下次运行时会再试；其余作品照常处理。",
+                }
+            )
+    return pending
+
+
+def _ingest_all(pending: list[Pending], scratch: Path, results: list[dict[str, Any]]) -> list[IngestOutcome]:
+    """Every package ingested (concurrently, on the task runner); one that fails is a result."""
+    ingesting = [(p, ingest_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
+    outcomes: list[IngestOutcome] = []
+    for waiting, ingested in ingesting:
+        ingested.wait()
+        if ingested.state.is_completed():
+            outcomes.append(ingested.result())
+        else:
+            results.append(
+                {
+                    "package": waiting.package.name,
+                    "error": f"处理失败：{_reason(ingested)}。原件未改动，可稍后重试。",
+                }
+            )
+    return outcomes
+
+
+def _screen_all(
+    outcomes: list[IngestOutcome],
+    settings: Settings,
+    *,
+    screen: bool,
+    resume_unfinished: bool,
+    results: list[dict[str, Any]],
+) -> None:
+    """Screen (or, without `screen`, only judge) each new submission; a package seen before is a
+    duplicate unless its submission was left unfinished, which is then resumed. With
+    `resume_unfinished` (the nightly run) every other unfinished submission is finished too."""
+    with session_scope(_engine(settings)) as session:
+        unfinished = set(unfinished_submissions(session))
+    for outcome in outcomes:
+        resumed = outcome.duplicate and screen and outcome.submission_id in unfinished
+        if outcome.duplicate and not resumed:
+            results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
+            continue
+        unfinished.discard(outcome.submission_id)
+        status: dict[str, Any] = (
+            screen_submission(outcome.submission_id)
+            if screen
+            else finish_submission_task(outcome.submission_id)
+        )
+        results.append({"package": outcome.package, **status, **({"resumed": True} if resumed else {})})
+    if resume_unfinished:
+        for submission_id in sorted(unfinished):
+            status = screen_submission(submission_id)
+            results.append(
+                {"package": status.get("package_name") or submission_id, **status, "resumed": True}
+            )
 
 
 def _reason(future: Any) -> str:
