@@ -20,6 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # data directory; the in-process test server must keep one).
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="guangying-prefect-home-"))
 
+from tasks.store import LocalStore, MinioStore, ObjectStore
 from tests.engines import StandIns
 from tests.fixtures import SUITE_NOW
 from tests.servers import S3Server, postgres_database, seaweedfs
@@ -93,6 +94,16 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """A real S3-compatible server (SeaweedFS `weed mini`) on a free loopback port."""
     with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
+
+
+@pytest.fixture(params=["local", "seaweedfs"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
+    """Each object-store test runs on both implementations: a local folder and a real S3 server."""
+    if request.param == "local":
+        yield LocalStore(tmp_path / "store")
+    else:
+        server: S3Server = request.getfixturevalue("seaweed")
+        yield MinioStore(server.endpoint, server.access_key, server.secret_key, secure=False)
 
 
 @pytest.fixture

@@ -4,30 +4,17 @@ when their bytes change, published files taken down on withdrawal."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-
-import pytest
 
 from tasks.publish.manifest import PLATFORMS, SCHEMA_KEY, schema_errors
 from tasks.publish.showcase import PAGE_KEY
 from tasks.publish.steps import remove_keys, write_site
-from tasks.store import LocalStore, MinioStore, ObjectStore
-from tests.servers import S3Server
+from tasks.store import ObjectStore
 from tests.test_publish_rules import _episode
 
 WHEN = datetime.fromisoformat("2026-12-04T12:00:00+08:00")
 PREFIX = "works/0123456789abcdef/00ff00ff00ff00ff"
-
-
-@pytest.fixture(params=["local", "seaweedfs"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
-    if request.param == "local":
-        yield LocalStore(tmp_path / "store")
-    else:
-        server: S3Server = request.getfixturevalue("seaweed")
-        yield MinioStore(server.endpoint, server.access_key, server.secret_key, secure=False)
 
 
 def _entry(title: str) -> dict:

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tasks.store import LocalStore, MinioStore, ObjectStore, original_key, store_original
-from tests.servers import S3Server
-
-
-@pytest.fixture(params=["local", "seaweedfs"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
-    if request.param == "local":
-        yield LocalStore(tmp_path / "store")
-    else:
-        server: S3Server = request.getfixturevalue("seaweed")
-        yield MinioStore(server.endpoint, server.access_key, server.secret_key, secure=False)
+from tasks.store import LocalStore, ObjectStore, original_key, store_original
 
 
 def test_originals_are_content_addressed_and_never_overwritten(store: ObjectStore, tmp_path: Path) -> None:
