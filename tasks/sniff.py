@@ -7,6 +7,7 @@ zip holds (by its entries), an MPEG transport stream (sync bytes every 188), tex
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from pathlib import Path
 
@@ -111,9 +112,22 @@ def sniff_head(head: bytes) -> str:
         kind = _KIND_BY_EXTENSION.get(match.extension) or _MIME_KINDS.get(match.mime_type)
         if kind:
             return kind
-    if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" not in head and _reads_as_text(head)):
         return "text"
     return "binary"
+
+
+def _reads_as_text(head: bytes) -> bool:
+    """Whether the first bytes are UTF-8 or GB18030 (which Big5 text also is, byte for byte), a last
+    character cut by the head allowed. "No NUL byte" alone is not enough: one random 512-byte head in
+    seven has none, and a damaged video would be taken for a 文稿."""
+    for name in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(name)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 def sniff(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import zipfile
 from pathlib import Path
@@ -78,6 +79,18 @@ def test_text_binary_empty_and_unreadable(tmp_path: Path) -> None:
     assert sniff_head(b"<?xml version='1.0'?><a/>") == "text"  # a signature we do not act on
     assert sniff_head("你好".encode("utf-16")) == "text"
     assert sniff_head(b"\x00\x01\x02\x03garbage") == "binary"
+    # Text cut mid-character by the head is text; random bytes without a NUL byte are not.
+    for text, encoding in (
+        ("红色光影英雄重庆", "utf-8"),
+        ("红色光影英雄重庆", "gbk"),
+        ("紅色光影英雄重慶", "big5"),
+    ):
+        assert sniff_head((text * 40).encode(encoding)[:301]) == "text", encoding
+    chance = random.Random(20261204)
+    heads = [chance.randbytes(512) for _ in range(3000)]
+    no_nul = [h for h in heads if b"\x00" not in h]
+    assert len(no_nul) > 300  # about one in seven
+    assert {sniff_head(h) for h in no_nul} == {"binary"}
     assert sniff_head(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100) == "ole"
     assert sniff_head(b"%PDF-1.7\n") == "pdf"
     assert sniff_head(b"Rar!\x1a\x07\x01\x00" + b"\x00" * 20) == "rar"
