@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from tasks.outside import identity
 
 # Characters that carry no identity: whitespace, brackets of every width, separators.
 _NOISE = re.compile(r"[\s()（）\[\]【】〔〕〈〉<>《》「」『』\"'“”‘’·•・\-_—.,，、/:：;；]+")
@@ -18,10 +19,11 @@ _PLACE_LEVELS = "市省"
 
 @lru_cache(maxsize=65536)
 def normalise_unit(text: str | None) -> str:
-    """One spelling of a unit: NFKC (full-width brackets, letters, digits), no noise, common
+    """One spelling of a unit: its identity (tasks.outside: NFKC, invisible characters and bidi
+    overrides undone, case folded), no noise, common
     prefixes and suffixes (中共…, …有限公司, …集团) removed, and 「市」/「省」 after a two-character
     place name dropped (重庆市档案馆 and 重庆档案馆 are one archive)."""
-    value = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+    value = _NOISE.sub("", identity(text))
     changed = True
     while changed and value:
         changed = False
