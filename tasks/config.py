@@ -32,6 +32,7 @@ EXPECTED: dict[str, str] = {
     "imap_ssl": "true 或 false",
     "imap_port": "端口号（整数），如 993",
     "task_runner": "thread 或 dask",
+    "engines": "real 或 stand-in",
 }
 
 
@@ -127,6 +128,9 @@ class Settings(BaseSettings):
     # (prefect_dask.DaskTaskRunner: a temporary LocalCluster, or the scheduler at dask_address,
     # e.g. tcp://10.0.0.5:8786, for one big machine or a cluster).
     task_runner: Literal["thread", "dask"] = "thread"
+    # Which OCR/ASR engines the process builds: the real models, or stand-ins that read and hear
+    # nothing (tasks/engines/stand_in.py), for runs about orchestration (tests' subprocesses, drills).
+    engines: Literal["real", "stand-in"] = "real"
     dask_address: str | None = None
 
     # Intake sources (`guangying run`): a drop folder, the inbox bucket above, an IMAP mailbox.

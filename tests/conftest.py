@@ -39,7 +39,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "GUANGYING_CACHE_DIR", str(Path(os.environ.get("GUANGYING_TEST_CACHE", ".cache/test")))
     )
     monkeypatch.setenv("GUANGYING_CLOCK", SUITE_NOW.isoformat())  # the pipeline's clock is the suite's
-    for name in ("GUANGYING_DATABASE_URL", "GUANGYING_S3_ENDPOINT", "GUANGYING_OPERATOR"):
+    for name in (
+        "GUANGYING_DATABASE_URL",
+        "GUANGYING_S3_ENDPOINT",
+        "GUANGYING_OPERATOR",
+        "GUANGYING_ENGINES",
+    ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield directory

@@ -1,61 +1,16 @@
 """Stand-ins behind the engine Protocols, for tests about orchestration rather than recognition.
 
-They hear and read nothing, as the real models do on the suite's tone-and-test-pattern clips, and
-count their calls so that a flow test can assert that the flow consulted them (and how often).
-Tests about what the models recognise use the real engines and are marked `slow`.
+The stand-ins themselves live in tasks/engines/stand_in.py (GUANGYING_ENGINES=stand-in selects them
+in other processes); tests about what the models recognise use the real engines and are marked `slow`.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import numpy as np
+from tasks.engines.stand_in import BlindOcr, DeafAsr
 
-from tasks.engines.asr import SAMPLE_RATE, Transcript
-from tasks.engines.ocr import OcrLine
-from tasks.media.probe import probe
-
-
-class DeafAsr:
-    """Hears no speech: a transcript of the whole clip (or of `clip`) with no segments."""
-
-    def __init__(self) -> None:
-        self.heard: list[str] = []  # what was transcribed: file names, or "samples"
-        self._lock = threading.Lock()
-
-    def transcribe(
-        self,
-        audio: Path | np.ndarray,
-        *,
-        hotwords: str | None = None,
-        clip: tuple[float, float] | None = None,
-    ) -> Transcript:
-        if isinstance(audio, np.ndarray):
-            duration = len(audio) / SAMPLE_RATE
-        else:
-            duration = probe(Path(audio)).duration or 0.0
-        if clip is not None:
-            duration = max(0.0, min(duration, clip[1]) - max(0.0, clip[0]))
-        with self._lock:
-            self.heard.append("samples" if isinstance(audio, np.ndarray) else Path(audio).name)
-        return Transcript(language="", language_probability=0.0, duration=round(duration, 3))
-
-
-class BlindOcr:
-    """Reads no text in any image; keeps the real engine's input contract (uint8 pixels)."""
-
-    def __init__(self) -> None:
-        self.images = 0
-        self._lock = threading.Lock()
-
-    def read(self, image: np.ndarray) -> list[OcrLine]:
-        if image.dtype != np.uint8:
-            raise TypeError(f"OCR expects uint8 pixels, got {image.dtype}")
-        with self._lock:
-            self.images += 1
-        return []
+__all__ = ["BlindOcr", "DeafAsr", "StandIns"]
 
 
 @dataclass

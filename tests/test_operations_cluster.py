@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from tests.intake_packages import clip, folder_package, good_form, package_files
 from tests.operations_cluster import Cluster, prefect_cluster
 
-pytestmark = pytest.mark.slow  # its process workers screen with the real models
 SETTLED = 1_790_000_000  # 2026-09-21: long before the deadline, long settled in the drop folder
 TITLES = ("红岩家书", "嘉陵江畔", "山城记忆")
 

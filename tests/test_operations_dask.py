@@ -16,7 +16,7 @@ def _verdicts(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:  
     return [(r["verdict"], sorted((f["check"], f["status"]) for f in r["findings"])) for r in results]
 
 
-@pytest.mark.slow  # the real models, in this process and in the Dask worker processes
+@pytest.mark.usefixtures("stand_in_engines")  # about the runner, not recognition: stand-ins here
 def test_screening_tasks_run_on_a_dask_local_cluster(
     media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -29,6 +29,7 @@ def test_screening_tasks_run_on_a_dask_local_cluster(
     threads = screen_files([video], record=False)
     assert configured_screen_video() is screen_video
 
+    monkeypatch.setenv("GUANGYING_ENGINES", "stand-in")  # and in the Dask worker processes
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         monkeypatch.setenv("GUANGYING_TASK_RUNNER", "dask")
         monkeypatch.setenv("GUANGYING_DASK_ADDRESS", cluster.scheduler_address)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from tests.intake_packages import clip, folder_package, good_form, package_files
 
-# The batches screen in this process with the real models.
-pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
+# The drills are about retries and faults, not recognition: the batches screen with the stand-ins.
+pytestmark = [pytest.mark.usefixtures("prefect_server", "stand_in_engines")]
 SETTLED = 1_790_000_000
 
 
