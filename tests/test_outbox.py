@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +26,13 @@ from tasks.outbox import records, service
 from tasks.outbox.addresses import address_in_text, valid_address
 from tasks.outbox.model import Kind, OutboxState
 from tests.outbox_catalogue import FIRST_MAIL_FROM, FIRST_MAIL_ID, PRIVATE, Catalogue, build
-from tests.outbox_smtp import SmtpServer, smtp_server  # noqa: F401 (fixture)
+from tests.outbox_smtp import SmtpServer, running_smtp_server
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    with running_smtp_server(monkeypatch) as server:
+        yield server
 
 
 @pytest.fixture
