@@ -68,8 +68,8 @@ def outbox_flow(
     settings = get_settings()
     new = draft_task()
     result: dict[str, Any] = {"drafted": new, "approved": [], "refused": []}
-    kinds = [kind_named(k) for k in approve_kinds or []]
-    unknown = [k for k, kind in zip(approve_kinds or [], kinds, strict=True) if kind is None]
+    kinds = [kind_named(str(k)) for k in approve_kinds or []]
+    unknown = [str(k) for k, kind in zip(approve_kinds or [], kinds, strict=True) if kind is None]
     if unknown:
         result["refused"].append(
             f"没有这类邮件：{'、'.join(unknown)}（可选：{'、'.join(KIND_LABELS.values())}）"
@@ -91,4 +91,14 @@ def outbox_flow(
         + (f"，发送 {len(result['send'].get('sent', []))} 封" if send else "")
         + "。"
     )
+    return result
+
+
+def nightly_outbox() -> dict[str, Any]:
+    """The nightly run's last step: draft what the night's changes call for; send what a person
+    has approved only when GUANGYING_OUTBOX_SEND_NIGHTLY is on (off by default). Nothing is approved here."""
+    settings = get_settings()
+    result: dict[str, Any] = {"drafted": draft_task()}
+    if settings.outbox_send_nightly:
+        result["send"] = send_task()
     return result
