@@ -4,11 +4,13 @@ last step are its doors; the operations live in `tasks.outbox.service`."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from prefect import flow, task
 
 from tasks.config import Settings, get_settings
+from tasks.failures import cause
 from tasks.outbox import service
 from tasks.outbox.model import KIND_LABELS, kind_named
 from tasks.outbox.smtp import SmtpAccount, SmtpTransport
@@ -40,6 +42,7 @@ def smtp_account(settings: Settings) -> SmtpAccount | None:
     )
 
 
+log = logging.getLogger(__name__)
 NO_SMTP = "未配置发信邮箱（GUANGYING_SMTP_HOST），未发送任何邮件。"
 
 
@@ -98,7 +101,14 @@ def nightly_outbox() -> dict[str, Any]:
     """The nightly run's last step: draft what the night's changes call for; send what a person
     has approved only when GUANGYING_OUTBOX_SEND_NIGHTLY is on (off by default). Nothing is approved here."""
     settings = get_settings()
-    result: dict[str, Any] = {"drafted": draft_task()}
-    if settings.outbox_send_nightly:
-        result["send"] = send_task()
+    try:
+        result: dict[str, Any] = {"drafted": draft_task()}
+        if settings.outbox_send_nightly:
+            result["send"] = send_task()
+    except Exception as exc:  # the night's intake and screening stand; the outbox is tried again tomorrow
+        log.warning("the outbox step failed: %s: %s", type(exc).__name__, exc)
+        return {
+            "drafted": [],
+            "error": f"待发邮件未能处理（{cause(exc) or type(exc).__name__}），下次运行时重试。",
+        }
     return result

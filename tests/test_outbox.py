@@ -111,19 +111,19 @@ def test_drafts_of_each_kind_once_per_state(catalogue: Catalogue) -> None:
     settings = get_settings()
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         session.get(Submission, catalogue.waiting).state = "received"
-    (newer,) = _refresh()
+    (newer,) = _refresh()  # the receipt; the Netdisk reminder is no longer called for
     old = next(r for r in _rows() if r.purpose == f"receipt:{catalogue.waiting}" and r.id != newer)
     assert old.state == OutboxState.SUPERSEDED and _live(Kind.RECEIPT, catalogue.waiting)[0].id == newer
-    # the Netdisk reminder went with the state; the missing-material one stays
-    assert {r.purpose.split(":")[0] for r in _live(Kind.REMINDER, catalogue.waiting)} == {
-        "netdisk",
-        "missing",
-    }
+    # the unsent Netdisk reminder went with the state; the missing-material one stays
+    reminders = {r.purpose.split(":")[0] for r in _live(Kind.REMINDER, catalogue.waiting)}
+    assert reminders == {"missing"}
 
-    # undone: the state back → the receipt again (a sent one would stay sent; this one was a draft)
+    # undone: the state back → the receipt and the reminder again
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         session.get(Submission, catalogue.waiting).state = "awaiting_download"
-    assert len(_refresh()) == 1
+    assert len(_refresh()) == 2
+    reminders = {r.purpose.split(":")[0] for r in _live(Kind.REMINDER, catalogue.waiting)}
+    assert reminders == {"netdisk", "missing"}
     assert "等待从百度网盘下载" in _live(Kind.RECEIPT, catalogue.waiting)[0].body
 
 
@@ -384,3 +384,22 @@ def test_outbox_commands_say_what_is_wrong(catalogue: Catalogue, capsys: pytest.
         and "作品受理回执" in out
         and "cqdsspzb@163.com" in out
     )
+
+
+def test_text_from_submitters_cannot_add_headers(
+    catalogue: Catalogue, smtp_server: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = get_settings()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        work = session.get(Submission, catalogue.mailed)
+        work.title = "红岩魂\r\nBcc: spy@evil.example"
+        work.message_id = "<first-1@example.cn>\r\nBcc: spy@evil.example"
+    _cli("outbox", capsys=capsys)
+    (receipt,) = _live(Kind.RECEIPT, catalogue.mailed)
+    assert "\n" not in receipt.subject and receipt.in_reply_to is None and receipt.references is None
+    _cli("outbox", "approve", str(receipt.id), "--by", "王老师", capsys=capsys)
+    assert _cli("outbox", "send", capsys=capsys)[0] == 0
+    (received,) = smtp_server.received
+    assert received.recipients == [FIRST_MAIL_FROM] and received.message["Bcc"] is None
+    headers = received.raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    assert "\nBcc:" not in headers and "\nIn-Reply-To:" not in headers

@@ -72,12 +72,12 @@ def record_draft(
         )
     row = OutboxMessage(
         kind=str(draft.kind),
-        purpose=draft.purpose,
+        purpose=draft.purpose[:200],
         submission_id=draft.submission_id,
         expert_id=draft.expert_id,
         recipient=recipient,
         recipient_source=recipient_source,
-        subject=draft.subject,
+        subject=" ".join(draft.subject.split())[:500],  # one header line, whatever a title holds
         body=draft.body,
         attachments=attachments,
         fingerprint=stamp,
@@ -90,6 +90,18 @@ def record_draft(
     session.add(row)
     session.flush()
     return row
+
+
+def drop_unneeded(session: Session, purposes: set[str]) -> int:
+    """Unsent messages the state no longer calls for (a reminder for a link since downloaded, a
+    packet for an expert no longer assigned) are superseded; how many."""
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.state.in_([str(s) for s in REPLACEABLE]))
+    ).all()
+    dropped = [row for row in rows if row.purpose not in purposes]
+    for row in dropped:
+        row.state = OutboxState.SUPERSEDED
+    return len(dropped)
 
 
 def _suffix(name: str) -> str:

@@ -4,10 +4,12 @@ catalogue's state calls for, approve, and send the approved messages each at mos
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import select
@@ -50,6 +52,8 @@ MAIL_SOURCES = ("imap:",)
 MAIL_SUFFIXES = (".eml", ".mbox")
 # Message-IDs intake makes for a mail without one: not the submitter's, nothing to reply to.
 SYNTHETIC_ID_SUFFIX = "@guangying>"
+# A Message-ID that can be written into a header as it is (no spaces, line breaks or brackets inside).
+MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,400}>")
 
 
 def _session(settings: Settings) -> AbstractContextManager[Session]:
@@ -67,9 +71,11 @@ def first_mail_sender(session: Session, store: ObjectStore, submission: Submissi
         .order_by(IntakePackage.received_at, IntakePackage.created_at)
     )
     fallback = None
-    for package in packages:
+    for index, package in enumerate(packages):
         source = (package.source or "").lower()
-        if not (source.startswith(MAIL_SOURCES) or source.endswith(MAIL_SUFFIXES)):
+        mail = source.startswith(MAIL_SOURCES) or source.endswith(MAIL_SUFFIXES)
+        # a work with a Message-ID was made by a mail: its first package is that mail, wherever it came from
+        if not mail and not (index == 0 and submission.message_id):
             continue
         bucket, _, key = (package.object_key or "").partition("/")
         try:
@@ -103,8 +109,10 @@ def submitter_address(session: Session, store: ObjectStore, submission: Submissi
 
 
 def _threading(session: Session, submission: Submission) -> tuple[str | None, list[str]]:
+    """In-Reply-To (the submitter's first mail, when it had a usable Message-ID) and References."""
     first = (submission.message_id or "").strip()
-    first = first if first.startswith("<") and not first.endswith(SYNTHETIC_ID_SUFFIX) else ""
+    usable = MESSAGE_ID.fullmatch(first) and not first.endswith(SYNTHETIC_ID_SUFFIX)
+    first = first if usable else ""
     earlier = records.sent_message_ids(session, submission.id)[-9:]
     references = [m for m in [first, *earlier] if m]
     return (first or None), references
@@ -116,6 +124,7 @@ def _threading(session: Session, submission: Submission) -> tuple[str | None, li
 @dataclass(slots=True)
 class Drafted:
     new: list[int] = field(default_factory=list)
+    purposes: set[str] = field(default_factory=set)
 
 
 def _record(
@@ -222,12 +231,15 @@ def refresh_drafts(settings: Settings, now: datetime) -> list[int]:
     store = open_store(settings)
     drafted = Drafted()
     with _session(settings) as session, scratch_folder(settings.data_dir, "outbox") as scratch:
-        for draft in submission_drafts(session, settings, now):
+        drafts = chain(
+            submission_drafts(session, settings, now),
+            result_drafts(session),
+            packet_drafts(session, settings, store, now, scratch),
+        )
+        for draft in drafts:
+            drafted.purposes.add(draft.purpose)
             _record(session, draft, settings, store, now, drafted)
-        for draft in result_drafts(session):
-            _record(session, draft, settings, store, now, drafted)
-        for draft in packet_drafts(session, settings, store, now, scratch):
-            _record(session, draft, settings, store, now, drafted)
+        records.drop_unneeded(session, drafted.purposes)
     return drafted.new
 
 
