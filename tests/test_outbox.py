@@ -403,3 +403,14 @@ def test_text_from_submitters_cannot_add_headers(
     assert received.recipients == [FIRST_MAIL_FROM] and received.message["Bcc"] is None
     headers = received.raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
     assert "\nBcc:" not in headers and "\nIn-Reply-To:" not in headers
+
+
+def test_a_packet_over_the_size_limit_goes_as_a_link(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GUANGYING_OUTBOX_ATTACHMENT_LIMIT_MB", "0.001")
+    get_settings.cache_clear()
+    _refresh()
+    packets = _live(Kind.PACKET)
+    assert packets and all(not r.attachments and "评分表较大，请从以下链接下载" in r.body for r in packets)
+    assert all(".xlsx" in r.body for r in packets)
