@@ -414,3 +414,16 @@ def test_a_packet_over_the_size_limit_goes_as_a_link(
     packets = _live(Kind.PACKET)
     assert packets and all(not r.attachments and "评分表较大，请从以下链接下载" in r.body for r in packets)
     assert all(".xlsx" in r.body for r in packets)
+
+
+def test_the_listing_as_json_can_be_cut_short(catalogue: Catalogue) -> None:
+    piped = subprocess.run(
+        f"{sys.executable} -m flows.cli outbox --json | head -n 1",
+        shell=True,
+        env=os.environ.copy(),
+        capture_output=True,
+        timeout=120,
+    )
+    first = json.loads(piped.stdout.decode().splitlines()[0])
+    assert first["id"] == 1 and first["state"] == "draft" and first["approved_at"] is None
+    assert piped.stderr == b""

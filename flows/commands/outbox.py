@@ -4,6 +4,7 @@ catalogue, sent from the contest's mailbox only after a person approved them."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from flows.commands.table import render
@@ -56,8 +57,11 @@ def run_list(args: argparse.Namespace) -> int:
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         rows = records.messages(session, include_superseded=args.all)
         if args.json:
-            for row in rows:
-                print(json_line(records.row_json(row)), flush=True)
+            try:
+                for row in rows:
+                    print(json_line(records.row_json(row)), flush=True)
+            except BrokenPipeError:  # `guangying outbox --json | head`: the reader has enough
+                sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (silence the interpreter's final flush)
             return 0
         table = [
             (

@@ -303,6 +303,10 @@ def sent_message_ids(session: Session, submission_id: str) -> list[str]:
     return [m for m in session.scalars(query) if m]
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return _aware(moment).isoformat() if moment else None
+
+
 def row_json(row: OutboxMessage) -> dict[str, Any]:
     """The `guangying outbox --json` object of one message."""
     return {
@@ -316,12 +320,12 @@ def row_json(row: OutboxMessage) -> dict[str, Any]:
         "subject": row.subject,
         "state": row.state,
         "approved_by": row.approved_by,
-        "approved_at": row.approved_at.isoformat() if row.approved_at else None,
+        "approved_at": _iso(row.approved_at),
         "message_id": row.message_id,
         "in_reply_to": row.in_reply_to,
         "attempts": row.attempts,
-        "next_attempt_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None,
+        "next_attempt_at": _iso(row.next_attempt_at),
         "last_error": row.last_error,
-        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "sent_at": _iso(row.sent_at),
         "attachments": [{"name": a["name"], "size": a["size"]} for a in row.attachments],
     }
