@@ -46,6 +46,7 @@ FLOW_NAMES = {
     "flows/judging.py:judging_flow": "judging",
     "flows/publish.py:publish": "publish",
     "flows/report.py:report": "report",
+    "flows/outbox.py:outbox_flow": "outbox",
 }
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
@@ -106,6 +107,14 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         entrypoint="flows/report.py:report",
         description="更新看板（按状态与结论统计的作品表、概况摘要），可同时生成 HTML 状态报告",
         form=forms.ModelForm,
+    ),
+    DeploymentSpec(
+        name="outbox",
+        entrypoint="flows/outbox.py:outbox_flow",
+        description="待发邮件：按作品库现状起草回执、提醒、评审材料和评审结果，按类别批准（记录批准人），"
+        "从活动邮箱发出已批准的邮件（每封至多一次）",
+        form=forms.OutboxForm,
+        parameters={"send": True},
     ),
 )
 

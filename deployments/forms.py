@@ -79,3 +79,14 @@ class PublishForm(BaseModel):
     preset: str | None = Field(
         None, title="编码速度预设", description="x264 预设，默认 medium；veryfast 更快但文件更大"
     )
+
+
+class OutboxForm(BaseModel):
+    approve_kinds: list[str] | None = Field(
+        None,
+        title="批准的邮件类别",
+        description="批准这些类别的全部待批准邮件：receipt 受理回执、reminder 提醒、packet 评审材料、"
+        "result 评审结果；留空则不批准，只起草和发送此前已批准的邮件",
+    )
+    approver: str | None = Field(None, title="批准人", description="按类别批准时必填，会记录在每封邮件上")
+    send: bool = Field(True, title="发送已批准的邮件", description="通过 SMTP 从活动邮箱发出已批准的邮件")

@@ -20,6 +20,7 @@ from prefect.client.schemas.objects import FlowRun
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.intake import intake, screen_submission
+from flows.outbox import nightly_outbox
 from flows.report import publish_dashboards_task
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import Submission
@@ -220,9 +221,13 @@ def screen_batch(parameters: ScreenBatchParameters = SCREEN_BATCH_DEFAULTS) -> d
 @flow(name="nightly", log_prints=True)
 def nightly(parameters: NightlyParameters = NIGHTLY_DEFAULTS) -> dict[str, Any]:
     """The nightly run: intake from every source → screening shared by the workers → receipts (each
-    screening run writes its work's) → dashboards."""
+    screening run writes its work's) → dashboards → the outbox's drafts (and, with
+    GUANGYING_OUTBOX_SEND_NIGHTLY, the approved messages sent)."""
     received = intake(sources=parameters.sources, screen=False)
     rows = run_batch(None, parameters)
     dashboard = publish_dashboards_task("每晚批处理后的作品概况")
-    print(f"本次受理 {len(received)} 个作品包，审核 {len(rows)} 件作品。")
-    return {"intake": received, "works": rows, "dashboard": dashboard}
+    outbox = nightly_outbox()  # drafts; sends only what a person approved, when the setting is on
+    print(
+        f"本次受理 {len(received)} 个作品包，审核 {len(rows)} 件作品，新起草 {len(outbox['drafted'])} 封待发邮件。"
+    )
+    return {"intake": received, "works": rows, "dashboard": dashboard, "outbox": outbox}

@@ -33,6 +33,12 @@ EXPECTED: dict[str, str] = {
     "imap_port": "端口号（整数），如 993",
     "task_runner": "thread 或 dask",
     "engines": "real 或 stand-in",
+    "smtp_ssl": "true 或 false",
+    "smtp_starttls": "true 或 false",
+    "smtp_port": "端口号（整数），如 465",
+    "outbox_from": "电子邮箱地址，如 cqdsspzb@163.com",
+    "outbox_send_nightly": "true 或 false",
+    "outbox_material_due": "ISO 8601 时间，如 2026-12-10T18:00+08:00（不写时区按北京时间）",
 }
 
 
@@ -86,7 +92,7 @@ def describe_error(exc: ValidationError) -> str:
     return "；".join(parts) + "（环境变量或 guangying.toml）。"
 
 
-SECRET_FIELDS = frozenset({"s3_secret_key", "imap_password", "database_url"})
+SECRET_FIELDS = frozenset({"s3_secret_key", "imap_password", "smtp_password", "database_url"})
 
 
 class Settings(BaseSettings):
@@ -145,7 +151,28 @@ class Settings(BaseSettings):
     imap_password_block: str | None = None
     imap_folder: str = "INBOX"
 
-    @field_validator("deadline", "clock")
+    # Outgoing mail (`guangying outbox send`, tasks/outbox): the contest's mailbox over SMTP, as for
+    # IMAP. Off until a host is set. None port: 465 with SSL, 587 with STARTTLS, else 25.
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_ssl: bool = True
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    # Name of a Prefect Secret block holding the SMTP password (used when smtp_password is unset).
+    smtp_password_block: str | None = None
+    # The From of every message, and the domain of the Message-IDs the pipeline makes.
+    outbox_from: str = DEFAULT_RULES.submission_mailbox
+    # The nightly run's optional last step: send what a person has approved (never anything else).
+    outbox_send_nightly: bool = False
+    # Reminders: material still missing this many days before `outbox_material_due` (a date the
+    # operator sets, e.g. for corrections), and a Netdisk link expiring within this many days.
+    outbox_material_due: datetime | None = None
+    outbox_reminder_days: int = 3
+    # A packet larger than this is sent as a time-limited link instead of an attachment.
+    outbox_attachment_limit_mb: float = 10.0
+
+    @field_validator("deadline", "clock", "outbox_material_due")
     @classmethod
     def _beijing_when_naive(cls, value: datetime | None) -> datetime | None:
         """A time written without an offset is Beijing time, as the notice's are."""

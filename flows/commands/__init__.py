@@ -1,6 +1,6 @@
 """Sub-commands of `guangying`; each module exposes `register(subparsers)`."""
 
-from flows.commands import decide, demo, intake, judging, operator, publish, report, screen
+from flows.commands import decide, demo, intake, judging, operator, outbox, publish, report, screen
 
 COMMANDS = [
     screen.register,
@@ -11,4 +11,5 @@ COMMANDS = [
     judging.register,
     publish.register,
     report.register,
+    outbox.register,
 ]

@@ -278,3 +278,42 @@ class Publication(Base):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# Outbox (0006): messages for people outside the committee, drafted from the catalogue's state,
+# sent only after a person approved them, each at most once.
+
+
+class OutboxMessage(Base):
+    """One message drafted for a submitter or an expert (`tasks.outbox`): its purpose (one work or
+    expert and what the message is for; a newer draft supersedes an unsent older one), the text
+    and attachments, who approved it and when, and what happened when it was sent."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_purpose", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # tasks.outbox.model.Kind
+    purpose: Mapped[str] = mapped_column(String(200))
+    submission_id: Mapped[str | None] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("judging_expert.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(320), default="")
+    recipient_source: Mapped[str] = mapped_column(String(40), default="")
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "bucket", "key", "size"}]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default="draft")  # tasks.outbox.model.OutboxState
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approvals: Mapped[list[Any]] = mapped_column(default=list)  # [{"by", "at", "state"}], every approval
+    message_id: Mapped[str | None] = mapped_column(String(500), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    references: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

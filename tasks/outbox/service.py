@@ -1,0 +1,362 @@
+"""The outbox's operations, once for the CLI, the deployment and the nightly run: draft what the
+catalogue's state calls for, approve, and send the approved messages each at most once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import chain
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.models import (
+    IntakePackage,
+    JudgingExpert,
+    JudgingWork,
+    OutboxMessage,
+    Submission,
+)
+from tasks.catalogue.submissions import submission_view, submissions
+from tasks.config import Settings
+from tasks.judging import records as judging
+from tasks.judging.eligibility import eligible_submissions
+from tasks.judging.packets import PacketWork, write_packet
+from tasks.scratch import scratch_folder
+from tasks.store import LocalStore, ObjectStore, open_store
+
+from . import records
+from .addresses import address_in_text, mail_sender, valid_address
+from .drafting import (
+    PacketFile,
+    missing_reminder,
+    netdisk_reminder,
+    packet_notice,
+    receipt_draft,
+    result_notice,
+)
+from .model import Draft, Kind, OutboxState
+from .smtp import Outcome, Outgoing, Transport, build_message, classify
+
+log = logging.getLogger(__name__)
+LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
+MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(minutes=5)  # then 10, 20, 40 minutes
+MAIL_SOURCES = ("imap:",)
+MAIL_SUFFIXES = (".eml", ".mbox")
+# Message-IDs intake makes for a mail without one: not the submitter's, nothing to reply to.
+SYNTHETIC_ID_SUFFIX = "@guangying>"
+# A Message-ID that can be written into a header as it is (no spaces, line breaks or brackets inside).
+MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,400}>")
+
+
+def _session(settings: Settings) -> AbstractContextManager[Session]:
+    return session_scope(open_catalogue(settings.catalogue_url))
+
+
+# Recipients ------------------------------------------------------------------------------------
+
+
+def first_mail_sender(session: Session, store: ObjectStore, submission: Submission) -> str | None:
+    """The address the work's first mail came from: its raw .eml as stored by intake."""
+    packages = session.scalars(
+        select(IntakePackage)
+        .where(IntakePackage.submission_id == submission.id, IntakePackage.object_key.is_not(None))
+        .order_by(IntakePackage.received_at, IntakePackage.created_at)
+    )
+    fallback = None
+    for index, package in enumerate(packages):
+        source = (package.source or "").lower()
+        mail = source.startswith(MAIL_SOURCES) or source.endswith(MAIL_SUFFIXES)
+        # a work with a Message-ID was made by a mail: its first package is that mail, wherever it came from
+        if not mail and not (index == 0 and submission.message_id):
+            continue
+        bucket, _, key = (package.object_key or "").partition("/")
+        try:
+            message_id, address = mail_sender(store.get_bytes(bucket, key))
+        except (OSError, KeyError, ValueError) as exc:
+            log.warning("cannot read the mail of %s: %s", submission.id, exc)
+            continue
+        if address and message_id == submission.message_id:
+            return address
+        fallback = fallback or address
+    return fallback
+
+
+def submitter_address(session: Session, store: ObjectStore, submission: Submission) -> tuple[str, str]:
+    """(address, where it came from): the first mail's sender, else an address in the 登记表's
+    联系人 or 联系电话 field; ('', '') when there is none."""
+    known = session.scalars(
+        select(OutboxMessage.recipient).where(
+            OutboxMessage.submission_id == submission.id, OutboxMessage.recipient_source == "first_mail"
+        )
+    ).first()
+    if known:
+        return known, "first_mail"  # the first mail never changes: read once
+    if address := first_mail_sender(session, store, submission):
+        return address, "first_mail"
+    form = submission.form or {}
+    for name in ("contact", "phone", "person_name"):
+        if address := address_in_text(str(form.get(name) or "")):
+            return address, "form"
+    return "", ""
+
+
+def _threading(session: Session, submission: Submission) -> tuple[str | None, list[str]]:
+    """In-Reply-To (the submitter's first mail, when it had a usable Message-ID) and References."""
+    first = (submission.message_id or "").strip()
+    usable = MESSAGE_ID.fullmatch(first) and not first.endswith(SYNTHETIC_ID_SUFFIX)
+    first = first if usable else ""
+    earlier = records.sent_message_ids(session, submission.id)[-9:]
+    references = [m for m in [first, *earlier] if m]
+    return (first or None), references
+
+
+# Drafting --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Drafted:
+    new: list[int] = field(default_factory=list)
+    purposes: set[str] = field(default_factory=set)
+
+
+def _record(
+    session: Session, draft: Draft, settings: Settings, store: ObjectStore, now: datetime, drafted: Drafted
+) -> None:
+    if draft.submission_id is not None:
+        submission = session.get(Submission, draft.submission_id)
+        if submission is None:
+            return
+        recipient, source = submitter_address(session, store, submission)
+        in_reply_to, references = _threading(session, submission)
+    else:
+        expert = session.get(JudgingExpert, draft.expert_id) if draft.expert_id is not None else None
+        recipient = address_in_text(expert.contact) or "" if expert else ""
+        source, in_reply_to, references = ("roster" if recipient else ""), None, []
+    row = records.record_draft(
+        session,
+        draft,
+        recipient=recipient,
+        recipient_source=source,
+        in_reply_to=in_reply_to,
+        references=references,
+        store=store,
+        bucket=settings.bucket_evidence,
+        now=now,
+    )
+    if row is not None:
+        drafted.new.append(row.id)
+
+
+def submission_drafts(session: Session, settings: Settings, now: datetime) -> Iterator[Draft]:
+    """Receipts and reminders, one work at a time."""
+    for submission in submissions(session):
+        item = submission_view(session, submission)
+        yield receipt_draft(item)
+        for reminder in (
+            netdisk_reminder(item, now, settings.outbox_reminder_days),
+            missing_reminder(item, now, settings.outbox_material_due, settings.outbox_reminder_days),
+        ):
+            if reminder is not None:
+                yield reminder
+
+
+def result_drafts(session: Session) -> Iterator[Draft]:
+    """After the list was approved: the result of each work under judging (numbered, still eligible)."""
+    approval = judging.latest_approval(session)
+    if approval is None:
+        return
+    tiers = {item["submission_id"]: item["tier"] for item in approval.items}
+    numbered = {row.submission_id: row for row in session.scalars(select(JudgingWork))}
+    for submission in eligible_submissions(session):
+        if submission.id not in numbered:  # never under judging
+            continue
+        yield result_notice(
+            submission_view(session, submission), tiers.get(submission.id), approval.approved_at
+        )
+
+
+def packet_drafts(
+    session: Session, settings: Settings, store: ObjectStore, now: datetime, scratch: Path
+) -> Iterator[Draft]:
+    """Each expert's packet: works by 评审编号 with time-limited links, the score sheet attached
+    (or linked when larger than the limit)."""
+    assignment = judging.current_assignment(session)
+    if not assignment:
+        return
+    works = {w.work.number: w for w in judging.judged_works(session)}
+    by_expert: dict[str, list[str]] = {}
+    for number, names in assignment.items():
+        if number in works:
+            for name in names:
+                by_expert.setdefault(name, []).append(number)
+    experts = {e.name: e for e in session.scalars(select(JudgingExpert))}
+    expires = None if isinstance(store, LocalStore) else now + LINK_LIFETIME
+    limit = int(settings.outbox_attachment_limit_mb * 1024 * 1024)
+    for name, numbers in sorted(by_expert.items()):
+        expert = experts.get(name)
+        if expert is None:
+            continue
+        packet = []
+        for number in sorted(numbers):
+            item = works[number]
+            links = []
+            for episode, file in enumerate(item.videos, start=1):
+                label = f"第{episode}集" if len(item.videos) > 1 else ""
+                bucket, _, key = file.object_key.partition("/")
+                links.append((label, store.url(bucket, key, LINK_LIFETIME)))
+            packet.append(PacketWork(number, item.work.title, item.work.category, tuple(links)))
+        path = write_packet(scratch / f"expert-{expert.id}", name, packet, expires)
+        content = path.read_bytes()
+        sheet_name = path.name
+        if len(content) <= limit:
+            sheet = PacketFile(sheet_name, content)
+        else:
+            key = f"outbox/packets/{expert.id}/{now:%Y%m%d%H%M%S}.xlsx"
+            store.put_bytes(settings.bucket_evidence, key, content)
+            sheet = PacketFile(sheet_name, None, store.url(settings.bucket_evidence, key, LINK_LIFETIME))
+        yield packet_notice(expert.id, name, packet, expires, sheet)
+
+
+def refresh_drafts(settings: Settings, now: datetime) -> list[int]:
+    """Draft every message the catalogue's state calls for and that was not drafted (or sent) the
+    same before; a newer draft supersedes an unsent older one. Returns the new messages' numbers."""
+    store = open_store(settings)
+    drafted = Drafted()
+    with _session(settings) as session, scratch_folder(settings.data_dir, "outbox") as scratch:
+        drafts = chain(
+            submission_drafts(session, settings, now),
+            result_drafts(session),
+            packet_drafts(session, settings, store, now, scratch),
+        )
+        for draft in drafts:
+            drafted.purposes.add(draft.purpose)
+            _record(session, draft, settings, store, now, drafted)
+        records.drop_unneeded(session, drafted.purposes)
+    return drafted.new
+
+
+# Sending ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    unsure: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "sent": self.sent,
+            "retrying": [{"id": i, "error": e} for i, e in self.retrying],
+            "failed": [{"id": i, "error": e} for i, e in self.failed],
+            "refused": [{"id": i, "error": e} for i, e in self.refused],
+            "unsure": self.unsure,
+        }
+
+
+def backoff(attempts: int, now: datetime) -> datetime | None:
+    """When to try again after `attempts` failed tries (5, 10, 20, 40 minutes), or None: give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return now + FIRST_RETRY * 2 ** max(0, attempts - 1)
+
+
+def _outgoing(row: OutboxMessage, store: ObjectStore, sender: str, now: datetime) -> Outgoing:
+    return Outgoing(
+        sender=sender,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        message_id=row.message_id or "",
+        date=now,
+        in_reply_to=row.in_reply_to,
+        references=row.references,
+        attachments=[(a["name"], store.get_bytes(a["bucket"], a["key"])) for a in row.attachments],
+    )
+
+
+def send_approved(settings: Settings, now: datetime, transport: Callable[[], Transport]) -> SendReport:
+    """Send each approved message whose time has come, at most once:
+
+    1. its Message-ID and the state 'sending' are committed before the SMTP transaction;
+    2. the SMTP transaction;
+    3. 'sent' committed.
+    A run that ends between 2 and 3 leaves 'sending': the next run makes it 待核实 (the server may
+    have it) instead of sending it again. A temporary failure is retried with backoff; a refused
+    address becomes a finding on the work."""
+    sender = valid_address(settings.outbox_from)
+    if sender is None:
+        raise ValueError(f"发件地址“{settings.outbox_from}”不是有效的邮箱地址（GUANGYING_OUTBOX_FROM）")
+    domain = sender.rpartition("@")[2]
+    store = open_store(settings)
+    report = SendReport()
+    with _session(settings) as session:
+        report.unsure = records.interrupted(session)
+        due = records.due_for_sending(session, now)
+    connection: Transport | None = None
+    try:
+        for number in due:
+            with _session(settings) as session:
+                row = records.claim(session, number, domain)
+                if row is None:
+                    continue
+                outgoing = _outgoing(row, store, sender, now)
+                message = build_message(outgoing)
+                attempts = row.attempts
+            # committed: 'sending', with its Message-ID
+            try:
+                connection = connection or transport()
+                connection.send(message, sender, outgoing.recipient)
+            except Exception as exc:
+                outcome, error = classify(exc)
+                log.warning("sending outbox message %s failed: %s", number, error)
+                with _session(settings) as session:
+                    if outcome == Outcome.RETRY:
+                        retry_at = backoff(attempts, now)
+                        records.mark_retry(session, number, error, retry_at)
+                        (report.retrying if retry_at else report.failed).append((number, error))
+                    else:
+                        refused = outcome == Outcome.REFUSED
+                        records.mark_refused(session, number, error, address_refused=refused)
+                        (report.refused if refused else report.failed).append((number, error))
+                if outcome == Outcome.RETRY and connection is not None:
+                    connection.close()
+                    connection = None
+                continue
+            with _session(settings) as session:
+                records.mark_sent(session, number, now)
+            report.sent.append(number)
+    finally:
+        if connection is not None:
+            connection.close()
+    return report
+
+
+def approve(
+    settings: Settings, *, ids: list[int] | None = None, kind: Kind | None = None, by: str, now: datetime
+) -> records.Approved:
+    with _session(settings) as session:
+        return records.approve(session, ids=ids or [], kind=kind, by=by, now=now)
+
+
+def confirm_sent(settings: Settings, number: int, by: str, now: datetime) -> str | None:
+    """An operator found a 待核实 message in the Sent folder: recorded as sent. An error sentence
+    when the message is not 待核实."""
+    with _session(settings) as session:
+        row = session.get(OutboxMessage, number)
+        if row is None:
+            return f"没有编号为{number}的邮件。"
+        if row.state != OutboxState.UNSURE:
+            return f"邮件{number}不是“待核实”状态，无需确认。"
+        records.mark_sent(session, number, now, by=by)
+    return None
