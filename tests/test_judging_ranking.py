@@ -15,9 +15,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 from rich.cells import cell_len
@@ -25,6 +27,9 @@ from scipy.stats import spearmanr
 
 from flows.cli import SIGPIPE_STATUS, main
 from tasks.findings import Check
+from tasks.judging import calibration as calibration_module
+from tasks.judging import ranking as ranking_module
+from tasks.judging.calibration import Calibration, calibrate
 from tasks.judging.ranking import Ranking, TierPolicy, Total, rank
 
 # The README's worked example (section 评审): raw totals of three experts on four works.
@@ -336,3 +341,57 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path, data_dir: Path) -> None:
         assert result.stderr == b""
     assert _closed_pipe(["--help"], env).stderr == b""  # argparse's own output: quiet too
     assert not (data_dir / "logs").exists()  # no crash log
+
+
+# Broken rankings these tests catch ---------------------------------------------------------------
+
+
+def _package(frame: pd.DataFrame, calibrated: pd.Series, quality: pd.Series) -> Calibration:
+    experts = sorted(frame["expert"].unique())
+    frame = frame.assign(calibrated=calibrated, expected=frame["total"], weight=1.0, group=0)
+    ones = pd.Series(1.0, index=experts)
+    return Calibration(float(frame["total"].median()), quality, ones * 0, ones, 1.0, 1, frame)
+
+
+def _zscore(frame: pd.DataFrame) -> Calibration:
+    """Each expert's totals as z-scores (mean/SD), on the common scale; a work's mean."""
+    frame = frame.reset_index(drop=True)
+    by_expert = frame.groupby("expert")["total"]
+    spread = by_expert.transform(lambda v: v.std(ddof=0) or 1.0)
+    z = (frame["total"] - by_expert.transform("mean")) / spread
+    calibrated = frame["total"].mean() + z * frame["total"].std(ddof=0)
+    return _package(frame, calibrated, calibrated.groupby(frame["work"]).mean())
+
+
+def _mean_of_calibrated(frame: pd.DataFrame) -> Calibration:
+    """The model's calibration, but a work's score the mean of its calibrated scores."""
+    fitted = calibrate(frame)
+    fitted.quality = fitted.frame.groupby("work")["calibrated"].mean()
+    return fitted
+
+
+def _uncalibrated(frame: pd.DataFrame) -> Calibration:
+    frame = frame.reset_index(drop=True)
+    return _package(frame, frame["total"], frame.groupby("work")["total"].mean())
+
+
+@pytest.mark.parametrize(
+    ("mutant", "catches"),
+    [
+        (_zscore, [test_experts_who_saw_stronger_works_are_not_pulled_down]),
+        (_mean_of_calibrated, [test_one_wild_score_cannot_move_a_work]),
+        (_uncalibrated, [test_a_severe_expert_in_an_incomplete_design]),
+        ("no bias", [test_a_severe_expert_in_an_incomplete_design]),
+    ],
+    ids=["mean-SD z-score", "mean instead of the estimate", "no calibration", "no expert bias"],
+)
+def test_a_broken_ranking_fails_these_tests(
+    monkeypatch: pytest.MonkeyPatch, mutant: Callable[[pd.DataFrame], Calibration] | str, catches: list
+) -> None:
+    if mutant == "no bias":  # the ridge pins every bias to 0: the model keeps only the scales
+        monkeypatch.setattr(calibration_module, "BIAS_PRIOR_SD", 1e-9)
+    else:
+        monkeypatch.setattr(ranking_module, "calibrate", mutant)
+    for test in [test_the_readme_worked_example, *catches]:
+        with pytest.raises(AssertionError):
+            test()
