@@ -395,3 +395,26 @@ def test_a_broken_ranking_fails_these_tests(
     for test in [test_the_readme_worked_example, *catches]:
         with pytest.raises(AssertionError):
             test()
+
+
+def test_the_proposal_artifact_escapes_titles_and_notes() -> None:
+    import re
+
+    from flows.judging import _proposal_markdown
+
+    row = {
+        **_rank(_totals(EXAMPLE, EXAMPLE_EXPERTS)).works[0].to_dict(),
+        "title": "红岩|家书](http://x) ![图](http://y)",
+        "notes": ["专家*张*的评分|偏高"],
+    }
+    markdown = _proposal_markdown(
+        {
+            "rows": [row],
+            "findings": ["专家[张](http://z)偏高"],
+            "agreement_raw": 0.5,
+            "agreement_normalised": 0.9,
+        }
+    )
+    line = next(line for line in markdown.splitlines() if line.startswith("| 1 |"))
+    assert len(re.findall(r"(?<!\\)\|", line)) == 9  # eight cells, no cell split by a title
+    assert "](http" not in markdown.replace("\\]\\(http", "") and "校正后 0.9" in markdown
