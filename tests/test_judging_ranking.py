@@ -80,8 +80,9 @@ def test_the_readme_worked_example() -> None:
     assert ranking.proposal() == {"特别优秀": ["0001"], "优秀": []}
     notes = {w.number: w.notes for w in ranking.works}
     assert notes["0003"] == ["专家评分相差38分", "专家王老师的50分比按其宽严预期的83分低33分，计入权重0.07"]
-    messages = [f.message for f in ranking.findings]
-    assert "编号0003的专家评分相差38分（50–88），建议复议" in messages
+    # One wild score does not make 王老师's order look reversed, nor anybody's bias stand out.
+    assert [f.message for f in ranking.findings] == ["编号0003的专家评分相差38分（50–88），建议复议"]
+    assert (ranking.agreement_raw, ranking.agreement_normalised) == (-0.181, 0.021)
     # Notes do not decide proposals: 0003 has two and is proposed when the tier has room.
     wider = _rank(_totals(EXAMPLE, EXAMPLE_EXPERTS), TierPolicy(1, 2))
     assert wider.proposal() == {"特别优秀": ["0001"], "优秀": ["0003"]}

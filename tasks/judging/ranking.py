@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from tasks.findings import Check, Finding, Status
 from tasks.judging.calibration import Calibration, calibrate
@@ -158,7 +159,8 @@ def agreement_label(value: float | None) -> str:
 
 def _expert_findings(calibration: Calibration) -> list[Finding]:
     """Experts far from the others: a bias well outside the others' biases, or an order reversed
-    against their co-reviewers' calibrated scores of the same works."""
+    against their co-reviewers' calibrated scores of the same works (Spearman's rank correlation,
+    so that one wild score does not make an order look reversed)."""
     frame = calibration.frame
     if frame.empty:
         return []
@@ -173,7 +175,7 @@ def _expert_findings(calibration: Calibration) -> list[Finding]:
     correlations: dict[str, float] = {}
     for expert, group in shared.groupby("expert", sort=True):
         if len(group) >= MIN_SHARED_FOR_ORDER and group["total"].std() > 0 and group["others"].std() > 0:
-            correlations[str(expert)] = float(np.corrcoef(group["total"], group["others"])[0, 1])
+            correlations[str(expert)] = float(spearmanr(group["total"], group["others"]).statistic)
     # Reversed order only stands out when the others agree with each other.
     others_agree = len(correlations) >= 3 and float(np.median(list(correlations.values()))) > 0.3
     counts = frame.groupby("expert").size()
@@ -204,7 +206,7 @@ def _expert_findings(calibration: Calibration) -> list[Finding]:
                 Finding(
                     Check.EXPERT_OUTLIER,
                     Status.WARN,
-                    f"专家{name}对{count}件作品的高低排序与同组专家相反（相关系数{corr:.2f}），建议复核",
+                    f"专家{name}对{count}件作品的高低排序与同组专家相反（等级相关系数{corr:.2f}），建议复核",
                     evidence,
                     stage="judging",
                 )
