@@ -259,6 +259,25 @@ def test_ranking_a_long_table_without_a_catalogue(
         ("0004", 4, None),
     ]
     assert lines[1]["score"] == pytest.approx(78.77, abs=0.02) and lines[1]["title"] == "山城记忆"
+    assert (
+        _run(capsys, "ranking", "--scores", str(table), "--json", "--special", "1", "--excellent", "2")[1]
+        == out
+    )
+
+
+def test_a_corrected_long_table_is_ranked_anew(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = _example_csv(tmp_path / "评分.csv", "utf-8")
+    _, before, _ = _run(capsys, "ranking", "--scores", str(table), "--json")
+    table.write_text(table.read_text(encoding="utf-8").replace("王老师,50", "王老师,84"), encoding="utf-8")
+    _, after, _ = _run(capsys, "ranking", "--scores", str(table), "--json")
+    first, second = (
+        {line["work"]: line for line in map(json.loads, text.splitlines())} for text in (before, after)
+    )
+    assert first["0003"]["notes"] and not second["0003"]["notes"]  # the misread 50, corrected to 84
+    assert second["0003"]["score"] == pytest.approx(80, abs=0.3) and second["0003"]["rank"] == 2
+    assert second["0003"]["raw_mean"] == pytest.approx(80) and first["0003"]["raw_mean"] == pytest.approx(
+        68.67
+    )
 
 
 def test_a_long_table_in_xlsx_and_its_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
