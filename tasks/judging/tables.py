@@ -53,13 +53,12 @@ def cell_text(value: Any) -> str:
 
 
 def _csv_rows(path: Path) -> list[list[Any]]:
-    """UTF-8 (with or without BOM), GBK/GB18030, UTF-16 (Excel's 「Unicode 文本」) and the rest
-    through the project's one Chinese-bytes decoder; tab-separated when the first line has tabs
-    and no commas (what Excel writes as Unicode text)."""
+    """A CSV in any encoding Excel or WPS saves one in (UTF-8 with or without BOM, GB18030, Excel's
+    "Unicode text", UTF-16 with a BOM and tab-separated): read through the project's one Chinese-bytes decoder."""
     text = decode_chinese(path.read_bytes())
     first = text.split("\n", 1)[0]
-    dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Unicode text is tab-separated
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
