@@ -7,21 +7,23 @@ m is the median of all totals (a fixed centre, so that bias_e is the expert's le
 score and scale_e how far they stretch scores around it). quality_w is the score the work would get
 from an average expert: it is the work's score in the ranking.
 
-- **Robust**: the residuals go through Huber's loss (k = 1.345 noise SDs, the noise SD estimated from
-  the median absolute residual), so one wild score costs linearly, not quadratically: it cannot pull
-  its work further than about k × noise / (other scores of the work).
-- **Expert bias**: every expert has one, tied to 0 by a weak ridge (`BIAS_PRIOR` pseudo-scores of an
-  unbiased expert). The ridge is what fixes the level when nothing else does: within each group of
-  experts and works connected by shared reviews the biases average 0, so groups that share no
-  expert (a disconnected design) are compared as if their experts were, on average, equally strict.
-- **Expert scale**: estimated (on a log scale, tied to 1 by `SCALE_PRIOR` pseudo-scores) only for
-  experts with at least `MIN_FOR_SCALE` scores; the others keep scale 1 and are only shifted.
+- **Robust**: the scores' residuals go through the pseudo-Huber loss 2c²(√(1 + (r/c)²) − 1) with
+  c = `ROBUST_K` noise SDs (the noise SD estimated from the median absolute residual): quadratic for
+  ordinary residuals, linear for far ones, so one wild score cannot pull its work further than about
+  c / (the work's other scores). It is SciPy's soft_l1 loss, applied to the scores only.
+- **Expert bias**: every expert has one, under a Gaussian prior N(0, `BIAS_PRIOR_SD`²) (a ridge).
+  The prior is what fixes the level when nothing else does: within each group of experts and works
+  connected by shared reviews the biases average 0, so groups that share no expert (a disconnected
+  design) are compared as if their experts were, on average, equally strict.
+- **Expert scale**: estimated (as a log, under N(0, `SCALE_PRIOR_SD`²)) only for experts with at
+  least `MIN_FOR_SCALE` scores; the others keep scale 1 and are only shifted.
 - Works with one score get that score, calibrated for its expert; a work with no score is not in
   the model.
 
-The fit is `scipy.optimize.least_squares` (trust-region reflective, sparse Jacobian): a first
-additive least-squares pass gives the start and the noise estimate, two Huber passes follow, the
-second with the noise re-estimated from the first.
+The fit is `scipy.optimize.least_squares` (trust-region reflective, sparse Jacobian, LSMR steps):
+an additive least-squares pass gives the start, a pass close to least absolute deviations the
+robust noise estimate, then `ROBUST_PASSES` pseudo-Huber passes with the scales, each followed by a
+new noise estimate.
 """
 
 from __future__ import annotations
