@@ -15,7 +15,8 @@ The severity, scale and wild share are options: how far the raw mean falls behin
 how much the experts differ.
 It prints, per method, the mean over the instances of: recall of the true top 10 % and top 30 %
 (the share of those works that the method puts in its own top 10 % / 30 %) and Spearman's rank
-correlation with the true quality. Methods:
+correlation with the true quality; then the time per instance and its ratio to additive least
+squares timed in the same run. Methods:
   - raw mean: the mean of a work's totals;
   - previous: the per-expert median/MAD normalisation and median the ranking used before (kept
     here only as the baseline);
@@ -199,12 +200,14 @@ def main() -> None:
         f"scale SD {args.scale_sd:g} (log), wild scores {args.wild:.1%}"
     )
     print(
-        f"{'method':<12}{'top-10 % recall':>17}{'top-30 % recall':>17}{'Spearman':>10}{'time/instance':>15}"
+        f"{'method':<12}{'top-10 % recall':>17}{'top-30 % recall':>17}{'Spearman':>10}"
+        f"{'time/instance':>15}{'× additive LS':>15}"
     )
     for name, _ in METHODS:
         top10, top30, rho = np.mean(figures[name], axis=0)
         per = seconds[name] / args.instances
-        print(f"{name:<12}{top10:>17.3f}{top30:>17.3f}{rho:>10.3f}{per * 1000:>12.1f} ms")
+        ratio = seconds[name] / seconds["additive LS"]
+        print(f"{name:<12}{top10:>17.3f}{top30:>17.3f}{rho:>10.3f}{per * 1000:>12.1f} ms{ratio:>14.1f}×")
     base = np.mean(figures["raw mean"], axis=0)
     ls = np.mean(figures["additive LS"], axis=0)
     new = np.mean(figures["model"], axis=0)
