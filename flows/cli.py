@@ -211,7 +211,30 @@ def make_url_safe(url: str) -> str:
         return "无法解析的地址"
 
 
+SIGPIPE_STATUS = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (`guangying ranking | head -1`): stop quietly, as a
+    command-line tool ended by SIGPIPE does, with no crash log. Whatever is still buffered for
+    stdout goes nowhere, so that Python's flush at exit raises nothing either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (a test's capture)
+        pass
+    return SIGPIPE_STATUS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except BrokenPipeError:  # e.g. `guangying --help | head -1`, before a command runs
+        return _reader_gone()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     _quiet_prefect()
     args = build_parser().parse_args(argv)
     if args.verbose:
@@ -231,7 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tasks.config import get_settings
 
         get_settings()  # a setting that cannot be used is said before anything runs
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

@@ -128,10 +128,12 @@ def record_task(
 
 
 def _proposal_markdown(ranking: dict[str, Any]) -> str:
+    from tasks.outside import for_markdown
+
     lines = ["# 优秀作品名单建议", ""]
     lines.append(
         f"评审一致性（ICC）：原始分 {ranking['agreement_raw']}（{agreement_label(ranking['agreement_raw'])}），"
-        f"标准化后 {ranking['agreement_normalised']}（{agreement_label(ranking['agreement_normalised'])}）"
+        f"校正后 {ranking['agreement_normalised']}（{agreement_label(ranking['agreement_normalised'])}）"
     )
     lines += [
         "",
@@ -140,12 +142,17 @@ def _proposal_markdown(ranking: dict[str, Any]) -> str:
     ]
     for row in ranking["rows"]:
         lines.append(
-            f"| {row['rank'] or '—'} | {row['work']} | {row['title']} | {row['score'] if row['score'] is not None else '—'} "
+            f"| {row['rank'] or '—'} | {for_markdown(row['work'])} | {for_markdown(row['title'])} "
+            f"| {row['score'] if row['score'] is not None else '—'} "
             f"| {row['raw_mean'] if row['raw_mean'] is not None else '—'} | {row['scores']}/{row['expected']} "
-            f"| {row['tier'] or ''} | {'；'.join(row['notes'])} |"
+            f"| {row['tier'] or ''} | {for_markdown('；'.join(row['notes']))} |"
         )
     if ranking["findings"]:
-        lines += ["", "## 提示", *[f"- {m}" for m in ranking["findings"]]]
+        lines += ["", "## 提示", *[f"- {for_markdown(m)}" for m in ranking["findings"]]]
+    lines += [
+        "",
+        "得分为评分模型对作品水平的估计（各专家的宽严和分差从全部评分中一并估出并校正），详见 README “评审”一节。",
+    ]
     return "\n".join(lines)
 
 

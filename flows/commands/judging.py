@@ -63,6 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ranking = sub.add_parser("ranking", help="汇总评分、排名，给出优秀作品名单建议")
     _tier_options(ranking)
+    ranking.add_argument(
+        "--scores",
+        type=Path,
+        metavar="TABLE",
+        help="不用作品库：评分长表（.xlsx/.csv，每行一位专家对一件作品：编号、专家、总分，可加作品名称）",
+    )
     ranking.add_argument("--json", action="store_true", help="每件作品输出一行JSON")
     ranking.set_defaults(handler=run_ranking)
 
@@ -315,39 +321,78 @@ def _policy(args: argparse.Namespace) -> Any:
 
 
 def run_ranking(args: argparse.Namespace) -> int:
+    if args.scores:
+        return _ranking_table(args)
     from tasks.config import get_settings
-    from tasks.judging.ranking import agreement_label
     from tasks.judging.service import standing
 
     current = standing(get_settings(), _policy(args))
-    ranking = current.ranking
-    if args.json:
+    titles = {number: judged.work.title for number, judged in current.works.items()}
+    return _print_ranking(current.ranking, titles, len(current.missing), args.json)
+
+
+def _ranking_table(args: argparse.Namespace) -> int:
+    """`ranking --scores TABLE`: the same model on a long table, without a catalogue."""
+    from tasks.judging.long_table import read_long_table
+    from tasks.judging.ranking import rank
+    from tasks.judging.tables import TableError
+    from tasks.outside import for_terminal
+
+    try:
+        table = read_long_table(args.scores)
+    except TableError as exc:
+        return _error(for_terminal(exc))
+    if table.problems:
+        for problem in table.problems:
+            print(f"  [错误] {for_terminal(problem)}", file=sys.stderr)
+        return _error(f"评分表有错误，未排名（{for_terminal(args.scores.name)}）", 1)
+    ranking = rank(table.totals, table.assigned, _policy(args))
+    return _print_ranking(ranking, table.titles, 0, args.json)
+
+
+RANKING_HEADER = ("名次", "编号", "作品名称", "得分", "原始均分", "评分数", "建议等次", "备注")
+RANKING_WIDTHS = (4, 12, 24, 7, 8, 6, 8, 400)  # terminal cells; longer values are cut with …
+
+
+def _print_ranking(ranking: Any, titles: dict[str, str], missing: int, as_json: bool) -> int:
+    from flows.commands.table import render
+    from tasks.judging.ranking import agreement_label
+    from tasks.outside import for_terminal
+
+    if as_json:
         for item in ranking.works:
-            title = current.works[item.number].work.title
-            _json({**item.to_dict(), "title": title})
+            _json({**item.to_dict(), "title": titles.get(item.number, "")})
         return 0
     if not ranking.works:
         print("还没有分配评审的作品。")
         return 0
-    print(
-        f"{'名次':<5}{'编号':<7}{'作品名称':<16}{'得分':>7}{'原始均分':>9}{'评分数':>7}  {'建议等次':<6}备注"
-    )
-    for item in ranking.works:
-        title = current.works[item.number].work.title[:14]
-        score = f"{item.score:.2f}" if item.score is not None else "—"
-        raw = f"{item.raw_mean:.2f}" if item.raw_mean is not None else "—"
-        print(
-            f"{item.rank or '—'!s:<6}{item.number:<8}{title:<16}{score:>8}{raw:>10}"
-            f"{f'{item.scores}/{item.expected}':>8}  {item.tier or '':<8}{'；'.join(item.notes)}"
+    rows = [
+        (
+            str(item.rank or "—"),
+            for_terminal(item.number),
+            for_terminal(titles.get(item.number, "")),
+            f"{item.score:.2f}" if item.score is not None else "—",
+            f"{item.raw_mean:.2f}" if item.raw_mean is not None else "—",
+            f"{item.scores}/{item.expected}",
+            item.tier or "",
+            for_terminal("；".join(item.notes)),
         )
+        for item in ranking.works
+    ]
+    for line in render(RANKING_HEADER, rows, RANKING_WIDTHS):
+        print(line)
     print(
         f"\n评审一致性（ICC(1)）：原始分{ranking.agreement_raw}（{agreement_label(ranking.agreement_raw)}），"
-        f"标准化后{ranking.agreement_normalised}（{agreement_label(ranking.agreement_normalised)}）"
+        f"校正后{ranking.agreement_normalised}（{agreement_label(ranking.agreement_normalised)}）"
     )
-    if current.missing:
-        print(f"尚有{len(current.missing)}份评分未交回。")
-    _print_findings(ranking.findings)
-    print("\n得分为各专家标准化分数的中位数（先按专家校正宽严），详见 README “评审”一节。")
+    if missing:
+        print(f"尚有{missing}份评分未交回。")
+    for finding in ranking.findings:
+        print(f"  [{STATUS_LABELS.get(finding.status, finding.status)}] {for_terminal(finding.message)}")
+    print(
+        "\n得分为评分模型对作品水平的估计：各专家的宽严和分差先从全部评分中一并估出并校正，"
+        "个别离群评分自动降低权重。详见 README “评审”一节。"
+    )
     return 0
 
 
