@@ -50,9 +50,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     originality.add_argument("--json", action="store_true", help="每个疑点输出一行JSON")
     originality.set_defaults(handler=run_originality)
 
-    packets = sub.add_parser("packets", help="生成每位专家的评审包（评分表、观看链接、字幕）")
+    packets = sub.add_parser(
+        "packets", help="生成每位专家的评审包（评审.html、720p观看视频、字幕、评分表；可拷贝到U盘离线使用）"
+    )
     packets.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出文件夹")
-    packets.add_argument("--days", type=float, default=7, help="观看链接有效天数（默认7，最长7）")
+    packets.add_argument(
+        "--links", action="store_true", help="不拷贝视频，改用对象存储（MinIO/S3）的限时链接"
+    )
+    packets.add_argument("--days", type=float, default=7, help="--links 的链接有效天数（默认7，最长7）")
+    packets.add_argument("--all", action="store_true", help="也重发专家已评分的作品（默认不重发）")
     packets.set_defaults(handler=run_packets)
 
     scores = sub.add_parser("scores", help="导入专家交回的评分表（.xlsx/.csv）")
@@ -263,19 +269,40 @@ def run_packets(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from tasks.config import get_settings
-    from tasks.judging.service import build_packets
+    from tasks.judging.service import write_packets
+    from tasks.outside import for_terminal
 
     if not 0 < args.days <= 7:
         return _error("--days 应在0到7之间（对象存储的签名链接最长7天）")
     settings = get_settings()
-    paths = build_packets(settings, args.out, settings.now(), timedelta(days=args.days))
-    if not paths:
-        print("还没有分配评审专家。请先运行 guangying assign。")
+    try:
+        report = write_packets(
+            settings,
+            args.out,
+            settings.now(),
+            links=args.links,
+            lifetime=timedelta(days=args.days),
+            include_scored=args.all,
+        )
+    except ValueError as exc:
+        return _error(str(exc))
+    for expert, number in report.skipped:
+        print(f"  [未重发] 编号{number}：专家{for_terminal(expert)}已评分（如需重发请加 --all）")
+    for message in report.problems:
+        print(f"  [无法生成] {for_terminal(message)}")
+    if not report.folders:
+        if report.skipped:
+            print("所有分配的作品都已评分，没有需要发送的评审包。")
+        else:
+            print("还没有分配评审专家。请先运行 guangying assign。")
         return 0
-    for path in paths:
-        print(f"已生成：{path.resolve()}")
-    print(f"共{len(paths)}位专家的评审包。评审包不含报送单位、报送人和联系方式。")
-    return 0
+    for path in report.folders:
+        print(f"已生成：{for_terminal(path.resolve())}")
+    print(
+        f"共{len(report.folders)}位专家的评审包；观看版本新生成{report.made}个、沿用{report.reused}个。"
+        "评审包不含报送单位、报送人和联系方式（视频元数据、字幕备注、文稿中的电话均已去除）。"
+    )
+    return 1 if report.problems else 0
 
 
 def run_scores(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,22 @@ class JudgedWork:
     submission_id: str
     submitter: str
     videos: tuple[File, ...]
+    script: str = ""  # the 最终视频文稿 as text (intake keeps it), for the experts' packet page
+    private: tuple[str, ...] = ()  # unit, people, contacts: what a blind packet must never show
+
+
+_LIST_SEPARATORS = re.compile(r"[、,，;；/／\n]+")
+
+
+def _private(submission: Submission) -> tuple[str, ...]:
+    """Every name, unit and contact the submission gives (submitter, 登记表 fields, team members)."""
+    form = IntakeDetails.from_json(submission.form).form
+    values = [submission.submitter, submission.unit]
+    if form:
+        values += [form.unit_name, form.person_name, form.person_unit, form.contact, form.phone]
+        values += _LIST_SEPARATORS.split(form.team or "")
+    found = {v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= 2}
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _people(submission: Submission) -> tuple[str, ...]:
@@ -70,7 +87,13 @@ def judged_works(session: Session) -> list[JudgedWork]:
             category=row.category_override or submission.category,
             people=_people(submission),
         )
-        works.append(JudgedWork(work, submission.id, submission.submitter or "", videos))
+        scripts = [
+            str((f.meta or {}).get("text") or "") for f in submission.files if f.role == FileRole.SCRIPT
+        ]
+        script = "\n\n".join(t for t in scripts if t.strip())
+        works.append(
+            JudgedWork(work, submission.id, submission.submitter or "", videos, script, _private(submission))
+        )
     session.flush()
     return sorted(works, key=lambda w: w.work.number)
 

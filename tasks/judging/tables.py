@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tasks.chinese_bytes import decode_chinese
+
 HEADER_SEARCH_ROWS = 10
 
 
@@ -51,16 +53,12 @@ def cell_text(value: Any) -> str:
 
 
 def _csv_rows(path: Path) -> list[list[Any]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes every byte string
-        raise TableError(f"{path.name}：无法识别文件编码，请另存为 UTF-8 的 CSV 或 .xlsx")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    """A CSV in any encoding Excel or WPS saves one in (UTF-8 with or without BOM, GB18030, Excel's
+    "Unicode text", UTF-16 with a BOM and tab-separated): read through the project's one Chinese-bytes decoder."""
+    text = decode_chinese(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Unicode text is tab-separated
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
