@@ -308,6 +308,7 @@ def run_packets(args: argparse.Namespace) -> int:
 def run_scores(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.service import import_scores
+    from tasks.outside import for_terminal
 
     settings = get_settings()
     sheets = import_scores(settings, list(args.paths), settings.now(), replace=args.replace)
@@ -320,17 +321,20 @@ def run_scores(args: argparse.Namespace) -> int:
                 {
                     "file": str(sheet.path),
                     "imported": imported,
+                    "already_in": [{"row": line, "work": work} for line, work in sheet.already_in],
                     "ok": sheet.ok,
                     "findings": [f.to_dict() for f in sheet.findings],
                 }
             )
             continue
-        if sheet.already_imported:
-            print(f"= {sheet.path.name}：已导入过，未做改动。")
+        name = for_terminal(sheet.path.name)
+        if sheet.already_imported or (sheet.ok and not imported and sheet.already_in):
+            print(f"= {name}：已导入过，未做改动。")
         elif sheet.ok:
-            print(f"✓ {sheet.path.name}：导入{imported}条评分。")
+            earlier = f"（另有{len(sheet.already_in)}行此前已导入）" if sheet.already_in else ""
+            print(f"✓ {name}：导入{imported}条评分{earlier}。")
         else:
-            print(f"✗ {sheet.path.name}：有错误，整表未导入。")
+            print(f"✗ {name}：有错误，整表未导入。")
         _print_findings([f for f in sheet.findings if not sheet.already_imported])
     return 1 if failed else 0
 

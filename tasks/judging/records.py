@@ -191,15 +191,22 @@ def save_assignment(session: Session, works: Sequence[JudgedWork], result: Assig
 
 def scoring_context(session: Session, works: Sequence[JudgedWork], replace: bool = False) -> ScoringContext:
     assigned = current_assignment(session)
-    imported, files = {}, {}
+    imported, files, values = {}, {}, {}
     query = (
-        select(JudgingWork.number, JudgingExpert.name, JudgingScore.source_file, JudgingScore.source_sha256)
+        select(
+            JudgingWork.number,
+            JudgingExpert.name,
+            JudgingScore.source_file,
+            JudgingScore.source_sha256,
+            JudgingScore.criteria,
+        )
         .join(JudgingScore, JudgingScore.submission_id == JudgingWork.submission_id)
         .join(JudgingExpert, JudgingExpert.id == JudgingScore.expert_id)
     )
-    for number, name, source, digest in session.execute(query):
+    for number, name, source, digest, criteria in session.execute(query):
         imported[(number, name)] = source
         files[digest] = source
+        values[(number, name)] = dict(criteria or {})
     return ScoringContext(
         works={w.work.number for w in works},
         experts=set(_expert_ids(session)),
@@ -207,6 +214,7 @@ def scoring_context(session: Session, works: Sequence[JudgedWork], replace: bool
         imported=imported,
         imported_files=files,
         replace=replace,
+        imported_scores=values,
     )
 
 
