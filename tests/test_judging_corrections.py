@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.models import DuplicatePair
+from tasks.config import get_settings
 from tasks.findings import Status
 from tasks.judging.rubric import CRITERIA
 from tasks.judging.scores import ScoringContext, read_score_sheet
-from tests.judging_catalogue import ROSTER, ROSTER_HEADER, WORKS, add_works
+from tests.judging_catalogue import ROSTER, ROSTER_HEADER, WORKS, add_works, write_roster
 
 HEADER = ["评审专家", "编号", *CRITERIA]
 
@@ -102,3 +105,129 @@ def test_utf16_tables_for_experts_assign_and_scores(
     )
     code, out, err = _run(capsys, "scores", str(sheet))
     assert code == 0 and "导入1条评分" in out, (out, err)
+
+
+# Corrections over the catalogue ---------------------------------------------------------------
+
+
+def _assigned(capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, list[str]]:
+    capsys.readouterr()
+    code, out, err = _run(capsys, "assign", "--no-originality", "--json", *extra)
+    assert code == 0, err
+    return {line["work"]: line["experts"] for line in _lines(out)}
+
+
+def _score(tmp_path: Path, capsys: pytest.CaptureFixture[str], expert: str, number: str) -> None:
+    capsys.readouterr()
+    sheet = _csv(tmp_path / f"{expert}-{number}.csv", HEADER, [[expert, number, 20, 20, 15, 8, 16]])
+    code, out, err = _run(capsys, "scores", str(sheet))
+    assert code == 0 and "导入1条评分" in out, (out, err)
+
+
+def _stored() -> set[tuple[str, str]]:
+    from tasks.judging.records import stored_scores
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        return {(s.work, s.expert) for s in stored_scores(session)}
+
+
+@pytest.mark.parametrize("choice", ["--keep-scores", "--drop-scores"])
+def test_a_roster_that_drops_experts_names_them_and_asks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], choice: str
+) -> None:
+    add_works(WORKS)
+    assert main(["experts", str(write_roster(tmp_path / "名单一.csv", ROSTER))]) == 0
+    first = _assigned(capsys)
+    scored = next(n for n, names in sorted(first.items()) if "张华" in names)
+    pending = sorted(n for n, names in first.items() if "张华" in names and n != scored)
+    _score(tmp_path, capsys, "张华", scored)
+    smaller = write_roster(tmp_path / "名单二.csv", [r for r in ROSTER if r[0] != "张华"])
+    code, out, _ = _run(capsys, "experts", str(smaller))
+    assert code == 1 and "未导入" in out
+    assert f"张华（已评1件、待评{len(pending)}件）" in out
+    assert "--keep-scores" in out and "--drop-scores" in out
+    assert _assigned(capsys) == first  # nothing changed
+    code, out, _ = _run(capsys, "experts", str(smaller), choice)
+    assert code == 0 and "停用：张华" in out and "停用1" in out
+    after = _assigned(capsys)
+    if choice == "--keep-scores":
+        assert (scored, "张华") in _stored()
+        assert "张华" in after[scored]  # the slot he scored stays his
+        assert all("张华" not in after[n] for n in pending)
+    else:
+        assert (scored, "张华") not in _stored()
+        assert all("张华" not in names for names in after.values())
+    assert all(len(names) == 3 for names in after.values())
+    # Run twice: nothing more is dropped or asked.
+    code, out, _ = _run(capsys, "experts", str(smaller))
+    assert code == 0 and "停用0" in out
+    assert _assigned(capsys) == after
+
+
+def test_a_corrected_category_redoes_only_that_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_works(WORKS)
+    assert main(["experts", str(write_roster(tmp_path / "名单.csv", ROSTER))]) == 0
+    first = _assigned(capsys, "--per-work", "2", "--min-matched", "1")
+    assert "赵磊" in first["0002"]  # 微动漫: 赵磊 (王芳 shares the unit)
+    code, out, _ = _run(capsys, "category", "0002", "微纪录片")
+    assert code == 0 and "guangying assign --redo 0002" in out
+    assert _assigned(capsys, "--per-work", "2", "--min-matched", "1") == first  # plain assign keeps it
+    redone = _assigned(capsys, "--per-work", "2", "--min-matched", "1", "--redo", "2")
+    assert {k: v for k, v in redone.items() if k != "0002"} == {k: v for k, v in first.items() if k != "0002"}
+    assert set(redone["0002"]) & {"张华", "陈静"}  # a 微纪录片 expert now
+    # An expert who already scored the work keeps it through a redo.
+    _score(tmp_path, capsys, redone["0002"][0], "0002")
+    again = _assigned(capsys, "--per-work", "2", "--redo", "0002")
+    assert redone["0002"][0] in again["0002"]
+    code, _, err = _run(capsys, "assign", "--no-originality", "--redo", "0099")
+    assert code == 2 and "找不到评审编号为“0099”的参评作品" in err
+
+
+def test_a_confirmed_copy_is_excluded_recorded_and_not_flipped_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tasks.judging.records import flagged_numbers, judged_works
+
+    ids = add_works(WORKS[:3])
+    settings = get_settings()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        judged_works(session)
+        session.add(
+            DuplicatePair(
+                first_submission_id=min(ids[0], ids[1]),
+                second_submission_id=max(ids[0], ids[1]),
+                message="编号0001与编号0002画面重复",
+                evidence={"works": ["0001", "0002"]},
+            )
+        )
+
+    def flagged() -> set[str]:
+        with session_scope(open_catalogue(settings.catalogue_url)) as session:
+            return flagged_numbers(session)
+
+    assert flagged() == {"0001", "0002"}
+    code, _, err = _run(capsys, "originality", "--confirm", "1", "--copy", "0002")
+    assert code == 2 and "须用 --note 写明核实情况" in err
+    code, _, err = _run(capsys, "originality", "--confirm", "1", "--note", "比对原片")
+    assert code == 2 and "须用 --copy 指明抄袭的一方（0001或0002）" in err
+    code, out, _ = _run(
+        capsys, "originality", "--confirm", "1", "--copy", "2", "--note", "比对原片，0002为翻录"
+    )
+    assert code == 0 and "编号0002为抄袭方" in out and "（抄袭方：编号0002）" in out
+    assert flagged() == {"0002"}  # the copy stays out of the proposals, the original goes back in
+    code, _, err = _run(capsys, "originality", "--dismiss", "1", "--note", "误判")
+    assert code == 2 and "已确认" in err and "--force" in err
+    assert flagged() == {"0002"}
+    code, out, _ = _run(capsys, "originality", "--dismiss", "1", "--note", "复核：系授权转载", "--force")
+    assert code == 0 and flagged() == set()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        pair = session.get(DuplicatePair, 1)
+        assert pair is not None and pair.status == "dismissed"
+        history = pair.evidence["history"]
+    assert [(h["from"], h["to"], h["copy"]) for h in history] == [
+        ("open", "confirmed", "0002"),
+        ("confirmed", "dismissed", None),
+    ]
+    assert history[0]["note"] == "比对原片，0002为翻录"

@@ -29,6 +29,7 @@ from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.model import Approval, Expert, Work, matched
 from tasks.judging.originality import Pair, Signature
 from tasks.judging.scores import Score, ScoreSheet, ScoringContext
+from tasks.outside import identity
 from tasks.roles import FileRole
 
 NUMBER_WIDTH = 4
@@ -108,10 +109,71 @@ def set_category(session: Session, number: str, category: str, by: str, now: dat
 # Experts -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class DroppedExpert:
+    """An active expert a new roster leaves out, with the work they hold."""
+
+    name: str
+    scored: tuple[str, ...]  # 编号 they scored
+    pending: tuple[str, ...]  # 编号 assigned to them and not scored
+
+
+def dropped_experts(session: Session, experts: Sequence[Expert]) -> list[DroppedExpert]:
+    """The active experts that `experts` (a new roster) leaves out, each with their scored and
+    pending works (names compared in the one normal form of tasks.outside)."""
+    keep = {identity(e.name) for e in experts}
+    assignment = current_assignment(session)
+    scored = {(s.work, s.expert) for s in stored_scores(session)}
+    dropped = []
+    for row in session.scalars(
+        select(JudgingExpert).where(JudgingExpert.active).order_by(JudgingExpert.name)
+    ):
+        if identity(row.name) in keep:
+            continue
+        works = sorted(n for n, names in assignment.items() if row.name in names)
+        done = sorted({n for n, e in scored if e == row.name})
+        dropped.append(DroppedExpert(row.name, tuple(done), tuple(n for n in works if n not in done)))
+    return dropped
+
+
+def release_dropped(session: Session, dropped: Sequence[DroppedExpert], keep_scores: bool) -> None:
+    """What happens to dropped experts' work: their pending assignments go (the next `assign`
+    gives those works other experts); their scores stay (`keep_scores`), or go with the
+    assignments they came from, so those works are reassigned too."""
+    ids = _expert_ids(session)
+    numbers = {r.number: r.submission_id for r in session.scalars(select(JudgingWork))}
+    for expert in dropped:
+        expert_id = ids[expert.name]
+        release = list(expert.pending) + ([] if keep_scores else list(expert.scored))
+        if release:
+            session.execute(
+                delete(JudgingAssignment).where(
+                    JudgingAssignment.expert_id == expert_id,
+                    JudgingAssignment.submission_id.in_([numbers[n] for n in release if n in numbers]),
+                )
+            )
+        if not keep_scores:
+            session.execute(delete(JudgingScore).where(JudgingScore.expert_id == expert_id))
+    session.flush()
+
+
+def retained_experts(session: Session) -> list[Expert]:
+    """Inactive experts whose scores were kept: in the assignment with exactly the works they
+    scored (their cap), so those slots stay filled and nothing new is given to them."""
+    assignment = current_assignment(session)
+    scored = {(s.work, s.expert) for s in stored_scores(session)}
+    retained = []
+    for row in session.scalars(select(JudgingExpert).where(JudgingExpert.active.is_(False))):
+        held = [n for n, names in assignment.items() if row.name in names and (n, row.name) in scored]
+        if held:
+            retained.append(Expert(row.name, row.unit, frozenset(row.categories or ()), len(held), ""))
+    return retained
+
+
 def save_roster(
     session: Session, experts: Sequence[Expert], roster_file: str, now: datetime
 ) -> dict[str, int]:
-    """Upsert the roster; experts not in it become inactive (their scores stay)."""
+    """Upsert the roster; experts not in it become inactive (see `release_dropped` for their work)."""
     existing = {row.name: row for row in session.scalars(select(JudgingExpert))}
     counts = {"added": 0, "updated": 0, "deactivated": 0}
     names = set()
@@ -158,6 +220,27 @@ def current_assignment(session: Session) -> dict[str, list[str]]:
     for number, name in session.execute(query):
         result[number].append(name)
     return dict(result)
+
+
+def release_work(session: Session, number: str) -> tuple[list[str], list[str]]:
+    """Undo one work's assignment (`assign --redo`): experts who have not scored it are released;
+    those who have are kept with their scores. Returns (released, kept) names."""
+    row = session.scalars(select(JudgingWork).where(JudgingWork.number == number)).first()
+    if row is None:
+        return [], []
+    names = current_assignment(session).get(number, [])
+    scored = {s.expert for s in stored_scores(session) if s.work == number}
+    ids = _expert_ids(session)
+    released = [n for n in names if n not in scored]
+    if released:
+        session.execute(
+            delete(JudgingAssignment).where(
+                JudgingAssignment.submission_id == row.submission_id,
+                JudgingAssignment.expert_id.in_([ids[n] for n in released]),
+            )
+        )
+    session.flush()
+    return released, [n for n in names if n in scored]
 
 
 def save_assignment(session: Session, works: Sequence[JudgedWork], result: AssignmentResult) -> None:
@@ -301,21 +384,72 @@ def duplicate_rows(session: Session) -> list[DuplicatePair]:
     return list(session.scalars(select(DuplicatePair).order_by(DuplicatePair.id)))
 
 
-def open_flagged_numbers(session: Session) -> set[str]:
+def flagged_numbers(session: Session) -> set[str]:
+    """Works kept out of the proposals: both works of an open pair, and the confirmed copy of a
+    confirmed pair (decided by the pair's recorded status and copy, never by a note's text)."""
     numbers = {r.submission_id: r.number for r in session.scalars(select(JudgingWork))}
     flagged = set()
-    for row in session.scalars(select(DuplicatePair).where(DuplicatePair.status == "open")):
+    for row in session.scalars(select(DuplicatePair).where(DuplicatePair.status.in_(("open", "confirmed")))):
+        if row.status == "confirmed":
+            copy = (row.evidence or {}).get("copy")
+            if copy:
+                flagged.add(str(copy))
+            continue
         for submission in (row.first_submission_id, row.second_submission_id):
             if submission in numbers:
                 flagged.add(numbers[submission])
     return flagged
 
 
-def resolve_pair(session: Session, pair_id: int, status: str, by: str, note: str, now: datetime) -> bool:
+class DecisionError(ValueError):
+    """An originality decision that cannot be recorded as asked; the message is Chinese."""
+
+
+STATUS_LABELS = {"open": "待核实", "dismissed": "已排除", "confirmed": "已确认"}
+
+
+def resolve_pair(
+    session: Session,
+    pair_id: int,
+    status: str,
+    by: str,
+    note: str,
+    now: datetime,
+    *,
+    copy: str | None = None,
+    force: bool = False,
+) -> bool:
+    """Record an operator's decision on a pair, appended to its history. Confirming names the copy
+    (one of the pair's two works) and needs a note; changing a decision already taken needs
+    `force`. False when there is no such pair; raises `DecisionError` when the decision is refused."""
     row = session.get(DuplicatePair, pair_id)
     if row is None:
         return False
+    evidence = dict(row.evidence or {})
+    works = [str(w) for w in evidence.get("works") or []]
+    if status == "confirmed":
+        if not note.strip():
+            raise DecisionError(f"确认疑点{pair_id}须用 --note 写明核实情况")
+        if copy not in works:
+            raise DecisionError(f"确认疑点{pair_id}须用 --copy 指明抄袭的一方（{'或'.join(works)}）")
+    if row.status not in ("open", status) and not force:
+        when = f"{row.resolved_at:%Y-%m-%d %H:%M}" if row.resolved_at else ""
+        raise DecisionError(
+            f"疑点{pair_id}已由{row.resolved_by or '操作员'}于{when}{STATUS_LABELS.get(row.status, row.status)}；"
+            "改判请加 --force（原结论会留在记录中）"
+        )
+    history = list(evidence.get("history") or [])
+    history.append(
+        {"from": row.status, "to": status, "by": by, "at": now.isoformat(), "note": note, "copy": copy}
+    )
+    evidence["history"] = history
+    if status == "confirmed":
+        evidence["copy"] = copy
+    else:
+        evidence.pop("copy", None)
+    row.evidence = evidence
     row.status, row.resolved_by, row.note, row.resolved_at = status, by, note, now
+    session.flush()
     return True
 
 

@@ -46,7 +46,9 @@ class ScoreSheet:
     scores: list[Score] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     already_imported: bool = False
-    already_in: list[tuple[int, str]] = field(default_factory=list)  # (row, 编号) imported before, same scores
+    already_in: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (row, 编号) imported before, same scores
 
     @property
     def ok(self) -> bool:

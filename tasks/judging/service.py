@@ -58,14 +58,35 @@ def _session(settings: Settings) -> AbstractContextManager[Session]:
 # Roster ----------------------------------------------------------------------------------------
 
 
-def import_roster(settings: Settings, path: Path, now: datetime) -> tuple[Roster, dict[str, int] | None]:
-    """Parse the roster; store it only when it has no failing finding (all or nothing)."""
+@dataclass(slots=True)
+class RosterImport:
+    roster: Roster
+    counts: dict[str, int] | None = None  # None: not stored
+    dropped: list[records.DroppedExpert] = field(default_factory=list)
+    needs_choice: bool = False  # dropped experts hold work and no choice was given
+
+
+def import_roster(
+    settings: Settings, path: Path, now: datetime, dropped_scores: str | None = None
+) -> RosterImport:
+    """Parse the roster; store it only when it has no failing finding (all or nothing). Experts the
+    new roster leaves out are named; when they hold assigned or scored works, `dropped_scores`
+    must say what becomes of them: "keep" (their scores count, their pending works are reassigned)
+    or "drop" (their scores are deleted and all their works reassigned). Nothing is decided
+    silently: without a choice the roster is not stored."""
     roster = parse_roster(path)
+    result = RosterImport(roster)
     if not roster.ok:
-        return roster, None
+        return result
     with _session(settings) as session:
-        counts = records.save_roster(session, roster.experts, path.name, now)
-    return roster, counts
+        result.dropped = records.dropped_experts(session, roster.experts)
+        holding = [d for d in result.dropped if d.scored or d.pending]
+        if holding and dropped_scores not in ("keep", "drop"):
+            result.needs_choice = True
+            return result
+        result.counts = records.save_roster(session, roster.experts, path.name, now)
+        records.release_dropped(session, holding, keep_scores=dropped_scores == "keep")
+    return result
 
 
 # Originality -----------------------------------------------------------------------------------
@@ -126,12 +147,16 @@ def _local_copy(store: ObjectStore, object_key: str, scratch: Path) -> Path:
 
 
 def assign_catalogue(
-    settings: Settings, per_work: int = DEFAULT_PER_WORK, min_matched: int = 0
+    settings: Settings, per_work: int = DEFAULT_PER_WORK, min_matched: int = 0, redo: Sequence[str] = ()
 ) -> tuple[list[records.JudgedWork], AssignmentResult]:
-    """Fill the open slots of every eligible work; earlier assignments are kept."""
+    """Fill the open slots of every eligible work; earlier assignments are kept (those of experts a
+    later roster dropped only where their scores were kept); `redo` releases those works' experts
+    who have not scored them first (a corrected category), so they are assigned anew."""
     with _session(settings) as session:
         works = records.judged_works(session)
-        experts = records.active_experts(session)
+        for number in redo:
+            records.release_work(session, number)
+        experts = records.active_experts(session) + records.retained_experts(session)
         existing = records.current_assignment(session)
         result = assign([w.work for w in works], experts, per_work, existing, min_matched)
         records.save_assignment(session, works, result)
@@ -357,7 +382,7 @@ def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
         works = {w.work.number: w for w in records.judged_works(session)}
         assignment = {n: names for n, names in records.current_assignment(session).items() if n in works}
         scores = [s for s in records.stored_scores(session) if s.work in works]
-        flagged = records.open_flagged_numbers(session)
+        flagged = records.flagged_numbers(session)
     ranking = rank(scores, assignment, policy or TierPolicy(), flagged)
     scored = {(s.work, s.expert) for s in scores}
     missing = sorted((n, e) for n, names in assignment.items() for e in names if (n, e) not in scored)
