@@ -162,6 +162,10 @@ def test_a_roster_that_drops_experts_names_them_and_asks(
     code, out, _ = _run(capsys, "experts", str(smaller))
     assert code == 0 and "停用0" in out
     assert _assigned(capsys) == after
+    # Undone: the first roster again brings 张华 back; the works keep the experts they have now.
+    code, out, _ = _run(capsys, "experts", str(tmp_path / "名单一.csv"))
+    assert code == 0 and "新增0，更新5，停用0" in out
+    assert _assigned(capsys) == after
 
 
 def test_a_corrected_category_redoes_only_that_work(
@@ -231,3 +235,17 @@ def test_a_confirmed_copy_is_excluded_recorded_and_not_flipped_silently(
         ("confirmed", "dismissed", None),
     ]
     assert history[0]["note"] == "比对原片，0002为翻录"
+
+
+def test_approve_on_the_terminal_needs_an_approver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_works(WORKS[:2])
+    assert main(["experts", str(write_roster(tmp_path / "名单.csv", ROSTER))]) == 0
+    _assigned(capsys)
+    code, _, err = _run(capsys, "approve", "--yes", "--set-special", "0001", "--set-excellent", "")
+    assert code == 2 and "请用 --by 姓名 填写审批人" in err
+    code, out, err = _run(
+        capsys, "approve", "--yes", "--set-special", "0001", "--set-excellent", "", "--by", "李老师"
+    )
+    assert code == 0 and "审批人李老师" in out, err

@@ -60,8 +60,9 @@ article.work h2{margin:.2em 0}
 .episodes{flex:1 1 560px;display:flex;flex-direction:column;gap:1em}
 figure{margin:0}
 video{width:100%;max-height:70vh;background:#000}
-table.rubric{flex:0 0 300px;border-collapse:collapse;font-size:.9em}
+table.rubric{flex:0 1 380px;border-collapse:collapse;font-size:.9em}
 table.rubric th,table.rubric td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}
+table.rubric th,table.rubric td:nth-child(2){white-space:nowrap}
 details.script{margin-top:1em}
 details.script pre{white-space:pre-wrap;font-family:inherit;background:#faf8f4;padding:.8em}
 """
