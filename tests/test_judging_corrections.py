@@ -249,3 +249,22 @@ def test_approve_on_the_terminal_needs_an_approver(
         capsys, "approve", "--yes", "--set-special", "0001", "--set-excellent", "", "--by", "李老师"
     )
     assert code == 0 and "审批人李老师" in out, err
+
+
+def test_the_form_lists_works_with_titles_and_reads_back_numbers() -> None:
+    from flows.judging import ApprovalInput, numbers_of, work_label
+
+    label = work_label("0004", "红岩\n家书\x1b[31m")
+    assert label == "0004 《红岩 家书\\x1b[31m》"  # one line, controls shown, never live
+    assert numbers_of([label, "12", "０００７ 《1949》", " 3 ", "未知作品", ""]) == [
+        "0004",
+        "0012",
+        "0007",
+        "0003",
+        "未知作品",
+    ]
+    form = ApprovalInput.with_initial_data(description="请核对", special=[label], approver="")
+    schema = form.model_json_schema()
+    assert schema["properties"]["special"]["title"] == "特别优秀"
+    assert schema["properties"]["special"]["default"] == [label]
+    assert schema["properties"]["approver"]["minLength"] == 1
