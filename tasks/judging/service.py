@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -284,8 +285,14 @@ def write_packets(
                 stem = file_stem(number, item.work.title, item.private, label)
                 key: str | None = None
                 try:
-                    original = _local_copy(store, file.object_key, scratch)
-                    key, made = ensure_viewing_copy(store, bucket, file.sha256, original, scratch, profile)
+                    key, made = ensure_viewing_copy(
+                        store,
+                        bucket,
+                        file.sha256,
+                        partial(_local_copy, store, file.object_key, scratch),
+                        scratch,
+                        profile,
+                    )
                     report.made += int(made)
                     report.reused += int(not made)
                 except (ViewingError, OSError) as exc:

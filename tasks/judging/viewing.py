@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,18 +37,18 @@ def ensure_viewing_copy(
     store: ObjectStore,
     bucket: str,
     sha256: str,
-    original: Path,
+    original: Callable[[], Path],
     scratch: Path,
     profile: RenditionProfile,
 ) -> tuple[str, bool]:
-    """(key of the viewing copy in `bucket`, whether it was made now). `original` is only read
-    when the copy does not exist yet."""
+    """(key of the viewing copy in `bucket`, whether it was made now). `original` (which may fetch
+    it from the store) is only called when the copy does not exist yet."""
     key = viewing_key(sha256, profile)
     if store.exists(bucket, key):
         return key, False
     folder = scratch / f"viewing-{sha256[:16]}"
     try:
-        renditions = make_renditions(original, folder, profile, carry_labels=False)
+        renditions = make_renditions(original(), folder, profile, carry_labels=False)
     except TranscodeError as exc:
         raise ViewingError(str(exc)) from exc
     smallest = min(renditions.files, key=lambda f: min(f.width, f.height))
