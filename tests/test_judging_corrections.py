@@ -124,6 +124,15 @@ def _score(tmp_path: Path, capsys: pytest.CaptureFixture[str], expert: str, numb
     assert code == 0 and "导入1条评分" in out, (out, err)
 
 
+def _corrections() -> list[dict]:
+    from tasks.judging.records import corrections
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        return [
+            {"kind": c.kind, "subject": c.subject, "by": c.made_by, **c.detail} for c in corrections(session)
+        ]
+
+
 def _stored() -> set[tuple[str, str]]:
     from tasks.judging.records import stored_scores
 
@@ -150,11 +159,17 @@ def test_a_roster_that_drops_experts_names_them_and_asks(
     code, out, _ = _run(capsys, "experts", str(smaller), choice)
     assert code == 0 and "停用：张华" in out and "停用1" in out
     after = _assigned(capsys)
+    record = _corrections()[-1]
+    assert (record["kind"], record["subject"], record["pending"]) == ("roster-dropped", "张华", pending)
     if choice == "--keep-scores":
+        assert record["choice"] == "keep" and record["deleted_scores"] == []
         assert (scored, "张华") in _stored()
         assert "张华" in after[scored]  # the slot he scored stays his
         assert all("张华" not in after[n] for n in pending)
     else:
+        assert record["choice"] == "drop"
+        assert [d["work"] for d in record["deleted_scores"]] == [scored]  # kept in full in the record
+        assert record["deleted_scores"][0]["criteria"]["导向正确"] == 20
         assert (scored, "张华") not in _stored()
         assert all("张华" not in names for names in after.values())
     assert all(len(names) == 3 for names in after.values())
@@ -181,6 +196,9 @@ def test_a_corrected_category_redoes_only_that_work(
     redone = _assigned(capsys, "--per-work", "2", "--min-matched", "1", "--redo", "2")
     assert {k: v for k, v in redone.items() if k != "0002"} == {k: v for k, v in first.items() if k != "0002"}
     assert set(redone["0002"]) & {"张华", "陈静"}  # a 微纪录片 expert now
+    record = _corrections()[-1]
+    assert (record["kind"], record["subject"], record["category"]) == ("assign-redo", "0002", "微纪录片")
+    assert record["released"] == first["0002"] and record["by"]
     # An expert who already scored the work keeps it through a redo.
     _score(tmp_path, capsys, redone["0002"][0], "0002")
     again = _assigned(capsys, "--per-work", "2", "--redo", "0002")

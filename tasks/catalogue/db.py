@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,12 +21,14 @@ MIGRATIONS = files("tasks.catalogue") / "migrations" / "versions"
 
 def head_revision() -> str:
     """The newest migration, without loading Alembic (0.6 s a command): revisions are numbered
-    0001, 0002, … in one chain, each file named after its revision."""
-    return max(
-        entry.name.split("_", 1)[0]
-        for entry in MIGRATIONS.iterdir()
-        if entry.name[:4].isdigit() and entry.name.endswith(".py")
+    0001, 0002, … in one chain, each file named after its revision (a branch's `0006_<branch>_…`
+    file carries `revision = "0006_<branch>"`, read from the file itself)."""
+    newest = max(
+        (entry for entry in MIGRATIONS.iterdir() if entry.name[:4].isdigit() and entry.name.endswith(".py")),
+        key=lambda entry: entry.name,
     )
+    found = re.search(r'^revision(?:: str)? = "([^"]+)"', newest.read_text(encoding="utf-8"), re.M)
+    return found.group(1) if found else newest.name.split("_", 1)[0]
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -17,6 +17,7 @@ from tasks.catalogue.models import (
     File,
     JudgingApproval,
     JudgingAssignment,
+    JudgingCorrection,
     JudgingExpert,
     JudgingScore,
     JudgingWork,
@@ -136,14 +137,44 @@ def dropped_experts(session: Session, experts: Sequence[Expert]) -> list[Dropped
     return dropped
 
 
-def release_dropped(session: Session, dropped: Sequence[DroppedExpert], keep_scores: bool) -> None:
+def record_correction(
+    session: Session, kind: str, subject: str, detail: dict[str, Any], by: str, at: datetime
+) -> None:
+    session.add(JudgingCorrection(kind=kind, subject=subject, detail=detail, made_by=by, made_at=at))
+    session.flush()
+
+
+def corrections(session: Session) -> list[JudgingCorrection]:
+    return list(session.scalars(select(JudgingCorrection).order_by(JudgingCorrection.id)))
+
+
+def release_dropped(
+    session: Session, dropped: Sequence[DroppedExpert], keep_scores: bool, by: str, at: datetime
+) -> None:
     """What happens to dropped experts' work: their pending assignments go (the next `assign`
     gives those works other experts); their scores stay (`keep_scores`), or go with the
-    assignments they came from, so those works are reassigned too."""
+    assignments they came from, so those works are reassigned too. Each is recorded as a
+    correction, with any deleted score in full."""
     ids = _expert_ids(session)
     numbers = {r.number: r.submission_id for r in session.scalars(select(JudgingWork))}
     for expert in dropped:
         expert_id = ids[expert.name]
+        deleted = (
+            []
+            if keep_scores
+            else [
+                {"work": s.work, "criteria": s.criteria, "comment": s.comment}
+                for s in stored_scores(session)
+                if s.expert == expert.name
+            ]
+        )
+        detail = {
+            "choice": "keep" if keep_scores else "drop",
+            "scored": list(expert.scored),
+            "pending": list(expert.pending),
+            "deleted_scores": deleted,
+        }
+        record_correction(session, "roster-dropped", expert.name, detail, by, at)
         release = list(expert.pending) + ([] if keep_scores else list(expert.scored))
         if release:
             session.execute(
@@ -222,7 +253,7 @@ def current_assignment(session: Session) -> dict[str, list[str]]:
     return dict(result)
 
 
-def release_work(session: Session, number: str) -> tuple[list[str], list[str]]:
+def release_work(session: Session, number: str, by: str, at: datetime) -> tuple[list[str], list[str]]:
     """Undo one work's assignment (`assign --redo`): experts who have not scored it are released;
     those who have are kept with their scores. Returns (released, kept) names."""
     row = session.scalars(select(JudgingWork).where(JudgingWork.number == number)).first()
@@ -239,8 +270,10 @@ def release_work(session: Session, number: str) -> tuple[list[str], list[str]]:
                 JudgingAssignment.expert_id.in_([ids[n] for n in released]),
             )
         )
-    session.flush()
-    return released, [n for n in names if n in scored]
+    kept = [n for n in names if n in scored]
+    detail = {"released": released, "kept": kept, "category": row.category_override}
+    record_correction(session, "assign-redo", number, detail, by, at)
+    return released, kept
 
 
 def save_assignment(session: Session, works: Sequence[JudgedWork], result: AssignmentResult) -> None:

@@ -86,7 +86,7 @@ def import_roster(
             result.needs_choice = True
             return result
         result.counts = records.save_roster(session, roster.experts, path.name, now)
-        records.release_dropped(session, holding, keep_scores=dropped_scores == "keep")
+        records.release_dropped(session, holding, dropped_scores == "keep", settings.operator_name, now)
     return result
 
 
@@ -156,7 +156,7 @@ def assign_catalogue(
     with _session(settings) as session:
         works = records.judged_works(session)
         for number in redo:
-            records.release_work(session, number)
+            records.release_work(session, number, settings.operator_name, settings.now())
         experts = records.active_experts(session) + records.retained_experts(session)
         existing = records.current_assignment(session)
         result = assign([w.work for w in works], experts, per_work, existing, min_matched)
