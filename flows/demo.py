@@ -69,7 +69,7 @@ def demo_judging_flow(folder: Path) -> dict[str, Any]:
         late = session.query(Submission).filter(Submission.title == title).first()
         if late is not None and late.verdict != "pass":
             record_decision(session, late, Decision(DecisionAction.ACCEPT_LATE, note, "筹备组（演示）", now))
-    roster, _ = service.import_roster(settings, write_roster(folder / "评审专家名单.xlsx"), now)
+    roster = service.import_roster(settings, write_roster(folder / "评审专家名单.xlsx"), now).roster
     service.check_originality(settings)
     works, assignment = service.assign_catalogue(settings, per_work=3)
     sheets = [fill_score_sheet(p) for p in service.build_packets(settings, folder / "评审包", now)]

@@ -3,22 +3,26 @@
 - `judging-assign`: the originality check over the eligible works, then the expert assignment
   (earlier assignments kept), then the review packets when a folder is given.
 - `judging`: the ranking proposes the list; the run pauses in the Prefect UI until an operator
-  approves or edits it (typed form: 特别优秀/优秀 as 评审编号, 审批人, 备注); the approved list is
+  approves or edits it (a form titled in Chinese: 特别优秀/优秀 as 「编号 《作品名称》」, 审批人
+  (required), 备注); the approved list is
   recorded with who and when, and the 优秀作品名单 is written. `approve=True` records the proposal
   without waiting (the demo, the tests, `guangying approve --yes`).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from pydantic import Field
+from pydantic import ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from tasks.config import get_settings
 from tasks.judging import service
@@ -26,18 +30,65 @@ from tasks.judging.assignment import DEFAULT_PER_WORK
 from tasks.judging.model import Approval
 from tasks.judging.ranking import TierPolicy, agreement_label
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
+from tasks.outside import for_terminal
 
 APPROVAL_TIMEOUT_S = 7 * 24 * 3600
 
 
 class ApprovalInput(RunInput):
-    """What the operator fills in when resuming the paused `judging` run."""
+    """What the operator fills in when resuming the paused `judging` run: every field titled in
+    Chinese, each work listed as 「编号 《作品名称》」, the approver required."""
+
+    model_config = ConfigDict(title="批准优秀作品名单")
 
     approve: bool = Field(True, title="批准该名单", description="取消勾选则不记录名单，流程结束")
-    special: list[str] = Field(default_factory=list, title="特别优秀（评审编号）")
-    excellent: list[str] = Field(default_factory=list, title="优秀（评审编号）")
-    approver: str = Field("", title="审批人")
+    special: list[str] = Field(
+        default_factory=list, title="特别优秀", description="每项一件作品：评审编号 《作品名称》；可增删"
+    )
+    excellent: list[str] = Field(
+        default_factory=list, title="优秀", description="每项一件作品：评审编号 《作品名称》；可增删"
+    )
+    approver: str = Field("", title="审批人", min_length=1, description="必填：批准该名单的人")
     note: str = Field("", title="备注")
+
+    @classmethod
+    def with_initial_data(cls, description: str | None = None, **kwargs: Any) -> type[Self]:
+        """The form with `kwargs` as its initial values. Prefect's own re-declares each field as
+        (type, value), which drops the Chinese titles (the UI then shows "Special", "Approver"):
+        here each field keeps its title, description and constraints, only the default changes."""
+        fields: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            info = cls.model_fields[key]
+            fields[key] = (
+                info.annotation,
+                FieldInfo.merge_field_infos(info, default=value, default_factory=None),
+            )
+        model = create_model(cls.__name__, __base__=cls, **fields)
+        if description is not None:
+            model._description = description
+        return model
+
+
+_LEADING_NUMBER = re.compile(r"\s*([0-9０-９]+)")
+
+
+def work_label(number: str, title: str) -> str:
+    """「0004 《红岩家书》」: how a work is listed in the approval form (one line, no controls)."""
+    return f"{number} 《{for_terminal(' '.join(title.split()))}》"
+
+
+def numbers_of(entries: list[str]) -> list[str]:
+    """The 评审编号 of the form's entries (「0004 《红岩家书》」, 「0004」 or 「4」); an entry with no
+    leading number is kept as typed, for check_tiers to name."""
+    numbers = []
+    for entry in entries:
+        found = _LEADING_NUMBER.match(entry)
+        if found:
+            digits = unicodedata.normalize("NFKC", found.group(1))
+            numbers.append(digits.zfill(4))
+        elif entry.strip():
+            numbers.append(entry.strip())
+    return numbers
 
 
 def _run_id() -> str | None:
@@ -175,26 +226,33 @@ def judging_flow(
     settings = get_settings()
     if approve:
         return record_task(proposal, proposal, approver or settings.operator_name, "按建议名单批准", "auto")
+    titles = {row["work"]: row["title"] for row in ranking["rows"]}
+
+    def labels(numbers: list[str]) -> list[str]:
+        return [work_label(n, titles[n]) if n in titles else n for n in numbers]
+
     special_list, excellent_list = proposal[TIER_SPECIAL], proposal[TIER_EXCELLENT]
-    known = {row["work"] for row in ranking["rows"]}
-    description = "请核对建议名单：可增删评审编号后提交；取消勾选“批准该名单”则不记录。"
+    by = approver or ""
+    description = "请核对建议名单：可增删作品后提交，须填写审批人；取消勾选“批准该名单”则不记录。"
     while True:
         form = ApprovalInput.with_initial_data(
             description=description,
-            special=special_list,
-            excellent=excellent_list,
-            approver=approver or "",
+            special=labels(special_list),
+            excellent=labels(excellent_list),
+            approver=by,
         )
         decision = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=poll_interval_s)
         if not decision.approve:
             logger.info("approval declined; nothing recorded")
             return {"approval_id": None, "declined": True, "proposal": proposal}
-        tiers = {TIER_SPECIAL: list(decision.special), TIER_EXCELLENT: list(decision.excellent)}
-        problems = service.check_tiers(tiers, known)
+        tiers = {TIER_SPECIAL: numbers_of(decision.special), TIER_EXCELLENT: numbers_of(decision.excellent)}
+        by = decision.approver.strip()
+        problems = service.check_tiers(tiers, set(titles))
+        if not by:
+            problems.append("未填写审批人")
         if not problems:
             break
         special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
         description = "上次提交的名单有误，请修改后再提交：" + "；".join(problems)
         logger.warning("approval input rejected: %s", problems)
-    by = decision.approver.strip() or "未署名审批人"
     return record_task(tiers, proposal, by, decision.note, "prefect-ui")

@@ -97,7 +97,7 @@ def build(tmp_path: Path, video: Path, *, approve_list: bool = True) -> Catalogu
             upsert_file(session, store_original(store, settings.bucket_originals, video), name="正片.mp4",
                         submission_id=work.id)  # fmt: skip
         ids = (mailed.id, waiting.id, refused.id)
-    _, counts = import_roster(settings, write_roster(tmp_path / "专家.csv", ROSTER), now)
+    counts = import_roster(settings, write_roster(tmp_path / "专家.csv", ROSTER), now).counts
     assert counts is not None
     works, _ = assign_catalogue(settings, per_work=2)
     numbers = {w.submission_id: w.work.number for w in works}

@@ -130,8 +130,9 @@ def test_assign_packets_scores_ranking_approve(
         packet.cell(row=r, column=1).value: packet.cell(row=r, column=4).value
         for r in range(HEADER_ROW + 1, packet.max_row + 1)
     }
-    if "0001" in links:
-        assert links["0001"].startswith("file://") and "/sha256/" in links["0001"]
+    if "0001" in links:  # the viewing copy beside the sheet, by a relative path
+        assert links["0001"] == "视频/0001-红岩魂.mp4"
+        assert (folder / "评审包" / "张华" / links["0001"]).is_file()
 
     # Every expert fills the sheet: scores by a fixed rule, 王芳 severe.
     filled = []
@@ -233,12 +234,15 @@ def test_packets_on_s3_presigned_links_with_expiry_and_subtitles(
     assert main(["experts", str(tmp_path / "名单.csv")]) == 0
     assert main(["assign", "--no-originality"]) == 0
     capsys.readouterr()
-    assert main(["packets", "--out", str(tmp_path / "包"), "--days", "2"]) == 0
+    assert main(["packets", "--out", str(tmp_path / "包"), "--links", "--days", "2"]) == 0
     sheet = load_workbook(tmp_path / "包" / "王芳" / "评分表-王芳.xlsx").active
-    assert sheet.cell(row=2, column=2).value == "观看链接有效期至 2026-12-07 10:00（北京时间）"
+    assert sheet.cell(row=2, column=4).value == "观看方式：链接（有效期至 2026-12-07 10:00，北京时间）"
     link = sheet.cell(row=HEADER_ROW + 1, column=4).value
-    assert link.startswith("http://") and "X-Amz-Expires=172800" in link
+    assert link.startswith("http://") and "X-Amz-Expires=172800" in link and "/viewing/" in link
     with urllib.request.urlopen(link, timeout=10) as response:
-        assert response.read() == clip.read_bytes()
-    assert sheet.cell(row=HEADER_ROW + 1, column=5).value == "字幕/0001-transcript.vtt"
-    assert (tmp_path / "包" / "王芳" / "字幕" / "0001-transcript.vtt").read_bytes() == vtt
+        copy = response.read()
+    assert copy != clip.read_bytes() and copy[4:8] == b"ftyp"  # the viewing copy, never the original
+    assert not (tmp_path / "包" / "王芳" / "视频").exists()
+    assert sheet.cell(row=HEADER_ROW + 1, column=5).value == "字幕/0001-红岩魂.vtt"
+    written = (tmp_path / "包" / "王芳" / "字幕" / "0001-红岩魂.vtt").read_text(encoding="utf-8")
+    assert "红岩精神永放光芒" in written and "NOTE" not in written

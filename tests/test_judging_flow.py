@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 def _prepare(tmp_path: Path) -> None:
     settings = get_settings()
     add_works(WORKS)
-    _, counts = import_roster(settings, write_roster(tmp_path / "专家.csv", ROSTER), settings.now())
+    counts = import_roster(settings, write_roster(tmp_path / "专家.csv", ROSTER), settings.now()).counts
     assert counts is not None
     outcome = assign_flow(per_work=3, originality=False, packets_dir=str(tmp_path / "评审包"))
     assert len(outcome["assignment"]["experts"]) == 5 and len(outcome["packets"]) == 5
@@ -104,3 +104,70 @@ def test_approve_without_waiting(tmp_path: Path) -> None:
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
         approval = session.query(JudgingApproval).one()
         assert approval.via == "auto" and approval.approved_by == "演示"
+
+
+def _form_schema(run: Any) -> dict[str, Any]:
+    """The JSON schema the Prefect UI draws the paused run's form from, as the server keeps it."""
+    import json
+
+    from prefect.client.orchestration import get_client
+
+    keyset = run.state.state_details.run_input_keyset
+    with get_client(sync_client=True) as client:
+        return json.loads(client.read_flow_run_input(flow_run_id=run.id, key=keyset["schema"]))
+
+
+def test_the_approval_form_is_chinese_titled_and_needs_an_approver(tmp_path: Path) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    _prepare(tmp_path)
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["value"] = judging_flow(special=1, excellent=3, poll_interval_s=1, timeout_s=120)
+
+    worker = threading.Thread(target=run)
+    started = time.time()
+    worker.start()
+    paused = _paused_run(started)
+    schema = _form_schema(paused)
+    titles = {name: field.get("title") for name, field in schema["properties"].items()}
+    assert titles == {
+        "approve": "批准该名单",
+        "special": "特别优秀",
+        "excellent": "优秀",
+        "approver": "审批人",
+        "note": "备注",
+    }
+    assert schema["title"] == "批准优秀作品名单"
+    # The initial data is there, each 编号 with its title.
+    assert schema["properties"]["special"]["default"] == ["0001 《红岩魂》"]
+    assert schema["properties"]["excellent"]["default"] == ["0002 《歌乐山下》", "0003 《两江红旗》"]
+    assert schema["properties"]["approver"]["minLength"] == 1
+    # No approver: the server refuses the input (the UI marks the field), the run stays paused.
+    with pytest.raises(RuntimeError, match="approver"):
+        resume_flow_run(paused.id, run_input={"special": ["0001 《红岩魂》"], "approver": ""})
+    # Only spaces: the flow asks again.
+    resume_flow_run(paused.id, run_input={"special": ["0001 《红岩魂》"], "approver": "  "})
+    again = _paused_run(paused.state.timestamp.timestamp())
+    assert "未填写审批人" in _description(again)
+    resume_flow_run(
+        again.id,
+        run_input={
+            "special": ["0002 《歌乐山下》"],
+            "excellent": ["1", "0003 《两江红旗》"],
+            "approver": "李老师",
+        },
+    )
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    assert result["value"]["tiers"] == {"特别优秀": ["0002"], "优秀": ["0001", "0003"]}
+    assert result["value"]["by"] == "李老师"
+
+
+def _description(run: Any) -> str:
+    from prefect.client.orchestration import get_client
+
+    keyset = run.state.state_details.run_input_keyset
+    with get_client(sync_client=True) as client:
+        return str(client.read_flow_run_input(flow_run_id=run.id, key=keyset["description"]))

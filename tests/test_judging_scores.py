@@ -164,6 +164,10 @@ def test_incomplete_and_flagged_works_are_ranked_but_not_proposed() -> None:
     ]
     assigned = {w: ["张华", "王芳"] for w in ("0001", "0002", "0003", "0004")}
     ranking = rank(scores, assigned, TierPolicy(1, 2), flagged={"0002"})
+    copied = rank(scores, assigned, TierPolicy(1, 2), flagged={"0002"}, copies={"0002"})
+    (held,) = [w for w in copied.works if w.number == "0002"]
+    assert not held.eligible and "存在原创性疑点，待核实" not in held.notes
+    assert "经核实为抄袭作品，不予推荐" in held.notes
     notes = {w.number: w.notes for w in ranking.works}
     assert notes["0001"] == ["评分未完成（1/2）"] and notes["0002"] == ["存在原创性疑点，待核实"]
     assert notes["0004"] == ["尚无评分"]

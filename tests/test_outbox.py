@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_drafts_of_each_kind_once_per_state(catalogue: Catalogue) -> None:
         "wangfang@expert.example.cn",
         "zhanghua@expert.example.cn",
     ]
-    assert all(r.attachments and r.attachments[0]["name"].endswith(".xlsx") for r in packets)
+    assert all(r.attachments and r.attachments[0]["name"] == "评审包.zip" for r in packets)
     # recipients: the first mail's sender before the 登记表's address; the 登记表's otherwise
     (mailed,) = _live(Kind.RECEIPT, catalogue.mailed)
     assert (mailed.recipient, mailed.recipient_source) == (FIRST_MAIL_FROM, "first_mail")
@@ -327,10 +328,18 @@ def test_a_packet_notice_carries_no_submitter_data(
         text = message.get_body(("plain",)).get_content()
         assert "红岩魂" in text or "两江红旗" in text
         (attachment,) = list(message.iter_attachments())
-        book = load_workbook(io.BytesIO(attachment.get_content()))
+        assert attachment.get_filename() == "评审包.zip"
+        with zipfile.ZipFile(io.BytesIO(attachment.get_content())) as packet:
+            names = packet.namelist()
+            assert "评审.html" in names and any(n.endswith(".xlsx") for n in names)
+            page = packet.read("评审.html").decode("utf-8")
+            (sheet_name,) = [n for n in names if n.endswith(".xlsx")]
+            book = load_workbook(io.BytesIO(packet.read(sheet_name)))
         cells = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value)
+        assert "红岩魂" in page or "两江红旗" in page
         for private in PRIVATE:
             assert private not in text and private not in cells and private not in str(message["Subject"])
+            assert private not in page and not any(private in n for n in names)
 
 
 def test_a_message_to_one_submitter_names_no_other_work(
@@ -412,8 +421,8 @@ def test_a_packet_over_the_size_limit_goes_as_a_link(
     get_settings.cache_clear()
     _refresh()
     packets = _live(Kind.PACKET)
-    assert packets and all(not r.attachments and "评分表较大，请从以下链接下载" in r.body for r in packets)
-    assert all(".xlsx" in r.body for r in packets)
+    assert packets and all(not r.attachments and "较大，请从以下链接下载" in r.body for r in packets)
+    assert all(".zip" in r.body and "评审.html" in r.body for r in packets)
 
 
 def test_the_listing_as_json_can_be_cut_short(catalogue: Catalogue) -> None:

@@ -17,6 +17,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     experts.add_argument("path", type=Path, metavar="PATH", help="专家名单表格")
     experts.add_argument("--json", action="store_true", help="每位专家输出一行JSON（不含联系方式）")
+    dropped = experts.add_mutually_exclusive_group()
+    dropped.add_argument(
+        "--keep-scores",
+        dest="dropped_scores",
+        action="store_const",
+        const="keep",
+        help="新名单去掉的专家：保留其已交评分，未评的作品重新分配",
+    )
+    dropped.add_argument(
+        "--drop-scores",
+        dest="dropped_scores",
+        action="store_const",
+        const="drop",
+        help="新名单去掉的专家：删除其评分，其全部作品重新分配",
+    )
     experts.set_defaults(handler=run_experts)
 
     assign = sub.add_parser("assign", help="为参评作品分配评审专家（回避本单位，专长对口，工作量均衡）")
@@ -34,6 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     assign.add_argument("--works", type=Path, metavar="TABLE", help="不用作品库：作品表（编号、单位、类别）")
     assign.add_argument("--no-originality", action="store_true", help="跳过原创性（重复作品）检查")
     assign.add_argument("--json", action="store_true", help="每件作品输出一行JSON")
+    assign.add_argument(
+        "--redo",
+        metavar="编号",
+        action="append",
+        default=[],
+        help="重新分配该作品（如类别更正后）：未评分的专家撤下重选，其他作品不变；可重复",
+    )
     assign.set_defaults(handler=run_assign)
 
     category = sub.add_parser("category", help="更正参评作品的类别（覆盖登记表所填）")
@@ -46,13 +68,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     group = originality.add_mutually_exclusive_group()
     group.add_argument("--dismiss", type=int, metavar="ID", help="核实后排除该疑点")
     group.add_argument("--confirm", type=int, metavar="ID", help="核实确属重复或抄袭")
-    originality.add_argument("--note", default="", help="处理说明")
+    originality.add_argument("--note", default="", help="处理说明（确认时必填）")
+    originality.add_argument("--copy", metavar="编号", help="确认时必填：抄袭（不得参评建议名单）的一方")
+    originality.add_argument("--force", action="store_true", help="改变已作出的结论（排除↔确认），留有记录")
     originality.add_argument("--json", action="store_true", help="每个疑点输出一行JSON")
     originality.set_defaults(handler=run_originality)
 
-    packets = sub.add_parser("packets", help="生成每位专家的评审包（评分表、观看链接、字幕）")
+    packets = sub.add_parser(
+        "packets", help="生成每位专家的评审包（评审.html、720p观看视频、字幕、评分表；可拷贝到U盘离线使用）"
+    )
     packets.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出文件夹")
-    packets.add_argument("--days", type=float, default=7, help="观看链接有效天数（默认7，最长7）")
+    packets.add_argument(
+        "--links", action="store_true", help="不拷贝视频，改用对象存储（MinIO/S3）的限时链接"
+    )
+    packets.add_argument("--days", type=float, default=7, help="--links 的链接有效天数（默认7，最长7）")
+    packets.add_argument("--all", action="store_true", help="也重发专家已评分的作品（默认不重发）")
     packets.set_defaults(handler=run_packets)
 
     scores = sub.add_parser("scores", help="导入专家交回的评分表（.xlsx/.csv）")
@@ -77,7 +107,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     approve.add_argument("--yes", action="store_true", help="不询问，直接批准")
     approve.add_argument("--set-special", metavar="编号,…", help="特别优秀名单（覆盖建议）")
     approve.add_argument("--set-excellent", metavar="编号,…", help="优秀名单（覆盖建议）")
-    approve.add_argument("--by", metavar="姓名", help="审批人（默认：当前操作员）")
+    approve.add_argument("--by", metavar="姓名", help="审批人（必填，除非已配置 GUANGYING_OPERATOR）")
     approve.add_argument("--note", default="", help="备注")
     approve.add_argument(
         "--out", type=Path, metavar="DIR", help="名单输出文件夹（默认：数据目录下 judging/）"
@@ -111,12 +141,14 @@ def run_experts(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.service import import_roster
     from tasks.judging.tables import TableError
+    from tasks.outside import for_terminal
 
     settings = get_settings()
     try:
-        roster, counts = import_roster(settings, args.path, settings.now())
+        result = import_roster(settings, args.path, settings.now(), args.dropped_scores)
     except TableError as exc:
         return _error(str(exc))
+    roster, counts = result.roster, result.counts
     if args.json:
         for expert in roster.experts:
             _json(
@@ -129,15 +161,32 @@ def run_experts(args: argparse.Namespace) -> int:
             )
         for finding in roster.findings:
             _json({"finding": finding.to_dict()})
+        for gone in result.dropped:
+            _json({"dropped": gone.name, "scored": list(gone.scored), "pending": list(gone.pending)})
         return 0 if counts is not None else 1
     _print_findings(roster.findings)
+    described = [
+        f"{for_terminal(d.name)}（已评{len(d.scored)}件、待评{len(d.pending)}件）" for d in result.dropped
+    ]
+    if result.needs_choice:
+        print(
+            f"✗ 新名单（{for_terminal(args.path.name)}）不含以下专家：{'、'.join(described)}。未导入。\n"
+            "  请选择如何处理其评审：--keep-scores 保留已交评分（未评的作品重新分配），"
+            "或 --drop-scores 删除其评分并重新分配其全部作品。"
+        )
+        return 1
     if counts is None:
-        print(f"✗ 专家名单有错误，未导入（{args.path.name}）。请更正后重新导入。")
+        print(f"✗ 专家名单有错误，未导入（{for_terminal(args.path.name)}）。请更正后重新导入。")
         return 1
     print(
         f"✓ 已导入专家名单：{len(roster.experts)}人（新增{counts['added']}，更新{counts['updated']}，"
         f"停用{counts['deactivated']}）"
     )
+    if result.dropped:
+        choice = {"keep": "已交评分保留", "drop": "已交评分已删除"}.get(args.dropped_scores or "", "")
+        print(f"  停用：{'、'.join(described)}{'；' + choice if choice else ''}")
+        if any(d.pending or (d.scored and args.dropped_scores == "drop") for d in result.dropped):
+            print("  请运行 guangying assign 为其作品补足评审专家。")
     return 0
 
 
@@ -204,8 +253,18 @@ def run_assign(args: argparse.Namespace) -> int:
                 print(f"  [无法检查] {message}")
             for pair in report.pairs:
                 print(f"  [提示] {pair.message()}")
+    if args.redo:
+        from tasks.judging.records import judged_works
+
+        with _session(settings) as session:
+            known = {w.work.number for w in judged_works(session)}
+        redo = [n.zfill(4) if n.isdigit() else n for n in args.redo]
+        unknown = [n for n in redo if n not in known]
+        if unknown:
+            return _error(f"找不到评审编号为“{'、'.join(unknown)}”的参评作品")
+        args.redo = redo
     try:
-        works, result = assign_catalogue(settings, args.per_work, args.min_matched)
+        works, result = assign_catalogue(settings, args.per_work, args.min_matched, redo=args.redo)
     except InfeasibleAssignment as exc:
         return _error(f"无法分配：{exc.message}", 1)
     if not works and not args.json:
@@ -216,7 +275,7 @@ def run_assign(args: argparse.Namespace) -> int:
 
 def run_category(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
-    from tasks.judging.records import judged_works, set_category
+    from tasks.judging.records import current_assignment, judged_works, set_category
     from tasks.judging.rubric import CATEGORIES, canonical_category
     from tasks.judging.service import _session
 
@@ -230,12 +289,19 @@ def run_category(args: argparse.Namespace) -> int:
     if row is None:
         return _error(f"找不到评审编号为“{args.number}”的参评作品")
     print(f"✓ 编号{args.number}的类别已改为“{category}”（{settings.operator_name}）")
+    with _session(settings) as session:
+        experts = current_assignment(session).get(args.number, [])
+    if experts:
+        print(
+            f"  编号{args.number}已分配给{'、'.join(experts)}（按原类别）。"
+            f"如需按新类别重新分配，请运行 guangying assign --redo {args.number}（已评分的专家保留）。"
+        )
     return 0
 
 
 def run_originality(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
-    from tasks.judging.records import duplicate_rows, resolve_pair
+    from tasks.judging.records import STATUS_LABELS, DecisionError, duplicate_rows, resolve_pair
     from tasks.judging.service import _session, check_originality
 
     settings = get_settings()
@@ -248,18 +314,33 @@ def run_originality(args: argparse.Namespace) -> int:
     target = args.dismiss or args.confirm
     if target:
         status = "dismissed" if args.dismiss else "confirmed"
-        with _session(settings) as session:
-            if not resolve_pair(session, target, status, settings.operator_name, args.note, settings.now()):
-                return _error(f"找不到编号为{target}的疑点")
-        print(f"✓ 疑点{target}已{'排除' if args.dismiss else '确认'}（{settings.operator_name}）")
-    labels = {"open": "待核实", "dismissed": "已排除", "confirmed": "已确认"}
+        copy = (args.copy.zfill(4) if args.copy.isdigit() else args.copy) if args.copy else None
+        try:
+            with _session(settings) as session:
+                found = resolve_pair(
+                    session,
+                    target,
+                    status,
+                    settings.operator_name,
+                    args.note,
+                    settings.now(),
+                    copy=copy,
+                    force=args.force,
+                )
+        except DecisionError as exc:
+            return _error(str(exc))
+        if not found:
+            return _error(f"找不到编号为{target}的疑点")
+        done = f"确认，编号{copy}为抄袭方，不列入建议名单" if args.confirm else "排除"
+        print(f"✓ 疑点{target}已{done}（{settings.operator_name}）")
     with _session(settings) as session:
         rows = [(r.id, r.status, r.message, r.evidence) for r in duplicate_rows(session)]
     for pair_id, status, message, evidence in rows:
         if args.json:
             _json({"id": pair_id, "status": status, "message": message, "evidence": evidence})
         else:
-            print(f"[{pair_id}] {labels.get(status, status)}：{message}")
+            copy_note = f"（抄袭方：编号{evidence['copy']}）" if evidence.get("copy") else ""
+            print(f"[{pair_id}] {STATUS_LABELS.get(status, status)}：{message}{copy_note}")
     if not rows and not args.json:
         print("没有疑似重复的作品。")
     return 0
@@ -269,24 +350,46 @@ def run_packets(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from tasks.config import get_settings
-    from tasks.judging.service import build_packets
+    from tasks.judging.service import write_packets
+    from tasks.outside import for_terminal
 
     if not 0 < args.days <= 7:
         return _error("--days 应在0到7之间（对象存储的签名链接最长7天）")
     settings = get_settings()
-    paths = build_packets(settings, args.out, settings.now(), timedelta(days=args.days))
-    if not paths:
-        print("还没有分配评审专家。请先运行 guangying assign。")
+    try:
+        report = write_packets(
+            settings,
+            args.out,
+            settings.now(),
+            links=args.links,
+            lifetime=timedelta(days=args.days),
+            include_scored=args.all,
+        )
+    except ValueError as exc:
+        return _error(str(exc))
+    for expert, number in report.skipped:
+        print(f"  [未重发] 编号{number}：专家{for_terminal(expert)}已评分（如需重发请加 --all）")
+    for message in report.problems:
+        print(f"  [无法生成] {for_terminal(message)}")
+    if not report.folders:
+        if report.skipped:
+            print("所有分配的作品都已评分，没有需要发送的评审包。")
+        else:
+            print("还没有分配评审专家。请先运行 guangying assign。")
         return 0
-    for path in paths:
-        print(f"已生成：{path.resolve()}")
-    print(f"共{len(paths)}位专家的评审包。评审包不含报送单位、报送人和联系方式。")
-    return 0
+    for path in report.folders:
+        print(f"已生成：{for_terminal(path.resolve())}")
+    print(
+        f"共{len(report.folders)}位专家的评审包；观看版本新生成{report.made}个、沿用{report.reused}个。"
+        "评审包不含报送单位、报送人和联系方式（视频元数据、字幕备注、文稿中的电话均已去除）。"
+    )
+    return 1 if report.problems else 0
 
 
 def run_scores(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.service import import_scores
+    from tasks.outside import for_terminal
 
     settings = get_settings()
     sheets = import_scores(settings, list(args.paths), settings.now(), replace=args.replace)
@@ -299,17 +402,20 @@ def run_scores(args: argparse.Namespace) -> int:
                 {
                     "file": str(sheet.path),
                     "imported": imported,
+                    "already_in": [{"row": line, "work": work} for line, work in sheet.already_in],
                     "ok": sheet.ok,
                     "findings": [f.to_dict() for f in sheet.findings],
                 }
             )
             continue
-        if sheet.already_imported:
-            print(f"= {sheet.path.name}：已导入过，未做改动。")
+        name = for_terminal(sheet.path.name)
+        if sheet.already_imported or (sheet.ok and not imported and sheet.already_in):
+            print(f"= {name}：已导入过，未做改动。")
         elif sheet.ok:
-            print(f"✓ {sheet.path.name}：导入{imported}条评分。")
+            earlier = f"（另有{len(sheet.already_in)}行此前已导入）" if sheet.already_in else ""
+            print(f"✓ {name}：导入{imported}条评分{earlier}。")
         else:
-            print(f"✗ {sheet.path.name}：有错误，整表未导入。")
+            print(f"✗ {name}：有错误，整表未导入。")
         _print_findings([f for f in sheet.findings if not sheet.already_imported])
     return 1 if failed else 0
 
@@ -408,6 +514,7 @@ def run_approve(args: argparse.Namespace) -> int:
     from tasks.judging.model import Approval
     from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
     from tasks.judging.service import approve, check_tiers, standing
+    from tasks.outside import for_terminal
 
     settings = get_settings()
     current = standing(settings, _policy(args))
@@ -425,11 +532,13 @@ def run_approve(args: argparse.Namespace) -> int:
         return _error(
             "名单为空：还没有可列入名单的作品（先导入评分，或用 --set-special/--set-excellent 指定）", 1
         )
-    by = args.by or settings.operator_name
+    by = (args.by or settings.operator or "").strip()
+    if not by:
+        return _error("请用 --by 姓名 填写审批人（或在配置中设置 GUANGYING_OPERATOR）：名单须有人批准")
     for tier, numbers in tiers.items():
         print(f"{tier}（{len(numbers)}件）：")
         for number in numbers:
-            print(f"  {number} 《{current.works[number].work.title}》")
+            print(f"  {number} 《{for_terminal(current.works[number].work.title)}》")
     if not args.yes:
         if not sys.stdin.isatty():
             return _error("请在终端中确认，或加 --yes 直接批准")

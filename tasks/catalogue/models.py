@@ -258,6 +258,21 @@ class JudgingApproval(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
 
 
+class JudgingCorrection(Base):
+    """A correction to judging that changed or removed earlier work (0006): a roster that dropped
+    an expert (with the choice made and any scores deleted, kept here in full), a work reassigned
+    after its category was corrected."""
+
+    __tablename__ = "judging_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))  # "roster-dropped", "assign-redo"
+    subject: Mapped[str] = mapped_column(String(200))  # the expert's name or the work's 编号
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    made_by: Mapped[str] = mapped_column(String(200))
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 # Publication (0005): what is published of each approved work, so that publishing again uploads
 # nothing and a withdrawn work can be taken down.
 

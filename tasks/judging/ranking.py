@@ -250,8 +250,10 @@ def rank(
     assigned: Mapping[str, Collection[str]],
     policy: TierPolicy = TierPolicy(),
     flagged: Collection[str] = (),
+    copies: Collection[str] = (),
 ) -> Ranking:
-    """Rank every assigned work; propose tiers among the eligible ones."""
+    """Rank every assigned work; propose tiers among the eligible ones. `flagged` works (an open
+    originality pair, or a confirmed copy, listed in `copies` too) are ranked but not proposed."""
     calibration = calibrate(scores_frame(scores))
     frame = calibration.frame
     by_work = {str(work): group for work, group in frame.groupby("work")} if not frame.empty else {}
@@ -278,7 +280,10 @@ def rank(
         if item.scores < expected:
             item.eligible = False
             item.notes.append(f"评分未完成（{item.scores}/{expected}）")
-        if number in flagged:
+        if number in copies:
+            item.eligible = False
+            item.notes.append("经核实为抄袭作品，不予推荐")
+        elif number in flagged:
             item.eligible = False
             item.notes.append("存在原创性疑点，待核实")
         if item.spread is not None and item.spread >= DISAGREEMENT_POINTS and len(group) >= 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from tasks.catalogue.models import (
     File,
     JudgingApproval,
     JudgingAssignment,
+    JudgingCorrection,
     JudgingExpert,
     JudgingScore,
     JudgingWork,
@@ -28,6 +30,7 @@ from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.model import Approval, Expert, Work, matched
 from tasks.judging.originality import Pair, Signature
 from tasks.judging.scores import Score, ScoreSheet, ScoringContext
+from tasks.outside import identity
 from tasks.roles import FileRole
 
 NUMBER_WIDTH = 4
@@ -41,6 +44,22 @@ class JudgedWork:
     submission_id: str
     submitter: str
     videos: tuple[File, ...]
+    script: str = ""  # the 最终视频文稿 as text (intake keeps it), for the experts' packet page
+    private: tuple[str, ...] = ()  # unit, people, contacts: what a blind packet must never show
+
+
+_LIST_SEPARATORS = re.compile(r"[、,，;；/／\n]+")
+
+
+def _private(submission: Submission) -> tuple[str, ...]:
+    """Every name, unit and contact the submission gives (submitter, 登记表 fields, team members)."""
+    form = IntakeDetails.from_json(submission.form).form
+    values = [submission.submitter, submission.unit]
+    if form:
+        values += [form.unit_name, form.person_name, form.person_unit, form.contact, form.phone]
+        values += _LIST_SEPARATORS.split(form.team or "")
+    found = {v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= 2}
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _people(submission: Submission) -> tuple[str, ...]:
@@ -70,7 +89,13 @@ def judged_works(session: Session) -> list[JudgedWork]:
             category=row.category_override or submission.category,
             people=_people(submission),
         )
-        works.append(JudgedWork(work, submission.id, submission.submitter or "", videos))
+        scripts = [
+            str((f.meta or {}).get("text") or "") for f in submission.files if f.role == FileRole.SCRIPT
+        ]
+        script = "\n\n".join(t for t in scripts if t.strip())
+        works.append(
+            JudgedWork(work, submission.id, submission.submitter or "", videos, script, _private(submission))
+        )
     session.flush()
     return sorted(works, key=lambda w: w.work.number)
 
@@ -85,10 +110,101 @@ def set_category(session: Session, number: str, category: str, by: str, now: dat
 # Experts -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class DroppedExpert:
+    """An active expert a new roster leaves out, with the work they hold."""
+
+    name: str
+    scored: tuple[str, ...]  # 编号 they scored
+    pending: tuple[str, ...]  # 编号 assigned to them and not scored
+
+
+def dropped_experts(session: Session, experts: Sequence[Expert]) -> list[DroppedExpert]:
+    """The active experts that `experts` (a new roster) leaves out, each with their scored and
+    pending works (names compared in the one normal form of tasks.outside)."""
+    keep = {identity(e.name) for e in experts}
+    assignment = current_assignment(session)
+    scored = {(s.work, s.expert) for s in stored_scores(session)}
+    dropped = []
+    for row in session.scalars(
+        select(JudgingExpert).where(JudgingExpert.active).order_by(JudgingExpert.name)
+    ):
+        if identity(row.name) in keep:
+            continue
+        works = sorted(n for n, names in assignment.items() if row.name in names)
+        done = sorted({n for n, e in scored if e == row.name})
+        dropped.append(DroppedExpert(row.name, tuple(done), tuple(n for n in works if n not in done)))
+    return dropped
+
+
+def record_correction(
+    session: Session, kind: str, subject: str, detail: dict[str, Any], by: str, at: datetime
+) -> None:
+    session.add(JudgingCorrection(kind=kind, subject=subject, detail=detail, made_by=by, made_at=at))
+    session.flush()
+
+
+def corrections(session: Session) -> list[JudgingCorrection]:
+    return list(session.scalars(select(JudgingCorrection).order_by(JudgingCorrection.id)))
+
+
+def release_dropped(
+    session: Session, dropped: Sequence[DroppedExpert], keep_scores: bool, by: str, at: datetime
+) -> None:
+    """What happens to dropped experts' work: their pending assignments go (the next `assign`
+    gives those works other experts); their scores stay (`keep_scores`), or go with the
+    assignments they came from, so those works are reassigned too. Each is recorded as a
+    correction, with any deleted score in full."""
+    ids = _expert_ids(session)
+    numbers = {r.number: r.submission_id for r in session.scalars(select(JudgingWork))}
+    for expert in dropped:
+        expert_id = ids[expert.name]
+        deleted = (
+            []
+            if keep_scores
+            else [
+                {"work": s.work, "criteria": s.criteria, "comment": s.comment}
+                for s in stored_scores(session)
+                if s.expert == expert.name
+            ]
+        )
+        detail = {
+            "choice": "keep" if keep_scores else "drop",
+            "scored": list(expert.scored),
+            "pending": list(expert.pending),
+            "deleted_scores": deleted,
+        }
+        record_correction(session, "roster-dropped", expert.name, detail, by, at)
+        release = list(expert.pending) + ([] if keep_scores else list(expert.scored))
+        if release:
+            session.execute(
+                delete(JudgingAssignment).where(
+                    JudgingAssignment.expert_id == expert_id,
+                    JudgingAssignment.submission_id.in_([numbers[n] for n in release if n in numbers]),
+                )
+            )
+        if not keep_scores:
+            session.execute(delete(JudgingScore).where(JudgingScore.expert_id == expert_id))
+    session.flush()
+
+
+def retained_experts(session: Session) -> list[Expert]:
+    """Inactive experts whose scores were kept: in the assignment with exactly the works they
+    scored (their cap), so those slots stay filled and nothing new is given to them."""
+    assignment = current_assignment(session)
+    scored = {(s.work, s.expert) for s in stored_scores(session)}
+    retained = []
+    for row in session.scalars(select(JudgingExpert).where(JudgingExpert.active.is_(False))):
+        held = [n for n, names in assignment.items() if row.name in names and (n, row.name) in scored]
+        if held:
+            retained.append(Expert(row.name, row.unit, frozenset(row.categories or ()), len(held), ""))
+    return retained
+
+
 def save_roster(
     session: Session, experts: Sequence[Expert], roster_file: str, now: datetime
 ) -> dict[str, int]:
-    """Upsert the roster; experts not in it become inactive (their scores stay)."""
+    """Upsert the roster; experts not in it become inactive (see `release_dropped` for their work)."""
     existing = {row.name: row for row in session.scalars(select(JudgingExpert))}
     counts = {"added": 0, "updated": 0, "deactivated": 0}
     names = set()
@@ -137,6 +253,29 @@ def current_assignment(session: Session) -> dict[str, list[str]]:
     return dict(result)
 
 
+def release_work(session: Session, number: str, by: str, at: datetime) -> tuple[list[str], list[str]]:
+    """Undo one work's assignment (`assign --redo`): experts who have not scored it are released;
+    those who have are kept with their scores. Returns (released, kept) names."""
+    row = session.scalars(select(JudgingWork).where(JudgingWork.number == number)).first()
+    if row is None:
+        return [], []
+    names = current_assignment(session).get(number, [])
+    scored = {s.expert for s in stored_scores(session) if s.work == number}
+    ids = _expert_ids(session)
+    released = [n for n in names if n not in scored]
+    if released:
+        session.execute(
+            delete(JudgingAssignment).where(
+                JudgingAssignment.submission_id == row.submission_id,
+                JudgingAssignment.expert_id.in_([ids[n] for n in released]),
+            )
+        )
+    kept = [n for n in names if n in scored]
+    detail = {"released": released, "kept": kept, "category": row.category_override}
+    record_correction(session, "assign-redo", number, detail, by, at)
+    return released, kept
+
+
 def save_assignment(session: Session, works: Sequence[JudgedWork], result: AssignmentResult) -> None:
     """Record what this run added and remove what it dropped; kept rows are not touched."""
     ids = _expert_ids(session)
@@ -168,15 +307,22 @@ def save_assignment(session: Session, works: Sequence[JudgedWork], result: Assig
 
 def scoring_context(session: Session, works: Sequence[JudgedWork], replace: bool = False) -> ScoringContext:
     assigned = current_assignment(session)
-    imported, files = {}, {}
+    imported, files, values = {}, {}, {}
     query = (
-        select(JudgingWork.number, JudgingExpert.name, JudgingScore.source_file, JudgingScore.source_sha256)
+        select(
+            JudgingWork.number,
+            JudgingExpert.name,
+            JudgingScore.source_file,
+            JudgingScore.source_sha256,
+            JudgingScore.criteria,
+        )
         .join(JudgingScore, JudgingScore.submission_id == JudgingWork.submission_id)
         .join(JudgingExpert, JudgingExpert.id == JudgingScore.expert_id)
     )
-    for number, name, source, digest in session.execute(query):
+    for number, name, source, digest, criteria in session.execute(query):
         imported[(number, name)] = source
         files[digest] = source
+        values[(number, name)] = dict(criteria or {})
     return ScoringContext(
         works={w.work.number for w in works},
         experts=set(_expert_ids(session)),
@@ -184,6 +330,7 @@ def scoring_context(session: Session, works: Sequence[JudgedWork], replace: bool
         imported=imported,
         imported_files=files,
         replace=replace,
+        imported_scores=values,
     )
 
 
@@ -270,21 +417,81 @@ def duplicate_rows(session: Session) -> list[DuplicatePair]:
     return list(session.scalars(select(DuplicatePair).order_by(DuplicatePair.id)))
 
 
-def open_flagged_numbers(session: Session) -> set[str]:
+def flagged_numbers(session: Session) -> set[str]:
+    """Works kept out of the proposals: both works of an open pair, and the confirmed copy of a
+    confirmed pair (decided by the pair's recorded status and copy, never by a note's text)."""
     numbers = {r.submission_id: r.number for r in session.scalars(select(JudgingWork))}
     flagged = set()
-    for row in session.scalars(select(DuplicatePair).where(DuplicatePair.status == "open")):
+    for row in session.scalars(select(DuplicatePair).where(DuplicatePair.status.in_(("open", "confirmed")))):
+        if row.status == "confirmed":
+            copy = (row.evidence or {}).get("copy")
+            if copy:
+                flagged.add(str(copy))
+            continue
         for submission in (row.first_submission_id, row.second_submission_id):
             if submission in numbers:
                 flagged.add(numbers[submission])
     return flagged
 
 
-def resolve_pair(session: Session, pair_id: int, status: str, by: str, note: str, now: datetime) -> bool:
+def confirmed_copy_numbers(session: Session) -> set[str]:
+    """The works recorded as the copy of a confirmed plagiarism pair (part of `flagged_numbers`)."""
+    return {
+        str(row.evidence["copy"])
+        for row in session.scalars(select(DuplicatePair).where(DuplicatePair.status == "confirmed"))
+        if (row.evidence or {}).get("copy")
+    }
+
+
+class DecisionError(ValueError):
+    """An originality decision that cannot be recorded as asked; the message is Chinese."""
+
+
+STATUS_LABELS = {"open": "待核实", "dismissed": "已排除", "confirmed": "已确认"}
+
+
+def resolve_pair(
+    session: Session,
+    pair_id: int,
+    status: str,
+    by: str,
+    note: str,
+    now: datetime,
+    *,
+    copy: str | None = None,
+    force: bool = False,
+) -> bool:
+    """Record an operator's decision on a pair, appended to its history. Confirming names the copy
+    (one of the pair's two works) and needs a note; changing a decision already taken needs
+    `force`. False when there is no such pair; raises `DecisionError` when the decision is refused."""
     row = session.get(DuplicatePair, pair_id)
     if row is None:
         return False
+    evidence = dict(row.evidence or {})
+    works = [str(w) for w in evidence.get("works") or []]
+    if status == "confirmed":
+        if not note.strip():
+            raise DecisionError(f"确认疑点{pair_id}须用 --note 写明核实情况")
+        if copy not in works:
+            raise DecisionError(f"确认疑点{pair_id}须用 --copy 指明抄袭的一方（{'或'.join(works)}）")
+    if row.status not in ("open", status) and not force:
+        when = f"{row.resolved_at:%Y-%m-%d %H:%M}" if row.resolved_at else ""
+        raise DecisionError(
+            f"疑点{pair_id}已由{row.resolved_by or '操作员'}于{when}{STATUS_LABELS.get(row.status, row.status)}；"
+            "改判请加 --force（原结论会留在记录中）"
+        )
+    history = list(evidence.get("history") or [])
+    history.append(
+        {"from": row.status, "to": status, "by": by, "at": now.isoformat(), "note": note, "copy": copy}
+    )
+    evidence["history"] = history
+    if status == "confirmed":
+        evidence["copy"] = copy
+    else:
+        evidence.pop("copy", None)
+    row.evidence = evidence
     row.status, row.resolved_by, row.note, row.resolved_at = status, by, note, now
+    session.flush()
     return True
 
 

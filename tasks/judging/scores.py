@@ -1,8 +1,10 @@
 """Score sheets coming back from the experts (.xlsx from the review packet, or .csv), validated.
 
 A sheet is imported whole or not at all: a value out of range, a criterion left empty, a work that
-is unknown or not assigned to that expert, an expert not on the roster, a score already imported
-from another file — each is a Chinese finding naming the file, the row and the rule.
+is unknown or not assigned to that expert, an expert not on the roster, a different score for a
+work already scored (a correction needs --replace) — each is a Chinese finding naming the file, the
+row and the rule. A row already imported with the same scores (a sheet sent back again with new
+rows added) is left as it is, and the sheet says which rows those were.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class ScoreSheet:
     scores: list[Score] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     already_imported: bool = False
+    already_in: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (row, 编号) imported before, same scores
 
     @property
     def ok(self) -> bool:
@@ -61,6 +66,7 @@ class ScoringContext:
     imported: Mapping[tuple[str, str], str] = field(default_factory=dict)
     imported_files: Mapping[str, str] = field(default_factory=dict)  # sha256 → file name
     replace: bool = False
+    imported_scores: Mapping[tuple[str, str], Mapping[str, float]] = field(default_factory=dict)
 
 
 def _number(value: Any) -> float | None:
@@ -161,6 +167,9 @@ def read_score_sheet(path: Path, context: ScoringContext) -> ScoreSheet:
             continue
         seen[key] = row.line
         if key in context.imported and not context.replace:
+            if _same_scores(context.imported_scores.get(key), criteria):
+                sheet.already_in.append((row.line, work))  # a returned sheet with earlier rows in it
+                continue
             fail(
                 f"编号{work}已有专家{expert}的评分（来自 {context.imported[key]}），重复导入；"
                 "如需更正请加 --replace",
@@ -168,9 +177,18 @@ def read_score_sheet(path: Path, context: ScoringContext) -> ScoreSheet:
             )
             continue
         sheet.scores.append(score)
+    if sheet.already_in:
+        rows = "、".join(f"第{line}行（编号{work}）" for line, work in sheet.already_in)
+        fail(f"{rows}已导入过，评分相同，未重复导入", status=Status.WARN)
     if not table.rows:
         fail("表中没有评分行")
     return sheet
+
+
+def _same_scores(stored: Mapping[str, float] | None, criteria: Mapping[str, float]) -> bool:
+    if stored is None or set(stored) != set(criteria):
+        return False
+    return all(abs(float(stored[name]) - criteria[name]) <= TOTAL_TOLERANCE for name in criteria)
 
 
 def _blank(value: Any) -> bool:

@@ -6,30 +6,48 @@ rules themselves live in the sibling modules.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.chinese_bytes import decode_chinese
 from tasks.config import Settings
 from tasks.findings import Check, Finding, Status
 from tasks.judging import records
 from tasks.judging.assignment import DEFAULT_PER_WORK, AssignmentResult, assign
+from tasks.judging.blind import blind_webvtt, file_stem, redact
 from tasks.judging.model import Approval, Work
 from tasks.judging.originality import Pair, Signature, SignatureError, find_pairs, video_signature
-from tasks.judging.packets import PacketWork, write_packet
+from tasks.judging.packet_page import (
+    PAGE_NAME,
+    SUBTITLE_FOLDER,
+    VIDEO_FOLDER,
+    PageEpisode,
+    PageWork,
+    render_page,
+)
+from tasks.judging.packets import PacketWork, sheet_name, write_sheet
 from tasks.judging.ranking import Ranking, TierPolicy, rank
 from tasks.judging.roster import Roster, parse_roster
 from tasks.judging.rubric import TIERS, canonical_category
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
+from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy, viewing_profile
 from tasks.judging.winners_doc import ListedWork, write_docx, write_xlsx
+from tasks.publish.webvtt import choose_cues
+from tasks.rules import SHANGHAI
 from tasks.scratch import scratch_folder
 from tasks.store import LocalStore, ObjectStore, open_store
+from tasks.subtitles.files import parse_subtitles
+from tasks.subtitles.model import Cue
 
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
 
@@ -41,14 +59,35 @@ def _session(settings: Settings) -> AbstractContextManager[Session]:
 # Roster ----------------------------------------------------------------------------------------
 
 
-def import_roster(settings: Settings, path: Path, now: datetime) -> tuple[Roster, dict[str, int] | None]:
-    """Parse the roster; store it only when it has no failing finding (all or nothing)."""
+@dataclass(slots=True)
+class RosterImport:
+    roster: Roster
+    counts: dict[str, int] | None = None  # None: not stored
+    dropped: list[records.DroppedExpert] = field(default_factory=list)
+    needs_choice: bool = False  # dropped experts hold work and no choice was given
+
+
+def import_roster(
+    settings: Settings, path: Path, now: datetime, dropped_scores: str | None = None
+) -> RosterImport:
+    """Parse the roster; store it only when it has no failing finding (all or nothing). Experts the
+    new roster leaves out are named; when they hold assigned or scored works, `dropped_scores`
+    must say what becomes of them: "keep" (their scores count, their pending works are reassigned)
+    or "drop" (their scores are deleted and all their works reassigned). Nothing is decided
+    silently: without a choice the roster is not stored."""
     roster = parse_roster(path)
+    result = RosterImport(roster)
     if not roster.ok:
-        return roster, None
+        return result
     with _session(settings) as session:
-        counts = records.save_roster(session, roster.experts, path.name, now)
-    return roster, counts
+        result.dropped = records.dropped_experts(session, roster.experts)
+        holding = [d for d in result.dropped if d.scored or d.pending]
+        if holding and dropped_scores not in ("keep", "drop"):
+            result.needs_choice = True
+            return result
+        result.counts = records.save_roster(session, roster.experts, path.name, now)
+        records.release_dropped(session, holding, dropped_scores == "keep", settings.operator_name, now)
+    return result
 
 
 # Originality -----------------------------------------------------------------------------------
@@ -109,12 +148,16 @@ def _local_copy(store: ObjectStore, object_key: str, scratch: Path) -> Path:
 
 
 def assign_catalogue(
-    settings: Settings, per_work: int = DEFAULT_PER_WORK, min_matched: int = 0
+    settings: Settings, per_work: int = DEFAULT_PER_WORK, min_matched: int = 0, redo: Sequence[str] = ()
 ) -> tuple[list[records.JudgedWork], AssignmentResult]:
-    """Fill the open slots of every eligible work; earlier assignments are kept."""
+    """Fill the open slots of every eligible work; earlier assignments are kept (those of experts a
+    later roster dropped only where their scores were kept); `redo` releases those works' experts
+    who have not scored them first (a corrected category), so they are assigned anew."""
     with _session(settings) as session:
         works = records.judged_works(session)
-        experts = records.active_experts(session)
+        for number in redo:
+            records.release_work(session, number, settings.operator_name, settings.now())
+        experts = records.active_experts(session) + records.retained_experts(session)
         existing = records.current_assignment(session)
         result = assign([w.work for w in works], experts, per_work, existing, min_matched)
         records.save_assignment(session, works, result)
@@ -152,41 +195,157 @@ def read_works_table(path: Path) -> list[Work]:
 # Packets ---------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class PacketReport:
+    """What `write_packets` did: per expert a folder with its 评分表, and the viewing copies."""
+
+    folders: list[Path] = field(default_factory=list)
+    sheets: list[Path] = field(default_factory=list)
+    made: int = 0  # viewing copies made now
+    reused: int = 0  # viewing copies found from an earlier run
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (expert, 编号) already scored
+    problems: list[str] = field(default_factory=list)
+
+
+def _episode_cues(store: ObjectStore, bucket: str, sha256: str) -> tuple[Cue, ...]:
+    """The cues screening stored for one original: its subtitles.json (the publication's choice of
+    source), else any .vtt it exported; () when there are none."""
+    prefix = f"subtitles/{sha256}/"
+    keys = sorted(store.list_keys(bucket, prefix))
+    for key in keys:
+        if key.endswith("/subtitles.json"):
+            try:
+                chosen = choose_cues(json.loads(store.get_bytes(bucket, key)))
+            except (ValueError, OSError):
+                chosen = None
+            if chosen:
+                return chosen.cues
+    for key in keys:
+        if key.endswith(".vtt"):
+            try:
+                cues = parse_subtitles(decode_chinese(store.get_bytes(bucket, key)), "vtt")
+            except Exception:  # pysubs2 raises several types for malformed input
+                continue
+            if cues:
+                return cues
+    return ()
+
+
+def _packet_assignment(
+    session: Session, works: dict[str, records.JudgedWork], include_scored: bool
+) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """expert → the 编号 to send; and the (expert, 编号) left out because already scored."""
+    scored = {(s.work, s.expert) for s in records.stored_scores(session)}
+    by_expert: dict[str, list[str]] = {}
+    skipped = []
+    for number, names in records.current_assignment(session).items():
+        if number not in works:
+            continue
+        for name in names:
+            if (number, name) in scored and not include_scored:
+                skipped.append((name, number))
+                continue
+            by_expert.setdefault(name, []).append(number)
+    return by_expert, sorted(skipped)
+
+
+def write_packets(
+    settings: Settings,
+    folder: Path,
+    now: datetime,
+    *,
+    links: bool = False,
+    lifetime: timedelta = LINK_LIFETIME,
+    include_scored: bool = False,
+    experts: Sequence[str] | None = None,
+) -> PacketReport:
+    """Per expert, a folder that works wherever it is copied: 评审.html, the viewing copies (视频/),
+    the blind subtitles (字幕/) and the 评分表. With `links` (MinIO/S3 only) the videos are not copied:
+    page and sheet carry presigned links to the viewing copies, valid for `lifetime`. Works the
+    expert already scored are left out unless `include_scored`."""
+    store = open_store(settings)
+    if links and isinstance(store, LocalStore):
+        raise ValueError("--links 需要 MinIO/S3 对象存储：本机存储没有专家可以访问的链接")
+    bucket = settings.bucket_evidence
+    profile = viewing_profile()
+    report = PacketReport()
+    with _session(settings) as session:
+        works = {w.work.number: w for w in records.judged_works(session)}
+        by_expert, report.skipped = _packet_assignment(session, works, include_scored)
+    if experts is not None:
+        wanted = set(experts)
+        by_expert = {name: numbers for name, numbers in by_expert.items() if name in wanted}
+    episodes: dict[str, list[tuple[str, str | None, tuple[Cue, ...]]]] = {}  # 编号 → (stem, key, cues)
+    with scratch_folder(settings.data_dir, "packets") as scratch:
+        for number in sorted({n for numbers in by_expert.values() for n in numbers}):
+            item = works[number]
+            episodes[number] = []
+            for index, file in enumerate(item.videos, start=1):
+                label = f"第{index}集" if len(item.videos) > 1 else ""
+                stem = file_stem(number, item.work.title, item.private, label)
+                key: str | None = None
+                try:
+                    key, made = ensure_viewing_copy(
+                        store,
+                        bucket,
+                        file.sha256,
+                        partial(_local_copy, store, file.object_key, scratch),
+                        scratch,
+                        profile,
+                    )
+                    report.made += int(made)
+                    report.reused += int(not made)
+                except (ViewingError, OSError) as exc:
+                    report.problems.append(f"编号{number}{label}：无法生成观看版本（{exc}）")
+                episodes[number].append((stem, key, _episode_cues(store, bucket, file.sha256)))
+    access = (
+        f"观看方式：链接（有效期至 {(now + lifetime).astimezone(SHANGHAI):%Y-%m-%d %H:%M}，北京时间）"
+        if links
+        else "观看方式：打开本文件夹中的「评审.html」，或播放「视频」文件夹中的视频"
+    )
+    for expert, numbers in sorted(by_expert.items()):
+        target = folder / (file_stem("", expert, ()) or "专家")
+        for owned in (VIDEO_FOLDER, SUBTITLE_FOLDER):
+            shutil.rmtree(target / owned, ignore_errors=True)  # a work no longer sent goes
+        target.mkdir(parents=True, exist_ok=True)
+        page_works, sheet_works = [], []
+        for number in sorted(numbers):
+            item = works[number]
+            title = redact(item.work.title, item.private)
+            page_episodes, watch, subtitles = [], [], []
+            for index, (stem, key, cues) in enumerate(episodes[number], start=1):
+                label = f"第{index}集" if len(episodes[number]) > 1 else ""
+                video = link = vtt_path = vtt = None
+                if key is not None and links:
+                    link = store.url(bucket, key, lifetime)
+                    watch.append(link)
+                elif key is not None:
+                    video = f"{VIDEO_FOLDER}/{stem}.mp4"
+                    place_copy(store, bucket, key, target / video)
+                    watch.append(video)
+                if cues:
+                    vtt = blind_webvtt(cues, item.private)
+                    vtt_path = f"{SUBTITLE_FOLDER}/{stem}.vtt"
+                    (target / SUBTITLE_FOLDER).mkdir(exist_ok=True)
+                    (target / vtt_path).write_text(vtt, encoding="utf-8")
+                    subtitles.append(vtt_path)
+                page_episodes.append(PageEpisode(label, video, link, vtt_path, vtt))
+            script = redact(item.script, item.private)
+            if script.strip():
+                subtitles.append(f"文稿见{PAGE_NAME}")
+            page_works.append(PageWork(number, title, item.work.category, tuple(page_episodes), script))
+            sheet_works.append(PacketWork(number, title, item.work.category, tuple(watch), tuple(subtitles)))
+        (target / PAGE_NAME).write_text(render_page(expert, page_works), encoding="utf-8")
+        report.sheets.append(write_sheet(target / sheet_name(expert), expert, sheet_works, access))
+        report.folders.append(target)
+    return report
+
+
 def build_packets(
     settings: Settings, folder: Path, now: datetime, lifetime: timedelta = LINK_LIFETIME
 ) -> list[Path]:
-    """One score sheet per expert with assigned works, with links valid for `lifetime`."""
-    store = open_store(settings)
-    expires = None if isinstance(store, LocalStore) else now + lifetime
-    with _session(settings) as session:
-        works = {w.work.number: w for w in records.judged_works(session)}
-        assignment = records.current_assignment(session)
-    by_expert: dict[str, list[str]] = {}
-    for number, names in assignment.items():
-        if number in works:
-            for name in names:
-                by_expert.setdefault(name, []).append(number)
-    packets: dict[str, PacketWork] = {}
-    for number in sorted({n for numbers in by_expert.values() for n in numbers}):
-        item = works[number]
-        links, attachments = [], []
-        for episode, file in enumerate(item.videos, start=1):
-            label = f"第{episode}集" if len(item.videos) > 1 else ""
-            bucket, _, key = file.object_key.partition("/")
-            links.append((label, store.url(bucket, key, lifetime)))
-            prefix = f"subtitles/{file.sha256}/"
-            for evidence_key in store.list_keys(settings.bucket_evidence, prefix):
-                if evidence_key.endswith(".vtt"):
-                    base = evidence_key.rsplit("/", 1)[-1]
-                    name = f"{number}-{label + '-' if label else ''}{base}"
-                    attachments.append((name, store.get_bytes(settings.bucket_evidence, evidence_key)))
-        packets[number] = PacketWork(
-            number, item.work.title, item.work.category, tuple(links), tuple(attachments)
-        )
-    return [
-        write_packet(folder, expert, [packets[n] for n in sorted(numbers)], expires)
-        for expert, numbers in sorted(by_expert.items())
-    ]
+    """The offline packets (see `write_packets`); the 评分表 of each."""
+    return write_packets(settings, folder, now, lifetime=lifetime).sheets
 
 
 # Scores ----------------------------------------------------------------------------------------
@@ -230,8 +389,9 @@ def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
         works = {w.work.number: w for w in records.judged_works(session)}
         assignment = {n: names for n, names in records.current_assignment(session).items() if n in works}
         scores = [s for s in records.stored_scores(session) if s.work in works]
-        flagged = records.open_flagged_numbers(session)
-    ranking = rank(scores, assignment, policy or TierPolicy(), flagged)
+        flagged = records.flagged_numbers(session)
+        copies = records.confirmed_copy_numbers(session)
+    ranking = rank(scores, assignment, policy or TierPolicy(), flagged, copies)
     scored = {(s.work, s.expert) for s in scores}
     missing = sorted((n, e) for n, names in assignment.items() for e in names if (n, e) not in scored)
     return Standing(works, ranking, missing)

@@ -144,12 +144,17 @@ def packet_notice(
     state = [f"expert:{expert}"]
     for work in works:
         lines.append(f"    · 编号{work.number}《{work.title}》（{work.category or '类别未登记'}）")
-        lines += [f"      {label + '：' if label else ''}{url}" for label, url in work.links]
-        state.append(f"{work.number}|{work.title}|{work.category}|{len(work.links)}")
+        state.append(f"{work.number}|{work.title}|{work.category}")
     if sheet.content is not None:
-        lines.append(f"    评分表见附件「{sheet.name}」，请填写后回复本邮件。")
+        lines.append(
+            f"    评审包见附件「{sheet.name}」：解压后打开其中的「评审.html」即可观看作品、字幕和文稿，"
+            "填写其中的评分表后作为附件回复本邮件。"
+        )
     else:
-        lines.append(f"    评分表较大，请从以下链接下载，填写后回复本邮件：{sheet.url}")
+        lines.append(
+            f"    评审包（观看视频、字幕、评审页面和评分表）较大，请从以下链接下载：{sheet.url}　"
+            "解压后打开「评审.html」观看，填写评分表后作为附件回复本邮件。"
+        )
     lines += [
         "    评审实行匿名制：材料中不含报送单位和个人信息，请勿对外传播作品和评审意见。",
         *_footer(),

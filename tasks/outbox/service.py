@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ from tasks.catalogue.models import (
 from tasks.catalogue.submissions import submission_view, submissions
 from tasks.config import Settings
 from tasks.judging import records as judging
+from tasks.judging.blind import redact
 from tasks.judging.eligibility import eligible_submissions
-from tasks.judging.packets import PacketWork, write_packet
+from tasks.judging.packets import PacketWork
+from tasks.judging.service import write_packets
 from tasks.scratch import scratch_folder
 from tasks.store import LocalStore, ObjectStore, open_store
 
@@ -186,42 +189,51 @@ def result_drafts(session: Session) -> Iterator[Draft]:
 def packet_drafts(
     session: Session, settings: Settings, store: ObjectStore, now: datetime, scratch: Path
 ) -> Iterator[Draft]:
-    """Each expert's packet: works by 评审编号 with time-limited links, the score sheet attached
-    (or linked when larger than the limit)."""
+    """Each expert's packet notice: the works still to score by 评审编号 and title (blind), with the
+    packet folder of `guangying packets` (viewing copies, subtitles, 评审.html, 评分表) zipped and
+    attached, or linked when larger than the limit. With MinIO/S3 the packet's videos are links."""
     assignment = judging.current_assignment(session)
     if not assignment:
         return
     works = {w.work.number: w for w in judging.judged_works(session)}
+    scored = {(s.work, s.expert) for s in judging.stored_scores(session)}
     by_expert: dict[str, list[str]] = {}
     for number, names in assignment.items():
         if number in works:
             for name in names:
-                by_expert.setdefault(name, []).append(number)
+                if (number, name) not in scored:  # a packet never re-sends a scored work
+                    by_expert.setdefault(name, []).append(number)
     experts = {e.name: e for e in session.scalars(select(JudgingExpert))}
-    expires = None if isinstance(store, LocalStore) else now + LINK_LIFETIME
+    links = not isinstance(store, LocalStore)
+    expires = now + LINK_LIFETIME if links else None
     limit = int(settings.outbox_attachment_limit_mb * 1024 * 1024)
     for name, numbers in sorted(by_expert.items()):
         expert = experts.get(name)
         if expert is None:
             continue
-        packet = []
-        for number in sorted(numbers):
-            item = works[number]
-            links = []
-            for episode, file in enumerate(item.videos, start=1):
-                label = f"第{episode}集" if len(item.videos) > 1 else ""
-                bucket, _, key = file.object_key.partition("/")
-                links.append((label, store.url(bucket, key, LINK_LIFETIME)))
-            packet.append(PacketWork(number, item.work.title, item.work.category, tuple(links)))
-        path = write_packet(scratch / f"expert-{expert.id}", name, packet, expires)
-        content = path.read_bytes()
-        sheet_name = path.name
+        packet = [
+            PacketWork(n, redact(works[n].work.title, works[n].private), works[n].work.category, ())
+            for n in sorted(numbers)
+        ]
+        report = write_packets(
+            settings,
+            scratch / f"expert-{expert.id}",
+            now,
+            links=links,
+            lifetime=LINK_LIFETIME,
+            experts=[name],
+        )
+        if not report.folders:
+            continue
+        archive = Path(shutil.make_archive(str(scratch / f"packet-{expert.id}"), "zip", report.folders[0]))
+        content = archive.read_bytes()
+        archive_name = "评审包.zip"
         if len(content) <= limit:
-            sheet = PacketFile(sheet_name, content)
+            sheet = PacketFile(archive_name, content)
         else:
-            key = f"outbox/packets/{expert.id}/{now:%Y%m%d%H%M%S}.xlsx"
+            key = f"outbox/packets/{expert.id}/{now:%Y%m%d%H%M%S}.zip"
             store.put_bytes(settings.bucket_evidence, key, content)
-            sheet = PacketFile(sheet_name, None, store.url(settings.bucket_evidence, key, LINK_LIFETIME))
+            sheet = PacketFile(archive_name, None, store.url(settings.bucket_evidence, key, LINK_LIFETIME))
         yield packet_notice(expert.id, name, packet, expires, sheet)
 
 

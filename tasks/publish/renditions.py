@@ -270,12 +270,17 @@ def transcode_timeout(duration: float | None) -> float:
     return 300.0 + 12.0 * (duration or 300.0)
 
 
-def make_renditions(source: Path, scratch: Path, profile: RenditionProfile) -> Renditions:
-    """Measure the loudness, transcode every target in one pass, describe and checksum the files."""
+def make_renditions(
+    source: Path, scratch: Path, profile: RenditionProfile, *, carry_labels: bool = True
+) -> Renditions:
+    """Measure the loudness, transcode every target in one pass, describe and checksum the files.
+
+    `carry_labels=False` writes no metadata item at all: the experts' blind viewing copies, which
+    are not published (the published renditions always carry the label)."""
     started = time.monotonic()
     media = probe(source)
     plans = plan_renditions(media, profile)
-    tags = label_tags(media)
+    tags = label_tags(media) if carry_labels else {}
     measured = measure_loudness(source, profile) if media.audio_codecs else None
     filters = loudness_filters(measured, profile) if media.audio_codecs else None
     scratch.mkdir(parents=True, exist_ok=True)
