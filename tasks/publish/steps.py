@@ -54,12 +54,12 @@ def locate(store: ObjectStore, bucket: str, key: str) -> str:
 
 
 def _put_bytes(store: ObjectStore, bucket: str, key: str, data: bytes) -> bool:
-    """Write `data` under `key` unless exactly these bytes are there; True when written."""
-    if store.exists(bucket, key):
-        if store.get_bytes(bucket, key) == data:
-            return False
-        store.delete(bucket, key)
-    return store.put_bytes(bucket, key, data, content_type=content_type(key))
+    """Write `data` under `key` unless exactly these bytes are there; True when written. The new
+    bytes replace the old in one put (never delete-then-put): the key is never missing."""
+    if store.exists(bucket, key) and store.get_bytes(bucket, key) == data:
+        return False
+    store.replace_bytes(bucket, key, data, content_type=content_type(key))
+    return True
 
 
 def _put_file(store: ObjectStore, bucket: str, key: str, path: Path) -> bool:
