@@ -117,6 +117,15 @@ def ranking_task(special: float, excellent: float) -> dict[str, Any]:
     }
 
 
+def _change_lines(numbers: list[str]) -> list[str]:
+    """What a list drops from and adds to the public showcase (tasks.publish.selection)."""
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.publish.selection import list_change
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        return list_change(session, numbers).lines()
+
+
 @task(name="judging-record-approval")
 def record_task(
     tiers: dict[str, list[str]], proposal: dict[str, list[str]], by: str, note: str, via: str
@@ -171,9 +180,10 @@ def judging_flow(
     special_list, excellent_list = proposal[TIER_SPECIAL], proposal[TIER_EXCELLENT]
     known = {row["work"] for row in ranking["rows"]}
     description = "请核对建议名单：可增删评审编号后提交；取消勾选“批准该名单”则不记录。"
+    warned = _change_lines([*special_list, *excellent_list])
     while True:
         form = ApprovalInput.with_initial_data(
-            description=description,
+            description="\n".join([description, *warned]),
             special=special_list,
             excellent=excellent_list,
             approver=approver or "",
@@ -184,6 +194,11 @@ def judging_flow(
             return {"approval_id": None, "declined": True, "proposal": proposal}
         tiers = {TIER_SPECIAL: list(decision.special), TIER_EXCELLENT: list(decision.excellent)}
         problems = service.check_tiers(tiers, known)
+        change = _change_lines([*tiers[TIER_SPECIAL], *tiers[TIER_EXCELLENT]])
+        if not problems and change != warned and change:  # edited: confirm what the edit drops/adds
+            special_list, excellent_list, warned = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT], change
+            description = "修改后的名单会改变正在展播的作品，请核对后再次提交以确认："
+            continue
         if not problems:
             break
         special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
