@@ -4,6 +4,9 @@ in any form caught per work; what a new list drops and adds."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tasks.publish.align import correct_cues
@@ -114,3 +117,80 @@ def test_credits_without_repetition_and_what_a_new_list_changes() -> None:
         "新名单新增2件尚未展播的作品《山城记忆》、《红岩魂》，下次发布时上线",
     ]
     assert ListChange((), ()).lines() == []
+
+
+def test_subtitles_command_shows_approves_from_file_and_revokes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli import main
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import File, Submission
+    from tasks.catalogue.records import replace_findings
+    from tasks.config import get_settings
+    from tasks.findings import Finding, Status
+    from tasks.roles import FileRole
+    from tasks.store import open_store
+    from tasks.subtitles.model import SourceKind, SubtitleTrack
+    from tasks.subtitles.run import store_exports
+
+    settings = get_settings()
+    store = open_store(settings)
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        work = Submission(title="歌乐山下", unit="重庆市档案馆", category="微党课", form={})
+        session.add(work)
+        session.flush()
+        video = File(
+            submission_id=work.id,
+            name="歌乐山下.mp4",
+            role=FileRole.VIDEO,
+            sha256="a" * 64,
+            size=1,
+            object_key=f"{settings.bucket_originals}/sha256/aa/{'a' * 64}",
+            meta={"episode": 1},
+        )
+        session.add(video)
+        session.flush()
+        track = SubtitleTrack(SourceKind.BURNED, "画面下方", cues=tuple(MISREAD))
+        keys = store_exports(store, settings.bucket_evidence, "subtitles/aaaa", [track], None)
+        evidence = {"exports": {"bucket": settings.bucket_evidence, "keys": keys}}
+        replace_findings(
+            session, video, [Finding("subtitles", Status.PASS, "通过", evidence, stage="subtitles")]
+        )
+        work_id, file_id = work.id, video.id
+
+    def run(*extra: str) -> str:
+        capsys.readouterr()
+        assert main(["subtitles", work_id[:10], *extra]) == 0
+        return capsys.readouterr().out
+
+    def published() -> str | None:
+        with session_scope(open_catalogue(settings.catalogue_url)) as session:
+            row = session.get(File, file_id)
+            approved = (row.meta or {}).get("subtitles_approved") if row else None
+            export = json.loads(store.get_bytes(settings.bucket_evidence, keys[-1]))
+            return episode_subtitles(export, None, approved)[1]
+
+    shown = run("--show")
+    assert "暂不发布" in shown and "没有文稿" in shown and "跟竞走" in shown
+    assert published() is None  # no 文稿: held
+
+    for _ in range(2):  # twice: the same approval
+        assert "已批准4条字幕" in run("--approve", "--by", "审片员")
+    assert "人工确认" in run() and "将随作品发布" in run()
+    assert published() is not None
+
+    srt = tmp_path / "校对.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\n重庆儿女永远跟党走\n", encoding="utf-8")
+    assert "已按校对.srt批准1条字幕" in run("--from-file", str(srt))
+    vtt = published()
+    assert vtt is not None and "跟党走" in vtt and "跟竞走" not in vtt
+
+    assert "已撤销" in run("--revoke")
+    assert "没有已批准的字幕" in run("--revoke")
+    assert published() is None
+
+    capsys.readouterr()
+    bad = tmp_path / "空.srt"
+    bad.write_text("", encoding="utf-8")
+    assert main(["subtitles", work_id[:10], "--from-file", str(bad)]) == 1
+    assert "空.srt" in capsys.readouterr().err
