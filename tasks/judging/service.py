@@ -27,7 +27,8 @@ from tasks.judging.roster import Roster, parse_roster
 from tasks.judging.rubric import TIERS, canonical_category
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
-from tasks.judging.winners_doc import ListedWork, write_docx, write_xlsx
+from tasks.judging.winners_doc import ListedWork, write_documents
+from tasks.publish.records import credited_authors
 from tasks.scratch import scratch_folder
 from tasks.store import LocalStore, ObjectStore, open_store
 
@@ -265,19 +266,17 @@ def approve(settings: Settings, approval: Approval, out_dir: Path | None = None)
         row = records.record_approval(session, works, approval)
         approval_id = row.id
         by_number = {w.work.number: w for w in works}
+        credited = {n: credited_authors(session, by_number[n].submission_id) for n in by_number}
     listed = [
         ListedWork(
             by_number[n].work.title,
             by_number[n].work.unit or by_number[n].submitter,
             by_number[n].work.category or "",
             tier,
+            credited[n],
         )
         for tier in TIERS
         for n in tiers.get(tier, [])
     ]
     folder = out_dir or settings.data_dir / "judging"
-    paths = [
-        write_docx(folder / "优秀作品名单.docx", listed, approval.at),
-        write_xlsx(folder / "优秀作品名单.xlsx", listed),
-    ]
-    return approval_id, paths
+    return approval_id, write_documents(folder, listed, approval.at)

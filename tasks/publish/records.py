@@ -112,6 +112,15 @@ def script_text(session: Session, submission_id: str) -> str | None:
     return "\n".join(texts) or None
 
 
+def credited_authors(session: Session, submission_id: str) -> tuple[str, ...]:
+    """The authors as publication credits them (the 名单 and the certificates say the same)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return ()
+    details = IntakeDetails.from_json(submission.form)
+    return credits_from(title=submission.title, unit=submission.unit, category=None, details=details).authors
+
+
 def private_values(session: Session, submission_ids: list[str]) -> list[str]:
     """The contact persons and phone numbers on these works' forms: never to be published."""
     values = []
