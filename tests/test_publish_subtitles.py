@@ -128,6 +128,7 @@ def test_subtitles_command_shows_approves_from_file_and_revokes(
     from tasks.catalogue.records import replace_findings
     from tasks.config import get_settings
     from tasks.findings import Finding, Status
+    from tasks.publish.subtitles import video_subtitles
     from tasks.roles import FileRole
     from tasks.store import open_store
     from tasks.subtitles.model import SourceKind, SubtitleTrack
@@ -168,7 +169,10 @@ def test_subtitles_command_shows_approves_from_file_and_revokes(
             row = session.get(File, file_id)
             approved = (row.meta or {}).get("subtitles_approved") if row else None
             export = json.loads(store.get_bytes(settings.bucket_evidence, keys[-1]))
-            return episode_subtitles(export, None, approved)[1]
+            vtt = episode_subtitles(export, None, approved)[1]
+            # What the experts' packets read: the same cues through the catalogue.
+            assert video_subtitles(session, store, file_id)[1] == vtt
+            return vtt
 
     shown = run("--show")
     assert "暂不发布" in shown and "没有文稿" in shown and "跟竞走" in shown

@@ -23,7 +23,7 @@ _TIER_ORDER = {"特别优秀": 0, "优秀": 1}
 APPROVED_SUBTITLES = "subtitles_approved"
 
 
-def _latest(session: Session, file_id: str, check: Check) -> FindingRecord | None:
+def latest_finding(session: Session, file_id: str, check: Check) -> FindingRecord | None:
     return session.scalars(
         select(FindingRecord)
         .where(FindingRecord.file_id == file_id, FindingRecord.check == check)
@@ -31,7 +31,7 @@ def _latest(session: Session, file_id: str, check: Check) -> FindingRecord | Non
     ).first()
 
 
-def _subtitles_export(record: FindingRecord | None) -> tuple[str, str] | None:
+def subtitles_export(record: FindingRecord | None) -> tuple[str, str] | None:
     exports = ((record.evidence or {}).get("exports") or {}) if record else {}
     for key in exports.get("keys") or []:
         if str(key).endswith("/subtitles.json") and exports.get("bucket"):
@@ -61,7 +61,7 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
         if (file.meta or {}).get("archive"):
             continue
         bucket, key = split_object_key(file.object_key, originals_bucket)
-        aigc = _latest(session, file.id, Check.AIGC_LABEL)
+        aigc = latest_finding(session, file.id, Check.AIGC_LABEL)
         episode = (file.meta or {}).get("episode")
         episodes.append(
             EpisodeSource(
@@ -73,7 +73,7 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
                 episode=int(episode) if isinstance(episode, int | float) else None,
                 duration=_duration(file),
                 aigc_evidence=aigc.evidence if aigc else None,
-                subtitles_export=_subtitles_export(_latest(session, file.id, Check.SUBTITLES)),
+                subtitles_export=subtitles_export(latest_finding(session, file.id, Check.SUBTITLES)),
                 approved_subtitles=(file.meta or {}).get(APPROVED_SUBTITLES),
             )
         )

@@ -6,6 +6,7 @@ approved cues before any other source."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,9 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import File
-from tasks.publish.records import APPROVED_SUBTITLES, load_work, script_text
+from tasks.findings import Check
+from tasks.publish.records import APPROVED_SUBTITLES, latest_finding, load_work, script_text, subtitles_export
 from tasks.publish.steps import read_export
-from tasks.publish.webvtt import ChosenCues, choose_cues
+from tasks.publish.webvtt import ChosenCues, choose_cues, episode_subtitles
 from tasks.roles import FileRole
 from tasks.store import ObjectStore
 from tasks.subtitles.files import read_sidecar
@@ -52,6 +54,24 @@ def episodes(
         chosen = choose_cues(export, script, source.approved_subtitles)
         found.append(EpisodeCues(index, source.file_id, source.name, chosen, candidate))
     return found
+
+
+def video_subtitles(
+    session: Session, store: ObjectStore, file_id: str
+) -> tuple[ChosenCues | None, str | None]:
+    """THE subtitles of one video as the catalogue has them (screening's export, the work's 文稿, an
+    operator's approval): the chosen cues and their WebVTT (None when held or none). The showcase
+    and the experts' packets both use this (through `webvtt.episode_subtitles`)."""
+    row = _video(session, file_id)
+    export_at = subtitles_export(latest_finding(session, file_id, Check.SUBTITLES))
+    export = None
+    if export_at is not None:
+        try:
+            export = json.loads(store.get_bytes(*export_at))
+        except Exception:
+            export = None
+    script = script_text(session, row.submission_id) if row.submission_id else None
+    return episode_subtitles(export, script, (row.meta or {}).get(APPROVED_SUBTITLES))
 
 
 def _video(session: Session, file_id: str) -> File:
