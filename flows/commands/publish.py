@@ -88,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         if not report["works"] and ids is None:
             print("尚无批准的优秀作品名单（或名单中的作品均未能发布）。")
+        taken = "、".join(f"《{t}》" for t in report.get("taken_down") or [])
         print(
-            f"展播页面：{report['page']}（新上传{len(report['uploaded'])}个文件，移除{len(report['removed'])}个）"
+            f"展播页面：{report['page']}（新上传{len(report['uploaded'])}个文件，移除{len(report['removed'])}个"
+            + (f"；撤下{taken}" if taken else "")
+            + "）"
         )
     return 1 if report["problems"] else 0
 
