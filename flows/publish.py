@@ -161,10 +161,15 @@ def _aware(value: datetime) -> datetime:
 
 
 def _publish_work(
-    work: WorkSource, previous: dict[str, Any] | None, scratch: Path, profile: RenditionProfile
+    work: WorkSource,
+    previous: dict[str, Any] | None,
+    scratch: Path,
+    profile: RenditionProfile,
+    notes: list[str],
 ) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
     """One work: reuse what is published under the same fingerprints, render and upload the rest.
-    Returns (manifest entry, its keys, keys written, the subtitle texts it publishes)."""
+    Returns (manifest entry, its keys, keys written, the subtitle texts it publishes); a sentence
+    per episode whose subtitles are held goes to `notes`."""
     settings = get_settings()
     store = open_store(settings)
     episodes, written, texts = [], [], []
@@ -172,9 +177,11 @@ def _publish_work(
         number = index + 1
         vtt, chosen = read_cues(store, source, work.script_text)
         if chosen is not None and chosen.held:
-            print(
-                f"《{work.credits.title}》第{number}集字幕暂不发布：{chosen.held}（guangying subtitles {work.submission_id[:10]} --show）"
+            notes.append(
+                f"《{work.credits.title}》第{number}集字幕暂不发布：{chosen.held}"
+                f"（guangying subtitles {work.submission_id[:10]} --show）"
             )
+            print(notes[-1])
         texts += [c.text for c in chosen.cues] if vtt and chosen else []
         prefix = episode_prefix(work.slug, episode_fingerprint(source, profile, vtt))
         episode = reusable_episode(store, settings.bucket_published, (previous or {}).get("entry"), prefix)
@@ -227,7 +234,8 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
     what left the list (or was withdrawn). Idempotent: an unchanged list uploads nothing.
 
     Returns {"works": [one result per work rendered and public], "uploaded": keys, "removed": keys,
-    "taken_down": titles, "held": titles, "problems": [Chinese sentences], "page": path or key}."""
+    "taken_down": titles, "held": titles, "problems": [Chinese sentences], "notes": [subtitles held],
+    "page": path or key}."""
     settings = get_settings()
     profile = RenditionProfile() if preset is None else replace(RenditionProfile(), preset=preset)
     chosen = select_task(submission_ids)
@@ -242,6 +250,7 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
     fresh: dict[str, tuple[dict[str, Any], list[str]]] = {}
     held: list[str] = []
     held_ids: set[str] = set()
+    notes: list[str] = []
     with scratch_folder(settings.data_dir, "publish") as scratch:
         for done, work in enumerate(chosen.works, 1):
             title = f"《{work.credits.title}》"
@@ -258,7 +267,7 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
                 held_ids.add(work.submission_id)
                 continue
             try:
-                entry, keys, written, texts = _publish_work(work, previous, scratch, profile)
+                entry, keys, written, texts = _publish_work(work, previous, scratch, profile, notes)
             except (PublishError, TranscodeError, PosterError) as exc:
                 problems.append(f"{title}未发布：{exc}")
                 continue
@@ -306,7 +315,7 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
             f"展播页面和各平台清单未能写入（{cause(exc) or type(exc).__name__}），本次没有作品记为已发布，"
             "已公开的内容保持不变；请稍后重新发布"
         )
-        return _report(settings, [], uploaded, [], [], held, problems)
+        return _report(settings, [], uploaded, [], [], held, problems, notes)
 
     record_task(site, taken_down)
     stale: list[str] = []
@@ -342,7 +351,8 @@ def publish(submission_ids: list[str] | None = None, preset: str | None = None) 
         print(f"已撤下《{title}》：{why}")
         titles.append(title)
     update_progress_artifact(progress, progress=100.0, description=f"展播发布完成：{len(site)}件")
-    return _report(settings, [sid for sid in site if sid in fresh], uploaded, removed, titles, held, problems)
+    rendered = [sid for sid in site if sid in fresh]
+    return _report(settings, rendered, uploaded, removed, titles, held, problems, notes)
 
 
 def _report(
@@ -353,6 +363,7 @@ def _report(
     taken_down: list[str],
     held: list[str],
     problems: list[str],
+    notes: list[str],
 ) -> dict[str, Any]:
     store = open_store(settings)
 
@@ -368,5 +379,6 @@ def _report(
         "taken_down": taken_down,
         "held": held,
         "problems": problems,
+        "notes": notes,
         "page": where("index.html"),
     }

@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
             episodes = len({r["episode"] for r in line["renditions"]})
             notice = line["ai_label"]["notice"] or "无AI生成内容标注"
             print(f"已发布《{line['title']}》：{episodes}集，{sizes}，{notice}", flush=True)
+    if not args.json:
+        for note in report.get("notes") or []:
+            print(note)
     for problem in report["problems"]:
         print(f"guangying：{problem}", file=sys.stderr)
     if not args.json:
