@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ffmpeg/ffprobe for media, a CJK font for drawtext, 7z for .7z/.rar packages, dovecot for the IMAP
 # tests, LibreOffice (headless) to read legacy .doc forms, Chromium for the showcase-page test.
-APT_PACKAGES := ffmpeg fonts-noto-cjk p7zip-full dovecot-imapd libreoffice-writer-nogui libreoffice-calc-nogui chromium
+APT_PACKAGES := ffmpeg fonts-noto-cjk p7zip-full dovecot-imapd libreoffice-writer-nogui libreoffice-calc-nogui chromium poppler-utils
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench system venv clean

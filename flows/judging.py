@@ -30,7 +30,7 @@ from tasks.judging.assignment import DEFAULT_PER_WORK
 from tasks.judging.model import Approval
 from tasks.judging.ranking import TierPolicy, agreement_label
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
-from tasks.outside import for_terminal
+from tasks.outside import for_markdown, for_terminal
 
 APPROVAL_TIMEOUT_S = 7 * 24 * 3600
 
@@ -168,6 +168,15 @@ def ranking_task(special: float, excellent: float) -> dict[str, Any]:
     }
 
 
+def _change_lines(numbers: list[str]) -> list[str]:
+    """What a list drops from and adds to the public showcase (tasks.publish.selection)."""
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.publish.selection import list_change
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        return list_change(session, numbers).lines()
+
+
 @task(name="judging-record-approval")
 def record_task(
     tiers: dict[str, list[str]], proposal: dict[str, list[str]], by: str, note: str, via: str
@@ -179,7 +188,6 @@ def record_task(
 
 
 def _proposal_markdown(ranking: dict[str, Any]) -> str:
-    from tasks.outside import for_markdown
 
     lines = ["# 优秀作品名单建议", ""]
     lines.append(
@@ -234,9 +242,10 @@ def judging_flow(
     special_list, excellent_list = proposal[TIER_SPECIAL], proposal[TIER_EXCELLENT]
     by = approver or ""
     description = "请核对建议名单：可增删作品后提交，须填写审批人；取消勾选“批准该名单”则不记录。"
+    warned = _change_lines([*special_list, *excellent_list])
     while True:
         form = ApprovalInput.with_initial_data(
-            description=description,
+            description="\n\n".join([description, *(for_markdown(line) for line in warned)]),
             special=labels(special_list),
             excellent=labels(excellent_list),
             approver=by,
@@ -250,6 +259,11 @@ def judging_flow(
         problems = service.check_tiers(tiers, set(titles))
         if not by:
             problems.append("未填写审批人")
+        change = _change_lines([*tiers[TIER_SPECIAL], *tiers[TIER_EXCELLENT]])
+        if not problems and change != warned and change:  # edited: confirm what the edit drops/adds
+            special_list, excellent_list, warned = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT], change
+            description = "修改后的名单会改变正在展播的作品，请核对后再次提交以确认："
+            continue
         if not problems:
             break
         special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]

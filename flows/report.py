@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import get_settings
 from tasks.report import html
-from tasks.report.collect import catalogue_rows, run_history
+from tasks.report.collect import catalogue_rows, judging_state, run_history
 from tasks.report.summary import StatusSummary, markdown, summarise
 
 TABLE_KEY = "guangying-submissions-by-state"
@@ -25,8 +25,11 @@ def current_summary(*, with_runs: bool = True) -> tuple[StatusSummary, str | Non
     settings = get_settings()
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         submissions, findings = catalogue_rows(session)
+        judging = judging_state(session)
     runs, problem = run_history() if with_runs else ([], None)
-    return summarise(submissions, findings, runs), problem
+    summary = summarise(submissions, findings, runs)
+    summary.judging = judging
+    return summary, problem
 
 
 def write_report(out: Path, *, now: datetime) -> tuple[StatusSummary, str | None]:

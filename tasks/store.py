@@ -40,6 +40,13 @@ class ObjectStore(Protocol):
     def put_bytes(
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
     ) -> bool: ...
+    def replace_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        """Make `key` hold `data` in one step (a mutable published object: page, manifest): a
+        reader sees the old bytes or the new ones, never a missing key. Never used for originals."""
+        ...
+
     def get_file(self, bucket: str, key: str, destination: Path) -> Path: ...
     def get_bytes(self, bucket: str, key: str) -> bytes: ...
     def list_keys(self, bucket: str, prefix: str = "") -> Iterator[str]: ...
@@ -86,9 +93,9 @@ class LocalStore:
     def exists(self, bucket: str, key: str) -> bool:
         return self._path(bucket, key).is_file()
 
-    def _write(self, bucket: str, key: str, source: BinaryIO) -> bool:
+    def _write(self, bucket: str, key: str, source: BinaryIO, *, overwrite: bool = False) -> bool:
         target = self._path(bucket, key)
-        if target.exists():
+        if target.exists() and not overwrite:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
@@ -96,10 +103,10 @@ class LocalStore:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(source, out, length=1 << 20)
             os.chmod(tmp, 0o444)
-            if target.exists():  # another worker stored the same content meanwhile
+            if target.exists() and not overwrite:  # another worker stored the same content meanwhile
                 os.unlink(tmp)
                 return False
-            os.replace(tmp, target)
+            os.replace(tmp, target)  # one rename: the old file until now, the new one after
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -116,6 +123,11 @@ class LocalStore:
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
     ) -> bool:
         return self._write(bucket, key, io.BytesIO(data))
+
+    def replace_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        self._write(bucket, key, io.BytesIO(data), overwrite=True)
 
     def get_file(self, bucket: str, key: str, destination: Path) -> Path:
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -206,6 +218,18 @@ class MinioStore:
             content_type=content_type,
         )
         return True
+
+    def replace_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
+        # An S3 PUT replaces an object atomically: a GET returns the old object or the new one.
+        self.client.put_object(
+            self._bucket(bucket),
+            _safe_key(key).as_posix(),
+            io.BytesIO(data),
+            len(data),
+            content_type=content_type,
+        )
 
     def get_file(self, bucket: str, key: str, destination: Path) -> Path:
         self.client.fget_object(self._bucket(bucket), _safe_key(key).as_posix(), str(destination))

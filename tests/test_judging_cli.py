@@ -171,8 +171,14 @@ def test_assign_packets_scores_ranking_approve(
     assert (documents / "优秀作品名单.docx").exists()
     book = load_workbook(documents / "优秀作品名单.xlsx")
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[2][1:] == ("红岩魂", "重庆大学马克思主义学院", "微纪录片", "特别优秀")
-    assert [r[4] for r in rows[3:]] == ["优秀", "优秀"]
+    assert (rows[2][1], rows[2][2], rows[2][4], rows[2][5]) == (
+        "《红岩魂》",
+        "重庆大学马克思主义学院",
+        "微纪录片",
+        "特别优秀",
+    )
+    assert [r[5] for r in rows[3:]] == ["优秀", "优秀"]
+    assert len(list((documents / "荣誉证书").glob("*.pdf"))) == 3
     assert not any("138" in str(c) for r in rows for c in r if c)
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
         approval = session.query(JudgingApproval).one()

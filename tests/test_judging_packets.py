@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from flows.cli import main
 from samples.clips import ClipSpec, render_clip
 from tasks.catalogue.db import open_catalogue, session_scope
-from tasks.catalogue.models import File
+from tasks.catalogue.models import File, FindingRecord
 from tasks.config import get_settings
+from tasks.findings import Check
 from tasks.judging.packets import HEADER_ROW, SHEET_NAME
 from tasks.media.probe import probe
 from tasks.outside import find_contacts
@@ -85,6 +86,22 @@ def _add_script_and_subtitles(video: Path) -> None:
     )
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         video_row = session.query(File).filter(File.sha256 == digest).one()
+        session.add(  # screening's subtitles finding names its export, as the flow records it
+            FindingRecord(
+                submission_id=video_row.submission_id,
+                file_id=video_row.id,
+                stage="subtitles",
+                check=Check.SUBTITLES,
+                status="pass",
+                message="字幕为简体中文",
+                evidence={
+                    "exports": {
+                        "bucket": settings.bucket_evidence,
+                        "keys": [f"subtitles/{digest}/subtitles.json"],
+                    }
+                },
+            )
+        )
         session.add(
             File(
                 submission_id=video_row.submission_id,

@@ -141,3 +141,105 @@ def test_report_command_refuses_a_missing_folder_in_chinese(tmp_path: Path) -> N
     assert done.returncode == 2
     assert "文件夹" in done.stderr and "不存在" in done.stderr and "Traceback" not in done.stderr
     assert not target.parent.exists()
+
+
+def test_the_report_shows_judging_and_publication_and_fits_a_phone(tmp_path: Path, clock: datetime) -> None:
+    """Judging figures read from the catalogue (works, scores received of expected, experts owing
+    sheets, the approved list, what is published); the page at 390×844 and 1400×900 in Chromium
+    has no horizontal overflow."""
+    from playwright.sync_api import sync_playwright
+
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.models import (
+        JudgingApproval,
+        JudgingAssignment,
+        JudgingExpert,
+        JudgingScore,
+        JudgingWork,
+        Publication,
+        Submission,
+    )
+    from tasks.config import get_settings
+    from tasks.report import html
+    from tasks.report.collect import judging_state
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        works = [
+            Submission(title=t, unit="重庆市档案馆", form={})
+            for t in ("红岩家书", "嘉陵江畔", "一部标题非常非常长的党史短视频作品《山城》")
+        ]
+        experts = [JudgingExpert(name=n) for n in ("李教授", "王研究员")]
+        session.add_all([*works, *experts])
+        session.flush()
+        for index, work in enumerate(works):
+            session.add(JudgingWork(submission_id=work.id, number=f"000{index + 1}"))
+            for expert in experts:
+                session.add(JudgingAssignment(submission_id=work.id, expert_id=expert.id))
+        session.add_all(
+            [
+                JudgingScore(
+                    submission_id=w.id,
+                    expert_id=experts[0].id,
+                    total=90.0,
+                    source_file="李.xlsx",
+                    source_sha256="0" * 64,
+                )
+                for w in works
+            ]
+            + [
+                JudgingScore(
+                    submission_id=works[0].id,
+                    expert_id=experts[1].id,
+                    total=88.0,
+                    source_file="王.xlsx",
+                    source_sha256="1" * 64,
+                )
+            ]
+        )
+        session.add(
+            JudgingApproval(
+                items=[
+                    {"submission_id": works[0].id, "title": works[0].title, "tier": "特别优秀"},
+                    {"submission_id": works[2].id, "title": works[2].title, "tier": "优秀"},
+                ],
+                approved_by="筹备组",
+                approved_at=clock,
+            )
+        )
+        session.add(
+            Publication(submission_id=works[0].id, fingerprint="f", entry={"title": works[0].title}, keys=[])
+        )
+        session.flush()
+        state = judging_state(session)
+
+    assert (state.works, state.scores, state.expected) == (3, 4, 6)
+    assert state.missing_experts == [("王研究员", 2)]
+    assert [(r.tier, r.published) for r in state.listed] == [("特别优秀", True), ("优秀", False)]
+    submissions, findings = _rows()
+    summary = summarise(submissions, findings, [])
+    summary.judging = state
+    page = tmp_path / "report.html"
+    page.write_text(html.render(summary, generated_at=clock), encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert "未交回评分表的专家" in text and "王研究员" in text and "已展播" in text and "未展播" in text
+
+    measured = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            for width, height in ((390, 844), (1400, 900)):
+                tab = browser.new_page(viewport={"width": width, "height": height})
+                tab.goto(page.as_uri())
+                tab.screenshot(path=str(tmp_path / f"report-{width}x{height}.png"), full_page=True)
+                measured[width] = tab.evaluate(
+                    """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
+                              document.querySelector('#scores').textContent,
+                              document.querySelector('#expected').textContent]"""
+                )
+                tab.close()
+        finally:
+            browser.close()
+    for width, (scroll, client, scores, expected) in measured.items():
+        assert scroll <= client, (width, scroll, client)
+        assert (scores, expected) == ("4", "6")
+    assert (tmp_path / "report-390x844.png").is_file() and (tmp_path / "report-1400x900.png").is_file()

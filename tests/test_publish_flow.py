@@ -5,6 +5,7 @@ again with nothing uploaded, `guangying publish --json`, then one work withdrawn
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,13 @@ from flows.publish import publish
 from samples.clips import ClipSpec, remux, render_clip
 from tasks.aigc.metadata import read_metadata
 from tasks.catalogue.db import open_catalogue, session_scope
-from tasks.catalogue.models import JudgingApproval, Submission
+from tasks.catalogue.models import File, JudgingApproval, JudgingWork, Publication, Submission
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.config import get_settings
 from tasks.findings import Finding, Status
 from tasks.media.probe import probe
 from tasks.publish.manifest import PLATFORMS, personal_data, schema_errors
+from tasks.roles import FileRole
 from tasks.store import open_store, store_original
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 from tasks.subtitles.run import store_exports
@@ -103,6 +105,18 @@ def _seed(folder: Path, clock: datetime) -> tuple[str, str]:
         session.flush()
         cues = [Cue(0.2, 1.0, "红岩精神"), Cue(1.1, 1.9, "永放光芒")]
         _add_video(session, store, settings, work_a, a, 1, cues=cues)
+        # B's 文稿: its burned-in cue (read by OCR) is checked against it.
+        session.add(
+            File(
+                submission_id=work_b.id,
+                name="山城记忆文稿.docx",
+                role=FileRole.SCRIPT,
+                sha256="0" * 64,
+                size=1,
+                object_key="originals/script",
+                meta={"text": "红岩精神，永放光芒。"},
+            )
+        )
         # Episodes registered out of order: publication follows the numbers.
         _add_video(session, store, settings, work_b, b2, 2)
         _add_video(
@@ -121,8 +135,9 @@ def _seed(folder: Path, clock: datetime) -> tuple[str, str]:
         return work_a.id, work_b.id
 
 
-def _chromium(page: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Open the page from file:// in headless Chromium; what it shows, and the console errors."""
+def _chromium(page: Path) -> tuple[list[dict[str, Any]], list[str], list[int]]:
+    """Open the page from file:// in headless Chromium; what it shows, the console errors, and
+    how many tracks each video had before the viewer asked for the burned-in ones."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -136,7 +151,11 @@ def _chromium(page: Path) -> tuple[list[dict[str, Any]], list[str]]:
             tab.wait_for_function(
                 "[...document.querySelectorAll('video')].every(v => v.readyState >= 1)", timeout=30_000
             )
-            # Tracks not shown by default (burned-in cues) load once a viewer turns them on.
+            shown = tab.evaluate(
+                "[...document.querySelectorAll('video')].map(v => v.querySelectorAll('track').length)"
+            )
+            # Burned-in works have no track until a viewer asks for one (accessibility opt-in).
+            tab.evaluate("document.querySelectorAll('button.cc').forEach(b => b.click())")
             tab.evaluate(
                 "document.querySelectorAll('video').forEach(v => [...v.textTracks]"
                 ".forEach(t => { if (t.mode === 'disabled') t.mode = 'hidden'; }))"
@@ -151,13 +170,14 @@ def _chromium(page: Path) -> tuple[list[dict[str, Any]], list[str]]:
                     notice: a.querySelector('.player > .ai-notice')?.textContent ?? null,
                     videos: [...a.querySelectorAll('video')].map(v => ({
                         ready: v.readyState, width: v.videoWidth, height: v.videoHeight,
+                        labels: [...v.textTracks].map(t => t.label),
                         cues: [...v.textTracks].map(t => t.cues ? t.cues.length : -1)
                     }))
                 }))"""
             )
         finally:
             browser.close()
-    return works, errors
+    return works, errors, shown
 
 
 def _published_dir() -> Path:
@@ -211,7 +231,7 @@ def test_publish_page_idempotency_cli_and_withdrawal(
     html = page.read_text(encoding="utf-8")
     assert all(p not in html for p in private)
 
-    works, errors = _chromium(page)
+    works, errors, shown = _chromium(page)
     assert errors == []
     assert [w["title"] for w in works] == ["《红岩魂》特别优秀", "《山城记忆》优秀"]
     assert [w["notice"] for w in works] == ["本作品含人工智能生成内容", "本作品可能含人工智能生成内容"]
@@ -220,6 +240,10 @@ def test_publish_page_idempotency_cli_and_withdrawal(
         v["ready"] >= 1 and (v["width"], v["height"]) == (1280, 720) for w in works for v in w["videos"]
     )
     assert [v["cues"] for w in works for v in w["videos"]] == [[2], [1], []]
+    assert shown == [1, 0, 0]  # the burned-in episode: no track until asked
+    assert {label for w in works for v in w["videos"] for label in v["labels"]} == {"中文字幕"}
+    # Manifests are for platforms, not viewers: no link to them or to their schema.
+    assert not re.findall(r'href="[^"]*\.json"', html) and "Schema" not in html
 
     # Again, from the approved list: nothing changed, nothing is uploaded.
     mtimes = {p: p.stat().st_mtime_ns for p in _published_dir().rglob("*") if p.is_file()}
@@ -254,3 +278,125 @@ def test_publish_page_idempotency_cli_and_withdrawal(
         data = json.loads((_published_dir() / platform.key).read_text(encoding="utf-8"))
         assert [w["title"] for w in data["works"]] == ["山城记忆"] and schema_errors(data) == []
     assert "红岩魂" not in (_published_dir() / "index.html").read_text(encoding="utf-8")
+
+
+def _screenshots(page: Path, out: Path) -> dict[str, dict[str, float]]:
+    """The page at a phone's and a desktop's size: screenshots in `out`, the page's widths and where
+    the first video starts."""
+    from playwright.sync_api import sync_playwright
+
+    measured = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            for name, (width, height) in {"phone": (390, 844), "desktop": (1400, 900)}.items():
+                tab = browser.new_page(viewport={"width": width, "height": height})
+                tab.goto(page.as_uri())
+                tab.wait_for_function(
+                    "[...document.querySelectorAll('video')].every(v => v.readyState >= 1)", timeout=30_000
+                )
+                tab.screenshot(path=str(out / f"showcase-{width}x{height}.png"), full_page=True)
+                measured[name] = tab.evaluate(
+                    """() => ({
+                        scroll: document.documentElement.scrollWidth,
+                        client: document.documentElement.clientWidth,
+                        video_top: document.querySelector('video').getBoundingClientRect().top,
+                        height: window.innerHeight,
+                    })"""
+                )
+                tab.close()
+        finally:
+            browser.close()
+    return measured
+
+
+def _published_titles() -> list[str]:
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        rows = session.query(Publication).filter(Publication.state == "published").all()
+        return sorted(str(r.entry["title"]) for r in rows)
+
+
+def test_the_public_set_is_the_latest_approved_list(
+    tmp_path: Path, clock: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    import flows.publish as publish_flow
+    from tasks.publish.selection import list_change
+
+    id_a, id_b = _seed(tmp_path, clock)
+    settings = get_settings()
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        session.add_all(
+            [JudgingWork(submission_id=id_a, number="A001"), JudgingWork(submission_id=id_b, number="B002")]
+        )
+        # B's contact person is credited as an author of A: that concerns B's texts only.
+        b = session.get(Submission, id_b)
+        b.form = {**FORM_B, "contact": "张三"}  # type: ignore[union-attr]
+
+    # The site cannot be written: nothing is recorded as published, nothing is public.
+    def broken(*args: Any, **kwargs: Any) -> list[str]:
+        raise OSError("对象存储拒绝写入")
+
+    monkeypatch.setattr(publish_flow, "write_site", broken)
+    failed = publish(preset="veryfast")
+    assert any("未能写入" in p and "没有作品记为已发布" in p for p in failed["problems"])
+    assert _published_titles() == [] and not (_published_dir() / "index.html").exists()
+    monkeypatch.undo()
+
+    # B's synopsis names its contact person: B is held back with one sentence, A is published.
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        b = session.get(Submission, id_b)
+        b.form = {**FORM_B, "contact": "张三", "intro": "两集系列片，由张三执导。"}  # type: ignore[union-attr]
+    first = publish(preset="veryfast")
+    assert [p for p in first["problems"] if "山城记忆" in p] == [
+        "《山城记忆》暂不发布：展播信息含个人信息（简介含联系人「张三」），请删去后重新发布；其他作品照常发布"
+    ]
+    assert first["held"] == ["山城记忆"] and _published_titles() == ["红岩魂"]
+    html = (_published_dir() / "index.html").read_text(encoding="utf-8")
+    assert "共1件作品" in html and "山城记忆" not in html
+
+    # Corrected: both are public (A's author 张三 is B's contact: no matter for A).
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        b = session.get(Submission, id_b)
+        b.form = {**FORM_B, "contact": "张三"}  # type: ignore[union-attr]
+    both = publish(preset="veryfast")
+    assert both["problems"] == [] and _published_titles() == ["山城记忆", "红岩魂"]
+    a_keys = [k for line in both["works"] if line["title"] == "红岩魂" for k in line["subtitles"]]
+    assert a_keys and all(Path(k).is_file() for k in a_keys)
+
+    # A second approval without A: the approver is told, then publish takes A down everywhere.
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        assert list_change(session, ["B002"]).lines() == [
+            "注意：新名单不含已公开展播的1件作品《红岩魂》，下次发布时将撤下"
+        ]
+        session.add(
+            JudgingApproval(
+                items=[{"work": "B002", "submission_id": id_b, "title": "山城记忆", "tier": "特别优秀"}],
+                approved_by="测试审批人",
+                approved_at=clock + timedelta(days=1),
+            )
+        )
+    after = publish(preset="veryfast")
+    assert after["taken_down"] == ["红岩魂"] and after["problems"] == []
+    assert _published_titles() == ["山城记忆"]
+    assert all(not Path(k).exists() for k in a_keys)
+    for platform in PLATFORMS:
+        data = json.loads((_published_dir() / platform.key).read_text(encoding="utf-8"))
+        assert [(w["title"], w["tier"]) for w in data["works"]] == [("山城记忆", "特别优秀")]
+    page = _published_dir() / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert "红岩魂" not in html and "共1件作品" in html
+
+    # Again: nothing changes.
+    again = publish(preset="veryfast")
+    assert (again["uploaded"], again["removed"], again["taken_down"]) == ([], [], [])
+
+    measured = _screenshots(page, tmp_path)
+    for name, m in measured.items():
+        assert m["scroll"] <= m["client"], (name, m)  # no horizontal overflow
+        assert m["video_top"] < m["height"] * 0.6, (name, m)  # the first video is on the first screen
+    assert {p.name for p in tmp_path.glob("showcase-*.png")} == {
+        "showcase-390x844.png",
+        "showcase-1400x900.png",
+    }

@@ -509,6 +509,15 @@ def _numbers(text: str | None) -> list[str] | None:
     return [p.zfill(4) if p.isdigit() else p for p in parts if p]
 
 
+def _publication_change(settings: Any, numbers: list[str]) -> list[str]:
+    """What the new list drops from and adds to the public showcase (tasks.publish.selection)."""
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.publish.selection import list_change
+
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        return list_change(session, numbers).lines()
+
+
 def run_approve(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.model import Approval
@@ -539,6 +548,8 @@ def run_approve(args: argparse.Namespace) -> int:
         print(f"{tier}（{len(numbers)}件）：")
         for number in numbers:
             print(f"  {number} 《{for_terminal(current.works[number].work.title)}》")
+    for line in _publication_change(settings, [n for numbers in tiers.values() for n in numbers]):
+        print(for_terminal(line))
     if not args.yes:
         if not sys.stdin.isatty():
             return _error("请在终端中确认，或加 --yes 直接批准")

@@ -6,7 +6,6 @@ rules themselves live in the sibling modules.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -18,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.models import File
 from tasks.chinese_bytes import decode_chinese
 from tasks.config import Settings
 from tasks.findings import Check, Finding, Status
@@ -41,8 +41,9 @@ from tasks.judging.rubric import TIERS, canonical_category
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy, viewing_profile
-from tasks.judging.winners_doc import ListedWork, write_docx, write_xlsx
-from tasks.publish.webvtt import choose_cues
+from tasks.judging.winners_doc import ListedWork, write_documents
+from tasks.publish.records import credited_authors
+from tasks.publish.subtitles import video_subtitles
 from tasks.rules import SHANGHAI
 from tasks.scratch import scratch_folder
 from tasks.store import LocalStore, ObjectStore, open_store
@@ -207,20 +208,14 @@ class PacketReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _episode_cues(store: ObjectStore, bucket: str, sha256: str) -> tuple[Cue, ...]:
-    """The cues screening stored for one original: its subtitles.json (the publication's choice of
-    source), else any .vtt it exported; () when there are none."""
-    prefix = f"subtitles/{sha256}/"
-    keys = sorted(store.list_keys(bucket, prefix))
-    for key in keys:
-        if key.endswith("/subtitles.json"):
-            try:
-                chosen = choose_cues(json.loads(store.get_bytes(bucket, key)))
-            except (ValueError, OSError):
-                chosen = None
-            if chosen:
-                return chosen.cues
-    for key in keys:
+def _episode_cues(session: Session, store: ObjectStore, bucket: str, file: File) -> tuple[Cue, ...]:
+    """The cues of one original as the showcase publishes them (tasks.publish.subtitles: an approved
+    file, a sidecar, or recognised cues corrected against the 文稿; none while they are held), else
+    any .vtt screening exported when it made no choice; () when there are none."""
+    chosen, vtt = video_subtitles(session, store, file.id)
+    if chosen is not None:
+        return chosen.cues if vtt is not None else ()
+    for key in sorted(store.list_keys(bucket, f"subtitles/{file.sha256}/")):
         if key.endswith(".vtt"):
             try:
                 cues = parse_subtitles(decode_chinese(store.get_bytes(bucket, key)), "vtt")
@@ -276,7 +271,7 @@ def write_packets(
         wanted = set(experts)
         by_expert = {name: numbers for name, numbers in by_expert.items() if name in wanted}
     episodes: dict[str, list[tuple[str, str | None, tuple[Cue, ...]]]] = {}  # 编号 → (stem, key, cues)
-    with scratch_folder(settings.data_dir, "packets") as scratch:
+    with _session(settings) as session, scratch_folder(settings.data_dir, "packets") as scratch:
         for number in sorted({n for numbers in by_expert.values() for n in numbers}):
             item = works[number]
             episodes[number] = []
@@ -297,7 +292,7 @@ def write_packets(
                     report.reused += int(not made)
                 except (ViewingError, OSError) as exc:
                     report.problems.append(f"编号{number}{label}：无法生成观看版本（{exc}）")
-                episodes[number].append((stem, key, _episode_cues(store, bucket, file.sha256)))
+                episodes[number].append((stem, key, _episode_cues(session, store, bucket, file)))
     access = (
         f"观看方式：链接（有效期至 {(now + lifetime).astimezone(SHANGHAI):%Y-%m-%d %H:%M}，北京时间）"
         if links
@@ -425,19 +420,17 @@ def approve(settings: Settings, approval: Approval, out_dir: Path | None = None)
         row = records.record_approval(session, works, approval)
         approval_id = row.id
         by_number = {w.work.number: w for w in works}
+        credited = {n: credited_authors(session, by_number[n].submission_id) for n in by_number}
     listed = [
         ListedWork(
             by_number[n].work.title,
             by_number[n].work.unit or by_number[n].submitter,
             by_number[n].work.category or "",
             tier,
+            credited[n],
         )
         for tier in TIERS
         for n in tiers.get(tier, [])
     ]
     folder = out_dir or settings.data_dir / "judging"
-    paths = [
-        write_docx(folder / "优秀作品名单.docx", listed, approval.at),
-        write_xlsx(folder / "优秀作品名单.xlsx", listed),
-    ]
-    return approval_id, paths
+    return approval_id, write_documents(folder, listed, approval.at)

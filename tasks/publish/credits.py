@@ -5,10 +5,13 @@ addresses, ID numbers never leave the catalogue; free text (the synopsis) is scr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tasks.intake.text import halfwidth, squash
+from tasks.judging.rubric import CATEGORIES
+from tasks.outside import same_identity
 
 if TYPE_CHECKING:
     from tasks.intake.details import IntakeDetails
@@ -50,6 +53,23 @@ def personal_data_in(text: str) -> list[str]:
     """The phone numbers, e-mail addresses and ID numbers found in `text` (for tests and checks)."""
     flat = halfwidth(text)
     return [m.group(0) for pattern in (PHONE, EMAIL, ID_NUMBER) for m in pattern.finditer(flat)]
+
+
+def plain_synopsis(synopsis: str, category: str | None) -> str:
+    """Pure: the synopsis without a leading category label (「微专题。讲述…」 → 「讲述…」): the
+    category is shown on its own line."""
+    text = synopsis.strip()
+    labels = [c for c in (category, *CATEGORIES) if c]
+    for label in labels:
+        match = re.match(rf"^[【\[（(]?{re.escape(label)}[】\]）)]?\s*[。：:，,；;、.\s-]*", text)
+        if match and match.end() > 0:
+            return text[match.end() :].strip()
+    return text
+
+
+def distinct_authors(authors: Iterable[str], unit: str | None) -> list[str]:
+    """Pure: the authors without the unit repeated as one (a 汇总表 whose 作者 column holds the unit)."""
+    return [a for a in dict.fromkeys(authors) if not (unit and same_identity(a, unit))]
 
 
 def _authors(value: str) -> list[str]:
@@ -96,10 +116,12 @@ def credits_from(
         authors = _authors(form.person_name)
     private = {value.strip() for value in (form.contact, form.phone)} - {""} if form else set()
     authors = [a for a in authors if a not in private and not personal_data_in(a)]
+    unit = scrub((unit or (form.unit if form else "")).strip())
+    category = (category or "").strip()
     return Credits(
         title=scrub(title) or "（未命名作品）",
-        unit=scrub((unit or (form.unit if form else "")).strip()),
-        authors=tuple(dict.fromkeys(authors)),
-        category=(category or "").strip(),
-        synopsis=scrub(form.intro if form else ""),
+        unit=unit,
+        authors=tuple(distinct_authors(authors, unit)),
+        category=category,
+        synopsis=plain_synopsis(scrub(form.intro if form else ""), category),
     )

@@ -23,6 +23,14 @@ from tasks.publish.credits import personal_data_in
 SCHEMA_ID = "guangying-publication/1"
 CONTEST = "「红色光影 英雄重庆」党史短视频征集"
 SCHEMA_KEY = "manifests/manifest.schema.json"
+# Notice 二「主办单位」.
+ORGANISERS = (
+    "中共重庆市委直属机关工委",
+    "中共重庆市委党史研究室",
+    "重庆红岩革命历史文化中心",
+    "重庆市档案馆",
+    "重庆华龙网集团股份有限公司",
+)
 
 
 @dataclass(frozen=True, slots=True)

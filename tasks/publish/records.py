@@ -4,7 +4,7 @@ published (`Publication`), and which works are published now."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,9 +19,11 @@ from tasks.publish.work import EpisodeSource, WorkSource, entry_fingerprint, ord
 from tasks.roles import FileRole
 
 _TIER_ORDER = {"特别优秀": 0, "优秀": 1}
+# File.meta key of the cues an operator approved for publication (`guangying subtitles`).
+APPROVED_SUBTITLES = "subtitles_approved"
 
 
-def _latest(session: Session, file_id: str, check: Check) -> FindingRecord | None:
+def latest_finding(session: Session, file_id: str, check: Check) -> FindingRecord | None:
     return session.scalars(
         select(FindingRecord)
         .where(FindingRecord.file_id == file_id, FindingRecord.check == check)
@@ -29,7 +31,7 @@ def _latest(session: Session, file_id: str, check: Check) -> FindingRecord | Non
     ).first()
 
 
-def _subtitles_export(record: FindingRecord | None) -> tuple[str, str] | None:
+def subtitles_export(record: FindingRecord | None) -> tuple[str, str] | None:
     exports = ((record.evidence or {}).get("exports") or {}) if record else {}
     for key in exports.get("keys") or []:
         if str(key).endswith("/subtitles.json") and exports.get("bucket"):
@@ -59,7 +61,7 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
         if (file.meta or {}).get("archive"):
             continue
         bucket, key = split_object_key(file.object_key, originals_bucket)
-        aigc = _latest(session, file.id, Check.AIGC_LABEL)
+        aigc = latest_finding(session, file.id, Check.AIGC_LABEL)
         episode = (file.meta or {}).get("episode")
         episodes.append(
             EpisodeSource(
@@ -71,7 +73,8 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
                 episode=int(episode) if isinstance(episode, int | float) else None,
                 duration=_duration(file),
                 aigc_evidence=aigc.evidence if aigc else None,
-                subtitles_export=_subtitles_export(_latest(session, file.id, Check.SUBTITLES)),
+                subtitles_export=subtitles_export(latest_finding(session, file.id, Check.SUBTITLES)),
+                approved_subtitles=(file.meta or {}).get(APPROVED_SUBTITLES),
             )
         )
     category = (judging.category_override if judging else None) or submission.category
@@ -88,7 +91,34 @@ def load_work(session: Session, submission_id: str, originals_bucket: str) -> Wo
         number=judging.number if judging else None,
         tier=approved_tiers(session).get(submission.id),
         private=tuple(private_values(session, [submission.id])),
+        contact=_form_value(submission, "contact"),
+        phone=_form_value(submission, "phone"),
+        script_text=script_text(session, submission_id),
     )
+
+
+def _form_value(submission: Submission, name: str) -> str | None:
+    form = IntakeDetails.from_json(submission.form).form
+    value = getattr(form, name, None) if form else None
+    return str(value).strip() or None if value else None
+
+
+def script_text(session: Session, submission_id: str) -> str | None:
+    """The package's 文稿 as intake read it (every 最终视频文稿 file's text), or None."""
+    files = session.scalars(
+        select(File).where(File.submission_id == submission_id, File.role == FileRole.SCRIPT)
+    ).all()
+    texts = [str((f.meta or {})["text"]) for f in files if (f.meta or {}).get("text")]
+    return "\n".join(texts) or None
+
+
+def credited_authors(session: Session, submission_id: str) -> tuple[str, ...]:
+    """The authors as publication credits them (the 名单 and the certificates say the same)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return ()
+    details = IntakeDetails.from_json(submission.form)
+    return credits_from(title=submission.title, unit=submission.unit, category=None, details=details).authors
 
 
 def private_values(session: Session, submission_ids: list[str]) -> list[str]:
@@ -99,6 +129,16 @@ def private_values(session: Session, submission_ids: list[str]) -> list[str]:
         form = IntakeDetails.from_json(submission.form).form if submission else None
         values += [str(v) for v in ((form.contact, form.phone) if form else ()) if v]
     return values
+
+
+def judging_number(session: Session, submission_id: str) -> str | None:
+    judging = session.get(JudgingWork, submission_id)
+    return judging.number if judging else None
+
+
+def is_withdrawn(session: Session, submission_id: str) -> bool:
+    submission = session.get(Submission, submission_id)
+    return submission is None or submission.state == "withdrawn"
 
 
 def get_publication(session: Session, submission_id: str) -> Publication | None:
@@ -134,19 +174,16 @@ def mark_withdrawn(session: Session, row: Publication, *, now: datetime) -> None
     session.flush()
 
 
-def withdrawn_publications(session: Session) -> list[Publication]:
-    """Published works whose submission has since been withdrawn (or deleted)."""
-    rows = session.scalars(select(Publication).where(Publication.state == "published")).all()
-    gone = []
-    for row in rows:
-        submission = session.get(Submission, row.submission_id)
-        if submission is None or submission.state == "withdrawn":
-            gone.append(row)
-    return gone
-
-
 def all_publications(session: Session) -> list[Publication]:
     return list(session.scalars(select(Publication)).all())
+
+
+def last_change(session: Session) -> datetime | None:
+    """When the public set last changed (a work published, changed or taken down)."""
+    times = []
+    for row in all_publications(session):
+        times += [t for t in (row.published_at, row.withdrawn_at) if t is not None]
+    return max((t if t.tzinfo else t.replace(tzinfo=UTC) for t in times), default=None)
 
 
 def published(session: Session) -> list[Publication]:

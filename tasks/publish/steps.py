@@ -13,19 +13,11 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tasks.publish.manifest import (
-    PLATFORMS,
-    SCHEMA_KEY,
-    manifest,
-    personal_data,
-    render,
-    schema_errors,
-    schema_text,
-)
+from tasks.publish.manifest import PLATFORMS, SCHEMA_KEY, manifest, render, schema_errors, schema_text
 from tasks.publish.poster import Poster, make_poster
 from tasks.publish.renditions import RenditionProfile, Renditions, make_renditions
 from tasks.publish.showcase import PAGE_KEY, render_page
-from tasks.publish.webvtt import SOURCE_LABELS, ChosenCues, choose_cues, to_webvtt
+from tasks.publish.webvtt import TRACK_LABEL, ChosenCues, episode_subtitles
 from tasks.publish.work import EpisodeSource, entry_keys
 from tasks.store import LocalStore, ObjectStore, sha256_of
 
@@ -54,12 +46,12 @@ def locate(store: ObjectStore, bucket: str, key: str) -> str:
 
 
 def _put_bytes(store: ObjectStore, bucket: str, key: str, data: bytes) -> bool:
-    """Write `data` under `key` unless exactly these bytes are there; True when written."""
-    if store.exists(bucket, key):
-        if store.get_bytes(bucket, key) == data:
-            return False
-        store.delete(bucket, key)
-    return store.put_bytes(bucket, key, data, content_type=content_type(key))
+    """Write `data` under `key` unless exactly these bytes are there; True when written. The new
+    bytes replace the old in one put (never delete-then-put): the key is never missing."""
+    if store.exists(bucket, key) and store.get_bytes(bucket, key) == data:
+        return False
+    store.replace_bytes(bucket, key, data, content_type=content_type(key))
+    return True
 
 
 def _put_file(store: ObjectStore, bucket: str, key: str, path: Path) -> bool:
@@ -83,17 +75,24 @@ def fetch_original(store: ObjectStore, episode: EpisodeSource, scratch: Path) ->
     return target
 
 
-def read_cues(store: ObjectStore, episode: EpisodeSource) -> tuple[str | None, ChosenCues | None]:
-    """The episode's WebVTT text from screening's exported cues (None when there are none)."""
+def read_export(store: ObjectStore, episode: EpisodeSource) -> dict[str, Any] | None:
+    """Screening's `subtitles.json` of the episode (None when there is none or it cannot be read)."""
     if episode.subtitles_export is None:
-        return None, None
+        return None
     bucket, key = episode.subtitles_export
     try:
         export = json.loads(store.get_bytes(bucket, key))
     except Exception:
-        return None, None
-    chosen = choose_cues(export)
-    return (to_webvtt(chosen.cues), chosen) if chosen else (None, None)
+        return None
+    return export if isinstance(export, dict) else None
+
+
+def read_cues(
+    store: ObjectStore, episode: EpisodeSource, script_text: str | None = None
+) -> tuple[str | None, ChosenCues | None]:
+    """The episode's WebVTT text (None when none or held) and the cues chosen (`episode_subtitles`)."""
+    chosen, vtt = episode_subtitles(read_export(store, episode), script_text, episode.approved_subtitles)
+    return vtt, chosen
 
 
 @dataclass(slots=True)
@@ -161,7 +160,7 @@ def upload_episode(
                 "key": key,
                 "sha256": _digest(data),
                 "language": "zh-CN",
-                "label": f"中文字幕（{SOURCE_LABELS[chosen.source]}）",
+                "label": TRACK_LABEL,
                 "source": chosen.source,
                 "cues": len(chosen.cues),
             }
@@ -212,20 +211,17 @@ def write_site(
     entries: Sequence[Mapping[str, Any]],
     *,
     updated_at: datetime,
-    private: Sequence[str] = (),
 ) -> list[str]:
     """The four platforms' manifests, the schema and the showcase page; returns the keys written.
 
-    A manifest that breaks the schema or carries personal data is never written."""
+    A manifest that breaks the schema is never written. Personal data is kept out one work at a
+    time before (`tasks.publish.guard`): one work's problem does not stop the site."""
     written = []
     for platform in PLATFORMS:
         data = manifest(platform, entries, updated_at)
         errors = schema_errors(data)
         if errors:
             raise PublishError(f"{platform.name}展播清单不符合格式：{'；'.join(errors[:3])}")
-        leaked = personal_data(data, private)
-        if leaked:
-            raise PublishError(f"{platform.name}展播清单含个人信息（{len(leaked)}处），已停止发布")
         if _put_bytes(store, bucket, platform.key, render(data)):
             written.append(platform.key)
     if _put_bytes(store, bucket, SCHEMA_KEY, schema_text().encode("utf-8")):

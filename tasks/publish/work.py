@@ -27,6 +27,7 @@ class EpisodeSource:
     duration: float | None
     aigc_evidence: Mapping[str, Any] | None = None
     subtitles_export: tuple[str, str] | None = None  # (bucket, key) of screening's subtitles.json
+    approved_subtitles: Mapping[str, Any] | None = None  # an operator's cues (File.meta, `subtitles`)
 
     @property
     def label(self) -> AiLabel:
@@ -46,6 +47,9 @@ class WorkSource:
     number: str | None = None  # 评审编号
     tier: str | None = None  # 特别优秀 / 优秀
     private: tuple[str, ...] = field(default_factory=tuple)  # contact person, phone: never published
+    contact: str | None = None  # the 登记表's 联系人 and 联系电话, for the personal-data guard
+    phone: str | None = None
+    script_text: str | None = None  # the package's 文稿, to correct recognised subtitles against
 
     @property
     def withdrawn(self) -> bool:

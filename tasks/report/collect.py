@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tasks.catalogue.models import File, FindingRecord, Submission
+from tasks.catalogue.models import (
+    File,
+    FindingRecord,
+    JudgingAssignment,
+    JudgingExpert,
+    JudgingScore,
+    JudgingWork,
+    Publication,
+    Submission,
+)
 from tasks.findings import Check, Status
-from tasks.report.summary import FLOW_LABELS, FindingRow, RunRow, SubmissionRow
+from tasks.judging.records import latest_approval
+from tasks.report.summary import FLOW_LABELS, FindingRow, JudgingState, ListedRow, RunRow, SubmissionRow
 
 log = logging.getLogger(__name__)
 PAGE = 200
@@ -69,3 +80,38 @@ def run_history(limit: int = 2000) -> tuple[list[RunRow], str | None]:
     except Exception as exc:  # the report is still useful without the run history
         log.warning("cannot read the run history: %s", exc)
         return [], "无法读取 Prefect 运行记录（各环节用时缺失），请检查 PREFECT_API_URL。"
+
+
+def judging_state(session: Session) -> JudgingState:
+    """Works in judging, scores received against assignments, experts who owe sheets, the latest
+    approved list and what is published of it."""
+    works = session.scalar(select(func.count()).select_from(JudgingWork)) or 0
+    assignments = session.execute(select(JudgingAssignment.submission_id, JudgingAssignment.expert_id)).all()
+    scored = set(session.execute(select(JudgingScore.submission_id, JudgingScore.expert_id)).all())
+    owed: Counter[int] = Counter(
+        expert for submission, expert in assignments if (submission, expert) not in scored
+    )
+    names = {
+        e.id: e.name for e in session.scalars(select(JudgingExpert).where(JudgingExpert.id.in_(list(owed))))
+    }
+    missing = sorted(((names.get(i, f"专家{i}"), n) for i, n in owed.items()), key=lambda r: (-r[1], r[0]))
+    publications = session.scalars(select(Publication)).all()
+    public = {p.submission_id: p for p in publications if p.state == "published"}
+    approval = latest_approval(session)
+    listed = [
+        ListedRow(
+            str(item.get("tier") or ""), str(item.get("title") or ""), item.get("submission_id") in public
+        )
+        for item in (approval.items if approval else []) or []
+    ]
+    return JudgingState(
+        works=int(works),
+        scores=len(scored),
+        expected=len(assignments),
+        missing_experts=missing,
+        approved_by=approval.approved_by if approval else None,
+        approved_at=approval.approved_at if approval else None,
+        listed=listed,
+        published=[str(p.entry.get("title") or "") for p in public.values()],
+        taken_down=sum(1 for p in publications if p.state != "published"),
+    )

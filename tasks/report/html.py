@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from tasks.report.summary import StatusSummary, seconds_label
+from tasks.outside import for_html
+from tasks.report.summary import JudgingState, StatusSummary, seconds_label
 from tasks.rules import SHANGHAI
 
 BAR_HEIGHT = 26
@@ -52,7 +53,12 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, float]], *, unit: str 
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:820px;
-color:#222;background:#fff}
+color:#222;background:#fff;padding:0 1em;overflow-wrap:anywhere}
+svg{max-width:100%;height:auto}
+.scroll{overflow-x:auto;max-width:100%}
+h2{color:#b71c1c;font-size:1.2em;margin-top:1.6em}
+@media (max-width:600px){body{margin:1em auto;padding:0 .6em}h1{font-size:1.4em}
+figure.chart{padding:.5em;margin:1em 0}td,th{padding:.2em .4em}}
 h1{color:#b71c1c;border-bottom:3px solid #b71c1c;padding-bottom:.3em}
 figure.chart{margin:1.5em 0;padding:1em;border:1px solid #ddd;border-radius:6px}
 figcaption{font-weight:bold;margin-bottom:.5em}
@@ -87,13 +93,56 @@ def render(
     ]  # fmt: skip
     state_line = "，".join(f"{label} {n} 件" for label, n in summary.by_state) or "暂无"
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>作品审核状态报告</title>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>作品审核状态报告</title>
 <style>{STYLE}</style></head>
 <body>
 <h1>作品审核状态报告</h1>
 <p class="meta">{escape(contest)} · 生成时间：{stamp}（北京时间）</p>
 <p>共收到作品 <strong id="total">{summary.total}</strong> 件。按状态：{escape(state_line)}。</p>
-<table><thead><tr><th>状态</th><th>审核结论</th><th>作品数</th></tr></thead><tbody>{rows}</tbody></table>
+<div class="scroll"><table><thead><tr><th>状态</th><th>审核结论</th><th>作品数</th></tr></thead>
+<tbody>{rows}</tbody></table></div>
 {"".join(charts)}
+{judging_section(summary.judging)}
 </body></html>
 """
+
+
+def judging_section(state: JudgingState) -> str:
+    """Judging and publication: works in judging, scores received of expected, experts who owe
+    sheets, the approved list with what of it is public."""
+    owed = "".join(
+        f'<tr><td>{for_html(name)}</td><td class="n">{count}</td></tr>'
+        for name, count in state.missing_experts
+    )
+    owed_html = (
+        f'<div class="scroll"><table id="experts-owing"><thead><tr><th>未交回评分表的专家</th><th>待评作品数</th>'
+        f"</tr></thead><tbody>{owed}</tbody></table></div>"
+        if owed
+        else '<p class="empty">所有专家的评分表均已交回。</p>'
+    )
+    if state.approved_at is not None:
+        when = state.approved_at.astimezone(SHANGHAI)
+        approved = (
+            f"<p>最新批准的优秀作品名单：{len(state.listed)}件（审批人{for_html(state.approved_by or '')}，"
+            f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}）。</p>"
+        )
+        listed = "".join(
+            f"<tr><td>{for_html(row.tier)}</td><td>《{for_html(row.title)}》</td>"
+            f"<td>{'已展播' if row.published else '未展播'}</td></tr>"
+            for row in state.listed
+        )
+        approved += (
+            f'<div class="scroll"><table id="approved-list"><thead><tr><th>等次</th><th>作品</th><th>展播</th></tr>'
+            f"</thead><tbody>{listed}</tbody></table></div>"
+        )
+    else:
+        approved = '<p class="empty">尚未批准优秀作品名单。</p>'
+    return (
+        '<section id="judging"><h2>评审与展播</h2>'
+        f'<p>评审中作品 <strong id="judging-works">{state.works}</strong> 件；已收到评分 '
+        f'<strong id="scores">{state.scores}</strong> / 应收 <strong id="expected">{state.expected}</strong> 份。</p>'
+        f"{owed_html}{approved}"
+        f'<p>正在展播 <strong id="published">{len(state.published)}</strong> 件'
+        f"{'，已撤下' + str(state.taken_down) + '件' if state.taken_down else ''}。</p></section>"
+    )

@@ -60,6 +60,28 @@ class Duration:
     max_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class ListedRow:
+    tier: str
+    title: str
+    published: bool
+
+
+@dataclass(slots=True)
+class JudgingState:
+    """Judging and publication as the report shows them (tasks.report.collect.judging_state)."""
+
+    works: int = 0  # works in judging (with a 评审编号)
+    scores: int = 0  # score sheets' rows received
+    expected: int = 0  # assignments: one score expected each
+    missing_experts: list[tuple[str, int]] = field(default_factory=list)  # (expert, scores not returned)
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    listed: list[ListedRow] = field(default_factory=list)  # the latest approved list, in its order
+    published: list[str] = field(default_factory=list)  # titles public now
+    taken_down: int = 0
+
+
 @dataclass(slots=True)
 class StatusSummary:
     total: int
@@ -70,6 +92,7 @@ class StatusSummary:
     per_day: list[tuple[date, int]] = field(default_factory=list)  # Beijing date received, works
     durations: list[Duration] = field(default_factory=list)
     runs_by_state: list[tuple[str, int]] = field(default_factory=list)
+    judging: JudgingState = field(default_factory=JudgingState)
 
 
 def _ordered(counter: Counter[str]) -> list[tuple[str, int]]:
