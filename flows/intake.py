@@ -37,7 +37,7 @@ from tasks.context import WorkContext
 from tasks.failures import cause
 from tasks.intake.classify import SUBTITLE_EXTENSIONS
 from tasks.intake.details import IntakeDetails
-from tasks.intake.package import Package, analyse
+from tasks.intake.package import Analysis, Package, analyse
 from tasks.intake.receipt import write_receipt
 from tasks.intake.received import Received, ReceivedBasis
 from tasks.intake.sources import (
@@ -83,12 +83,17 @@ def _engine(settings: Settings) -> Engine:
     return open_catalogue(settings.catalogue_url)
 
 
-@task(name="ingest-package", **IO_RETRIES)
-def ingest_package_task(pending: Pending, scratch: Path) -> IngestOutcome:
-    """Unpack, read and record one package (a fresh scratch folder per attempt, so a retry starts clean)."""
-    settings = get_settings()
+@task(name="analyse-package", **IO_RETRIES)
+def analyse_package_task(pending: Pending, scratch: Path) -> Analysis:
+    """Unpack and read one package (a fresh scratch folder per attempt, so a retry starts clean)."""
     attempt = scratch / uuid.uuid4().hex[:8]
-    analysis = analyse(pending.package, attempt, DEFAULT_RULES)
+    return analyse(pending.package, attempt, DEFAULT_RULES)
+
+
+@task(name="ingest-package", **IO_RETRIES)
+def ingest_package_task(pending: Pending, analysis: Analysis) -> IngestOutcome:
+    """Store and record one analysed package: a new work, or a supplement or resend of its work."""
+    settings = get_settings()
     with session_scope(_engine(settings)) as session:
         outcome = record_analysis(
             session,
@@ -375,21 +380,37 @@ def _collect_sources(
 
 
 def _ingest_all(pending: list[Pending], scratch: Path, results: list[dict[str, Any]]) -> list[IngestOutcome]:
-    """Every package ingested (concurrently, on the task runner); one that fails is a result."""
-    ingesting = [(p, ingest_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
-    outcomes: list[IngestOutcome] = []
-    for waiting, ingested in ingesting:
-        ingested.wait()
-        if ingested.state.is_completed():
-            outcomes.append(ingested.result())
+    """Every package read concurrently (on the task runner), then recorded one at a time in the order
+    received, so that a reply finds the work its first mail made in the same batch; one that fails
+    is a result."""
+    analysing = [(p, analyse_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
+    analysed: list[tuple[Pending, Analysis]] = []
+    for waiting, future in analysing:
+        future.wait()
+        if future.state.is_completed():
+            analysed.append((waiting, future.result()))
         else:
-            results.append(
-                {
-                    "package": waiting.package.name,
-                    "error": f"处理失败：{_reason(ingested)}。原件未改动，可稍后重试。",
-                }
-            )
+            results.append(_failed_package(waiting, future))
+    outcomes: list[IngestOutcome] = []
+    for waiting, analysis in sorted(analysed, key=lambda pair: _received_order(pair[0])):
+        recorded = ingest_package_task.submit(waiting, analysis)
+        recorded.wait()
+        if recorded.state.is_completed():
+            outcomes.append(recorded.result())
+        else:
+            results.append(_failed_package(waiting, recorded))
     return outcomes
+
+
+def _received_order(pending: Pending) -> datetime:
+    return pending.package.received_at.astimezone(UTC)
+
+
+def _failed_package(pending: Pending, future: Any) -> dict[str, Any]:
+    return {
+        "package": pending.package.name,
+        "error": f"处理失败：{_reason(future)}。原件未改动，可稍后重试。",
+    }
 
 
 def _screen_all(
@@ -400,9 +421,11 @@ def _screen_all(
     resume_unfinished: bool,
     results: list[dict[str, Any]],
 ) -> None:
-    """Screen (or, without `screen`, only judge) each new submission; a package seen before is a
-    duplicate unless its submission was left unfinished, which is then resumed. With
-    `resume_unfinished` (the nightly run) every other unfinished submission is finished too."""
+    """Screen (or, without `screen`, only judge) each submission a package made or added to; a
+    package seen before is a duplicate unless its submission was left unfinished, which is then
+    resumed. Only videos not screened yet are screened: a supplement or a resend without a new video
+    is judged again in seconds. With `resume_unfinished` (the nightly run) every other unfinished
+    submission is finished too."""
     with session_scope(_engine(settings)) as session:
         unfinished = set(unfinished_submissions(session))
     for outcome in outcomes:
@@ -410,13 +433,17 @@ def _screen_all(
         if outcome.duplicate and not resumed:
             results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
             continue
+        to_screen = screen and outcome.submission_id in unfinished
         unfinished.discard(outcome.submission_id)
         status: dict[str, Any] = (
             screen_submission(outcome.submission_id)
-            if screen
+            if to_screen or (screen and outcome.created)
             else finish_submission_task(outcome.submission_id)
         )
-        results.append({"package": outcome.package, **status, **({"resumed": True} if resumed else {})})
+        intake = {"intake": outcome.kind} if outcome.kind else {}
+        results.append(
+            {"package": outcome.package, **status, **intake, **({"resumed": True} if resumed else {})}
+        )
     if resume_unfinished:
         for submission_id in sorted(unfinished):
             status = screen_submission(submission_id)

@@ -6,6 +6,7 @@ so `guangying ingest --for ID` after a Netdisk download is judged as one package
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from tasks.catalogue.models import Decision as DecisionRecord
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
 from tasks.catalogue.records import upsert_file
-from tasks.catalogue.views import FileView, FindingView, NetdiskView, SubmissionView
+from tasks.catalogue.views import FileView, FindingView, NetdiskView, PackageView, SubmissionView
 from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Check, Finding, Status, Verdict
 from tasks.intake.details import IntakeDetails
@@ -57,6 +58,7 @@ class IngestOutcome:
     created: bool = False
     duplicate: bool = False
     title: str | None = None
+    kind: str | None = None  # tasks.intake.threading.PackageKind: new work, supplement or resend
 
 
 def _aware(moment: datetime) -> datetime:
@@ -76,7 +78,10 @@ def find_package(session: Session, fingerprint: str) -> IntakePackage | None:
 
 
 def find_by_message_id(session: Session, message_id: str) -> Submission | None:
-    return session.scalars(select(Submission).where(Submission.message_id == message_id)).first()
+    from tasks.intake.threading import work_for_message_ids
+
+    found = work_for_message_ids(session, [message_id])
+    return session.get(Submission, found[0]) if found else None
 
 
 def record_analysis(
@@ -90,19 +95,34 @@ def record_analysis(
     now: datetime,
     for_submission: str | None = None,
 ) -> IngestOutcome:
-    """Store the originals and catalogue one analysed package; the same package twice changes nothing."""
+    """Store the originals and catalogue one analysed package; the same package twice changes nothing.
+
+    A reply, a supplement or a resend joins the work it belongs to (`tasks.intake.threading`); the
+    work keeps the received time of its first package, and every intake check is judged again on
+    all it holds. A package that may belong to several works becomes one of its own, with a finding."""
+    from tasks.intake.threading import PackageKind, ambiguous_finding, match_work
+
     known = _already_recorded(session, analysis)
     if known is not None:
         return known
-    submission, created = _submission_for(session, analysis.package, for_submission)
-    _record_package(session, analysis, submission, store, bucket)
-    _record_files(session, analysis, submission, store, bucket)
-    _merge_form(submission, analysis)
-    for finding in analysis.findings:
-        session.add(_record(submission.id, finding))
+    match = match_work(session, analysis) if for_submission is None else None
+    target = for_submission or (match.submission_id if match else None)
+    submission, created = _submission_for(session, analysis.package, target)
+    added = _record_files(session, analysis, submission, store, bucket)
+    resent = analysis.files and not added  # every file was already the work's
+    kind = PackageKind.FIRST if created else PackageKind.RESEND if resent else PackageKind.SUPPLEMENT
+    _record_package(session, analysis, submission, store, bucket, kind)
+    if kind != PackageKind.RESEND:
+        _merge_form(submission, analysis)
+        for finding in analysis.findings:
+            session.add(_record(submission.id, finding))
+    if created and match is not None:  # several works matched: an operator decides, nothing is guessed
+        session.add(_record(submission.id, ambiguous_finding(session, match)))
     session.flush()
     refresh_intake(session, submission, rules=rules, deadline=deadline, now=now)
-    return IngestOutcome(submission.id, analysis.package.name, created=created, title=submission.title)
+    return IngestOutcome(
+        submission.id, analysis.package.name, created=created, title=submission.title, kind=str(kind)
+    )
 
 
 def _already_recorded(session: Session, analysis: Analysis) -> IngestOutcome | None:
@@ -121,7 +141,7 @@ def _already_recorded(session: Session, analysis: Analysis) -> IngestOutcome | N
 def _submission_for(
     session: Session, package: Package, for_submission: str | None
 ) -> tuple[Submission, bool]:
-    """The submission the package adds to (`ingest --for`), or a new one; and whether it is new."""
+    """The submission the package adds to (`ingest --for`, a reply), or a new one; and whether it is new."""
     if for_submission is not None:
         submission = session.get(Submission, for_submission)
         if submission is None:
@@ -143,9 +163,15 @@ def _submission_for(
 
 
 def _record_package(
-    session: Session, analysis: Analysis, submission: Submission, store: ObjectStore, bucket: str
+    session: Session,
+    analysis: Analysis,
+    submission: Submission,
+    store: ObjectStore,
+    bucket: str,
+    kind: str,
 ) -> None:
-    """The package as received (its archive or raw e-mail stored as an original), by its fingerprint."""
+    """The package as received (its archive or raw e-mail stored as an original), by its fingerprint,
+    with its own received time and what it was to the work (first, supplement, resend)."""
     package = analysis.package
     container_key = None
     for original in [package.original] if package.original else analysis.containers:
@@ -159,19 +185,26 @@ def _record_package(
             source=package.source[:400],
             object_key=container_key,
             received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
+            message_id=package.message_id and package.message_id[:500],
+            sender=package.sender,
+            kind=kind,
         )
     )
 
 
 def _record_files(
     session: Session, analysis: Analysis, submission: Submission, store: ObjectStore, bucket: str
-) -> None:
-    """Every file of the package stored under its sha256 and catalogued with its role."""
+) -> int:
+    """Every file of the package stored under its sha256 and catalogued with its role (tagged with the
+    package that brought it); how many the work did not hold yet."""
+    added = 0
     for file in analysis.files:
         stored = store_original(store, bucket, file.path)
         row = upsert_file(session, stored, name=file.name[:500], role=file.role, submission_id=submission.id)
         if row.meta is None:
-            row.meta = file.meta()
+            row.meta = {**file.meta(), "package": analysis.fingerprint}
+            added += 1
+    return added
 
 
 def _merge_form(submission: Submission, analysis: Analysis) -> None:
@@ -374,6 +407,7 @@ def submission_view(session: Session, submission: Submission) -> SubmissionView:
         expires = submission.netdisk_expires_at
         netdisk = NetdiskView(submission.netdisk_url, submission.netdisk_code, expires and _aware(expires))
     return SubmissionView(
+        packages=_package_views(session, submission.id, files),
         id=submission.id,
         title=submission.title,
         submitter=submission.submitter,
@@ -404,6 +438,24 @@ def submission_view(session: Session, submission: Submission) -> SubmissionView:
             )
             for r in findings
         ),
+    )
+
+
+def _package_views(session: Session, submission_id: str, files: Sequence[File]) -> tuple[PackageView, ...]:
+    rows = session.scalars(
+        select(IntakePackage)
+        .where(IntakePackage.submission_id == submission_id)
+        .order_by(IntakePackage.created_at, IntakePackage.received_at)
+    ).all()
+    return tuple(
+        PackageView(
+            kind=row.kind or "first",  # packages taken in before 0006_i19 made their work
+            name=row.name,
+            received_at=_aware(row.received_at),
+            source=row.source,
+            roles=tuple(f.role for f in files if (f.meta or {}).get("package") == row.sha256),
+        )
+        for row in rows
     )
 
 

@@ -103,6 +103,37 @@ class NetdiskView:
         return cls(data["url"], data.get("code"), _moment(data.get("expires_at")))
 
 
+@dataclass(frozen=True, slots=True)
+class PackageView:
+    """A package of the work as received: the first, a supplement or a resend
+    (`tasks.intake.threading.PackageKind`), with its own received time and the roles it brought."""
+
+    kind: str
+    name: str
+    received_at: datetime
+    source: str | None
+    roles: tuple[str, ...]  # tasks.roles.FileRole of the files it added, in order
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "received_at": self.received_at.isoformat(),
+            "source": self.source,
+            "roles": list(self.roles),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PackageView:
+        return cls(
+            data["kind"],
+            data["name"],
+            datetime.fromisoformat(data["received_at"]),
+            data.get("source"),
+            tuple(data.get("roles") or ()),
+        )
+
+
 def decision_json(decision: Decision) -> dict[str, Any]:
     return {
         "action": str(decision.action),
@@ -145,6 +176,7 @@ class SubmissionView:
     decisions: tuple[Decision, ...]
     verdict_by_person: bool
     findings: tuple[FindingView, ...]
+    packages: tuple[PackageView, ...] = ()  # in the order received
 
     @property
     def details(self) -> IntakeDetails:
@@ -181,6 +213,7 @@ class SubmissionView:
             "decisions": [decision_json(d) for d in self.decisions],
             "verdict_by_person": self.verdict_by_person,
             "findings": [f.to_json() for f in self.findings],
+            "packages": [p.to_json() for p in self.packages],
         }
 
     @classmethod
@@ -206,4 +239,5 @@ class SubmissionView:
             decisions=tuple(decision_from_json(d) for d in data.get("decisions") or []),
             verdict_by_person=bool(data.get("verdict_by_person")),
             findings=tuple(FindingView.from_json(f) for f in data.get("findings") or []),
+            packages=tuple(PackageView.from_json(p) for p in data.get("packages") or []),
         )

@@ -165,6 +165,21 @@ def _next_steps(
     return steps
 
 
+def _arrivals(item: SubmissionView) -> list[str]:
+    """What arrived after the first package, and when: 「12月03日补交：版权承诺书」."""
+    from tasks.intake.threading import PackageKind
+
+    lines = []
+    for package in item.packages:
+        day = f"{package.received_at.astimezone(SHANGHAI):%m月%d日}"
+        if package.kind == PackageKind.SUPPLEMENT:
+            roles = "、".join(dict.fromkeys(ROLE_LABELS.get(r, r) for r in package.roles)) or "无新文件"
+            lines.append(f"    {day}补交：{roles}")
+        elif package.kind == PackageKind.RESEND:
+            lines.append(f"    {day}重发：与已收到的材料完全相同，已记录，无需再次报送")
+    return lines
+
+
 def write_receipt(data_dir: Path, item: SubmissionView) -> Path:
     """The receipt of one submission, written beside the catalogue for e-mailing."""
     folder = data_dir / "receipts"
@@ -204,6 +219,7 @@ def render_receipt(item: SubmissionView) -> str:
     for file in item.files:
         extra = f"，时长{format_duration(durations[file.name])}" if file.name in durations else ""
         lines.append(f"    · {ROLE_LABELS.get(file.role, file.role)}：{file.name}{extra}")
+    lines += _arrivals(item)
     netdisk = item.netdisk
     if netdisk and item.state == SubmissionState.AWAITING_DOWNLOAD:
         code = f"（提取码{netdisk.code}）" if netdisk.code else "（未附提取码）"
