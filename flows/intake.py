@@ -39,7 +39,7 @@ from tasks.intake.classify import SUBTITLE_EXTENSIONS
 from tasks.intake.details import IntakeDetails
 from tasks.intake.package import Analysis, Package, analyse
 from tasks.intake.receipt import write_receipt
-from tasks.intake.received import Received, ReceivedBasis
+from tasks.intake.received import Received, ReceivedBasis, parse_stated_time
 from tasks.intake.sources import (
     ImapAccount,
     Unreadable,
@@ -325,22 +325,26 @@ def intake(
     for_submission: str | None = None,
     sources: bool = False,
     screen: bool = True,
-    received_at: datetime | None = None,
+    received_at: str | datetime | None = None,
     received_set_by: str | None = None,
 ) -> list[dict[str, Any]]:
     """Ingest `paths` (or, with `sources`, the drop folder, inbox bucket and mailbox), screen each new
     video into its submission, and return one result per package (`status --json` objects).
 
     `received_at`: the time an operator states for the packages of `paths` (they arrived in time by
-    other means), recorded as stated by `received_set_by`."""
+    other means), recorded as stated by `received_set_by`. Beijing time unless it carries an offset,
+    as text (the Prefect UI's form: 「2026-11-30 20:00」, the forms of `parse_stated_time`) or as a
+    datetime (an API client's naive one too); a time later than the pipeline's clock is refused
+    before anything is taken in."""
     settings = get_settings()
-    _engine(settings)  # migrate once here: concurrent first opens from task threads would race
     now = settings.now()
+    stated_at = parse_stated_time(received_at, now=now) if received_at not in (None, "") else None
+    _engine(settings)  # migrate once here: concurrent first opens from task threads would race
     with scratch_folder(settings.data_dir, "intake") as scratch:
         pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
         pending = with_mail_opened(pending, scratch / "mail", now, results)
-        if received_at is not None:
-            stated = Received(received_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
+        if stated_at is not None:
+            stated = Received(stated_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
             for item in pending:
                 item.package.stated(stated)
         if sources:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows.commands.table import render
 from tasks.findings import STATUS_LABELS
 from tasks.intake.receipt import state_label, verdict_label
+from tasks.outside import for_terminal
 from tasks.printable import json_line
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument(
         "--received-at",
         metavar="TIME",
-        help="工作人员登记的收到时间，如 2026-11-28T10:00+08:00（不写时区按北京时间）；"
+        help="工作人员登记的收到时间（北京时间），如 2026-11-28 10:00、2026/11/28 10:00、"
+        "2026年11月28日 10:00、11月28日 10:00，或带时区的 2026-11-28T10:00+08:00；不能晚于当前时间；"
         "用于按时报送但经其他途径转来的作品包，登记人和“人工登记”会记入作品库",
     )
     ingest.add_argument("--by", metavar="NAME", help="登记人（默认：GUANGYING_OPERATOR 或当前登录用户）")
@@ -137,14 +139,15 @@ def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path]
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
     from tasks.intake.received import StatedTimeError, parse_stated_time
 
     received_at = None
     if args.received_at:
         try:
-            received_at = parse_stated_time(args.received_at)
+            received_at = parse_stated_time(args.received_at, now=get_settings().now())
         except StatedTimeError as exc:
-            print(f"guangying：--received-at：{exc}。", file=sys.stderr)
+            print(f"guangying：--received-at：{for_terminal(exc)}。", file=sys.stderr)
             return 2
     if args.for_submission:
         resolved = _resolve_id(args.for_submission)

@@ -132,7 +132,9 @@ def _arrival(store: ObjectStore, bucket: str, key: str, ingested: datetime) -> R
         stated = {k.lower(): v for k, v in (info.metadata or {}).items()}.get("x-amz-meta-received-at")
         if stated:
             try:
-                return Received(parse_stated_time(stated), ReceivedBasis.OPERATOR, set_by="上传者")
+                return Received(
+                    parse_stated_time(stated, now=ingested), ReceivedBasis.OPERATOR, set_by="上传者"
+                )
             except ValueError:
                 pass
         if info.last_modified is not None:
