@@ -47,17 +47,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def record_view(
-    args: argparse.Namespace, action: DecisionAction, check: Check | None = None
+    args: argparse.Namespace,
+    action: DecisionAction,
+    check: Check | None = None,
+    *,
+    value: str | None = None,
 ) -> SubmissionView | None:
-    """Record `action` (on `check`, for a waiver) on the work `args.submission_id` names, by `args.by`
-    for `args.note`, and rewrite its receipt; the work as it now stands, or None (said why on stderr)."""
+    """Record `action` (on `check`, for a waiver; with `value`, the time of set-received or the number
+    of revoke) on the work `args.submission_id` names, by `args.by` for `args.note`, and rewrite its
+    receipt; the work as it now stands, or None (said why on stderr, nothing changed)."""
     from flows.commands.intake import _resolve_id
     from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.models import Submission
-    from tasks.catalogue.submissions import record_decision, submission_view
+    from tasks.catalogue.models import FindingRecord, Submission
+    from tasks.catalogue.submissions import decisions_of, record_decision, refresh_intake, submission_view
     from tasks.config import get_settings
-    from tasks.decisions import Decision
+    from tasks.decisions import Decision, refusal
+    from tasks.findings import Finding, Status
     from tasks.intake.receipt import write_receipt
+    from tasks.intake.received import StatedTimeError, parse_stated_time
+    from tasks.outside import for_terminal
+    from tasks.rules import DEFAULT_RULES
 
     if not args.note.strip():
         print("guangying：--note 不能为空：请写明理由。", file=sys.stderr)
@@ -66,17 +75,43 @@ def record_view(
     if submission_id is None:
         return None
     settings = get_settings()
+    stated: dict[str, str] = {}
+    if action == DecisionAction.SET_RECEIVED:
+        try:
+            stated = {"received_at": parse_stated_time(value or "", now=settings.now()).isoformat()}
+        except StatedTimeError as exc:
+            print(f"guangying：set-received：{for_terminal(exc)}。", file=sys.stderr)
+            return None
+    revokes = int(value) if action == DecisionAction.REVOKE and value else None
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         submission = session.get(Submission, submission_id)
         assert submission is not None  # _resolve_id just found it
+        rows = session.query(FindingRecord).filter(FindingRecord.submission_id == submission_id)
+        findings = [Finding(r.check, Status(r.status), r.message) for r in rows]
+        why = refusal(
+            action,
+            decisions_of(session, submission_id),
+            findings,
+            withdrawn=submission.state == SubmissionState.WITHDRAWN,
+            check=check,
+            revokes=revokes,
+        )
+        if why is not None:
+            print(f"guangying：{why}未作任何改动。", file=sys.stderr)
+            return None
         decision = Decision(
             DecisionAction(action),
             args.note.strip(),
             args.by or settings.operator_name,
             settings.now(),
             check,
+            value=stated or ({"revokes": revokes} if revokes is not None else None),
         )
         record_decision(session, submission, decision)
+        if action in (DecisionAction.SET_RECEIVED, DecisionAction.REVOKE):
+            refresh_intake(
+                session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
+            )
         item = submission_view(session, submission)
     write_receipt(settings.data_dir, item)
     return item

@@ -21,6 +21,7 @@ from tasks.catalogue.views import FileView, FindingView, NetdiskView, PackageVie
 from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Check, Finding, Status, Verdict
 from tasks.intake.details import IntakeDetails
+from tasks.intake.received import ReceivedBasis
 from tasks.roles import FileRole
 from tasks.rules import ContestRules
 from tasks.states import FINAL_STATES, SubmissionState
@@ -348,6 +349,7 @@ def update_verdict(session: Session, submission: Submission) -> str | None:
 
 
 def decisions_of(session: Session, submission_id: str) -> list[Decision]:
+    """Every decision on the work in the order recorded, numbered from 1 (revocations included)."""
     rows = session.scalars(
         select(DecisionRecord)
         .where(DecisionRecord.submission_id == submission_id)
@@ -360,13 +362,27 @@ def decisions_of(session: Session, submission_id: str) -> list[Decision]:
             decided_by=r.decided_by,
             decided_at=_aware(r.decided_at),
             check=r.check,
+            value=r.value,
+            number=number,
         )
-        for r in rows
+        for number, r in enumerate(rows, start=1)
     ]
 
 
 def record_decision(session: Session, submission: Submission, decision: Decision) -> str | None:
-    """Record an operator's decision beside the findings and return the verdict it leads to."""
+    """Record an operator's decision beside the findings and return the verdict it leads to.
+
+    Its effect on the work: a withdrawal takes the work out, a re-screening clears its videos'
+    verdicts, a corrected received time replaces the work's (the old one kept in the record's
+    value), and a revocation undoes the effect of the decision it takes back. The caller re-judges
+    the intake checks after a change of received time (`refresh_intake`)."""
+    value = dict(decision.value or {})
+    if decision.action == DecisionAction.SET_RECEIVED:
+        value |= {
+            "previous": _aware(submission.received_at).isoformat(),
+            "previous_basis": submission.received_basis,
+            "previous_set_by": submission.received_set_by,
+        }
     session.add(
         DecisionRecord(
             submission_id=submission.id,
@@ -375,6 +391,7 @@ def record_decision(session: Session, submission: Submission, decision: Decision
             note=decision.note,
             decided_by=decision.decided_by[:200],
             decided_at=decision.decided_at.astimezone(UTC),
+            value=value or None,
         )
     )
     if decision.action == DecisionAction.WITHDRAW:
@@ -382,8 +399,26 @@ def record_decision(session: Session, submission: Submission, decision: Decision
     elif decision.action == DecisionAction.RESCREEN:
         for video in videos_of(session, submission.id):
             video.verdict = None  # screen-submission screens it again; its findings are replaced then
+    elif decision.action == DecisionAction.SET_RECEIVED:
+        submission.received_at = datetime.fromisoformat(value["received_at"]).astimezone(UTC)
+        submission.received_basis = str(ReceivedBasis.OPERATOR)
+        submission.received_set_by = decision.decided_by[:200]
+    elif decision.action == DecisionAction.REVOKE:
+        _undo(session, submission, int(value["revokes"]))
     session.flush()
     return update_verdict(session, submission)
+
+
+def _undo(session: Session, submission: Submission, number: int) -> None:
+    """The effect of decision `number` on the work taken back (the verdict reads in-force decisions)."""
+    earlier = decisions_of(session, submission.id)
+    target = next(d for d in earlier if d.number == number)
+    if target.action == DecisionAction.WITHDRAW:
+        submission.state = SubmissionState.RECEIVED  # update_verdict puts it where its files say
+    elif target.action == DecisionAction.SET_RECEIVED and target.value:
+        submission.received_at = datetime.fromisoformat(target.value["previous"]).astimezone(UTC)
+        submission.received_basis = target.value.get("previous_basis")
+        submission.received_set_by = target.value.get("previous_set_by")
 
 
 def submissions(session: Session) -> list[Submission]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from tasks.decisions import Decision, DecisionAction
+from tasks.decisions import Decision, DecisionAction, in_force
 from tasks.findings import Status
 from tasks.intake.details import IntakeDetails
+from tasks.rules import SHANGHAI
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -118,7 +119,7 @@ class PackageView:
         return {
             "kind": self.kind,
             "name": self.name,
-            "received_at": self.received_at.isoformat(),
+            "received_at": self.received_at.astimezone(SHANGHAI).isoformat(),
             "source": self.source,
             "roles": list(self.roles),
         }
@@ -141,6 +142,8 @@ def decision_json(decision: Decision) -> dict[str, Any]:
         "note": decision.note,
         "decided_by": decision.decided_by,
         "decided_at": decision.decided_at.isoformat(),
+        "number": decision.number,
+        "value": dict(decision.value) if decision.value else None,
     }
 
 
@@ -151,6 +154,8 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
         data["decided_by"],
         datetime.fromisoformat(data["decided_at"]),
         data.get("check"),
+        data.get("value"),
+        data.get("number"),
     )
 
 
@@ -184,8 +189,8 @@ class SubmissionView:
 
     @property
     def waived(self) -> set[str]:
-        """The checks an operator's decision set aside."""
-        return {c for d in self.decisions if (c := d.waived_check)}
+        """The checks an operator's decision set aside (and did not take back)."""
+        return {c for d in in_force(self.decisions) if (c := d.waived_check)}
 
     @property
     def problems(self) -> list[FindingView]:
@@ -202,7 +207,7 @@ class SubmissionView:
             "category": self.category,
             "state": self.state,
             "verdict": self.verdict,
-            "received_at": self.received_at.isoformat(),
+            "received_at": self.received_at.astimezone(SHANGHAI).isoformat(),  # Beijing time, +08:00
             "received_basis": self.received_basis,
             "received_set_by": self.received_set_by,
             "source": self.source,
@@ -214,6 +219,7 @@ class SubmissionView:
             "verdict_by_person": self.verdict_by_person,
             "findings": [f.to_json() for f in self.findings],
             "packages": [p.to_json() for p in self.packages],
+            "received_at_utc": self.received_at.astimezone(UTC).isoformat(),  # as before 0006_i19
         }
 
     @classmethod
