@@ -123,7 +123,7 @@ def finish_submission_task(submission_id: str) -> dict[str, Any]:
         )
         session.flush()
         item = submission_view(session, submission)
-    write_receipt(settings.data_dir, item)
+    write_receipt(settings.data_dir, item, issued=settings.now())
     return item.to_json()  # a task's result is JSON: the flow's results are what `ingest --json` prints
 
 

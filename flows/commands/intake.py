@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows.commands.table import render
 from tasks.findings import STATUS_LABELS
 from tasks.intake.receipt import state_label, verdict_label
-from tasks.outside import for_terminal
+from tasks.outside import for_terminal, for_terminal_lines
 from tasks.printable import json_line
 
 if TYPE_CHECKING:
@@ -283,10 +283,11 @@ def run_templates(args: argparse.Namespace) -> int:
 
 
 def run_receipt(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
     from tasks.intake.receipt import render_receipt
 
     item = _matching(args.submission_id)
     if item is None:
         return 2
-    print(render_receipt(item), end="")
+    print(for_terminal_lines(render_receipt(item, issued=get_settings().now())), end="")
     return 0

@@ -113,7 +113,7 @@ def record_view(
                 session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
             )
         item = submission_view(session, submission)
-    write_receipt(settings.data_dir, item)
+    write_receipt(settings.data_dir, item, issued=settings.now())
     return item
 
 
@@ -173,7 +173,7 @@ def run_recheck(args: argparse.Namespace) -> int:
                     f"{verdict_label(item.verdict)}"
                 )
     for item in items:
-        write_receipt(settings.data_dir, item)
+        write_receipt(settings.data_dir, item, issued=settings.now())
     print(f"已按现行设置重新核对{len(items)}件作品，{changed}件结论有变化；回执已更新。")
     return 0
 
