@@ -351,7 +351,24 @@ def intake(
             pending += _collect_sources(settings, scratch, now, results)
         outcomes = _ingest_all(pending, scratch, results)
         _screen_all(outcomes, settings, screen=screen, resume_unfinished=sources and screen, results=results)
-        return results
+    _publish_run(results)
+    return results
+
+
+def _publish_run(results: list[dict[str, Any]]) -> None:
+    """The works this run touched, as an artifact of the run, and the dashboards refreshed."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from flows.report import publish_dashboards_task
+    from tasks.intake.run_summary import ARTIFACT_KEY, intake_markdown
+
+    create_markdown_artifact(
+        key=ARTIFACT_KEY,
+        markdown=intake_markdown(results),
+        description=f"本次受理的作品包（{len(results)}个）",
+    )
+    if results:
+        publish_dashboards_task("受理后的作品概况")
 
 
 def _collect_sources(

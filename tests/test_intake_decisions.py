@@ -115,3 +115,31 @@ def test_a_second_withdraw_and_a_second_revoke_are_refused(
     assert code == 2 and "已经撤回过" in str(err)
     code, err = _decide(capsys, work["id"][:8], "revoke", "2")
     assert code == 2 and "不能撤回" in str(err)
+
+
+def test_withdraw_mistake_removes_the_work_from_every_list_but_keeps_its_originals(
+    tmp_path: Path, media_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.report import current_summary
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.config import get_settings
+    from tasks.judging.eligibility import eligible_submissions
+
+    work = _taken_in(tmp_path, media_dir, capsys, "2026-11-28 10:00")
+    assert main(["withdraw", work["id"][:8], "--mistake", "--note", "误投的测试文件"]) == 0
+    assert "误收" in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0 and capsys.readouterr().out == ""
+    out = tmp_path / "汇总.xlsx"
+    assert main(["export", "--out", str(out)]) == 0
+    assert "0件" in capsys.readouterr().out
+    assert current_summary(with_runs=False)[0].total == 0
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        assert eligible_submissions(session) == []
+    kept = tmp_path / "取回" / "原件"  # --out creates the folder, parents too, as its help says
+    assert main(["original", work["id"][:8], "--out", str(kept)]) == 0  # nothing deleted
+    assert any(kept.iterdir())
+
+    # Taken back: the work is listed again.
+    code, item = _decide(capsys, work["id"][:8], "revoke", "1", "--note", "并非误收")
+    assert code == 0 and isinstance(item, dict) and item["state"] != "removed"
+    assert main(["status", "--json"]) == 0 and work["id"] in capsys.readouterr().out

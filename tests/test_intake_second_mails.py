@@ -3,6 +3,7 @@ that only quotes the 受理编号, an ambiguous one, a resend of the same zip, a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import mailbox
@@ -80,6 +81,23 @@ def _receipt(item: dict) -> str:  # type: ignore[type-arg]
     return (get_settings().data_dir / "receipts" / f"{item['id']}.txt").read_text(encoding="utf-8")
 
 
+def _latest_artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    async def read() -> str:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
+            )
+            return str(found[0].data) if found else ""
+
+    return asyncio.run(read())
+
+
 def _check(item: dict, check: str) -> list[dict]:  # type: ignore[type-arg]
     return [f for f in item["findings"] if f["check"] == check]
 
@@ -132,6 +150,12 @@ def test_a_reply_and_a_resend_join_the_work_and_complete_it(
     assert "12月03日补交：版权承诺书扫描件（附件2）" in receipt
     assert "12月02日重发" in receipt
     assert "缺少的材料\n    无" in receipt
+
+    # The run's artifact names the work and what happened to each package; the dashboards were refreshed.
+    table = _latest_artifact("intake-run")
+    assert work["id"] in table and "红岩家书" in table
+    assert "新作品" in table and "补交到该作品" in table and "重发" in table and "通过" in table
+    assert "受理后的作品概况" in _latest_artifact("guangying-summary")
 
     # The same mailbox again changes nothing.
     again = _ingest(capsys, str(box))
@@ -212,3 +236,30 @@ def test_an_identical_resend_and_a_rezipped_folder_are_the_same_work(
     assert [p["kind"] for p in work["packages"]] == ["first", "resend"]
     assert work["received_at"] == made["received_at"]  # the first package's time stays the work's
     assert len([f for f in work["files"] if f["role"] == "video"]) == 1
+
+
+def test_the_same_name_from_the_same_sender_joins_its_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first_package: tuple[Path, Path]
+) -> None:
+    """No In-Reply-To, no number: the sender marks the name 「（补交）」 and spaces it differently."""
+    archive, scan = first_package
+    first = _mail(PREFIX, datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI), FIRST_ID, [archive])
+    (made,) = _ingest(capsys, "--no-screen", str(_mbox(tmp_path / "a.mbox", first)))
+    again = _mail(
+        "张 明（江北区融媒体中心）+红岩家书（补交）",
+        datetime(2026, 12, 3, 16, 0, tzinfo=SHANGHAI),
+        "<again-4@example.cn>",
+        [scan],
+    )
+    (joined,) = _ingest(capsys, "--no-screen", str(_mbox(tmp_path / "b.mbox", again)))
+    assert joined["id"] == made["id"] and joined["intake"] == "supplement"
+    # The same name from another address is not enough.
+    stranger = _mail(
+        f"{PREFIX}（补交）",
+        datetime(2026, 12, 3, 17, 0, tzinfo=SHANGHAI),
+        "<x-5@example.org>",
+        [scan],
+        sender="x@example.org",
+    )
+    (other,) = _ingest(capsys, "--no-screen", str(_mbox(tmp_path / "c.mbox", stranger)))
+    assert other["id"] != made["id"]

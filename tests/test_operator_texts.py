@@ -342,7 +342,7 @@ def catalogue(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The CLI's view of the catalogue, without a flow: `status`, `receipt` and `export` read this."""
     items = [PASSED, INCOMPLETE | {"id": "3f2a0000-0000-4000-8000-000000000002"}, AWAITING | {"id": "77aa"}]
     monkeypatch.setattr(
-        "flows.commands.intake._all_items", lambda: [SubmissionView.from_json(i) for i in items]
+        "flows.commands.intake._all_items", lambda **_: [SubmissionView.from_json(i) for i in items]
     )
     return items
 
@@ -526,3 +526,19 @@ def test_a_withdrawn_work_asks_for_nothing() -> None:
     for asking in ("更正所列问题", "回复本邮件发送至", "缺少的材料", "需要处理的问题", "补交"):
         assert asking not in text, asking
     assert "回执日期：2026年12月04日" in text
+
+
+def test_a_subtitle_sidecar_is_named_as_such() -> None:
+    with_srt = _item(
+        files=[
+            *_item()["files"],
+            {
+                "role": "other",
+                "name": f"{PREFIX}/{PREFIX}.srt",
+                "sha256": "c" * 64,
+                "size": 100,
+                "verdict": None,
+            },
+        ]
+    )
+    assert f"· 字幕文件：{PREFIX}/{PREFIX}.srt" in render_receipt(with_srt)

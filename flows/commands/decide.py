@@ -15,13 +15,18 @@ VALUE_OF = {DecisionAction.SET_RECEIVED: "收到时间", DecisionAction.REVOKE: 
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from flows.cli import _HelpFormatter  # loaded: the parser is being built
+
+    class _TableFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+        """Chinese usage, and the table of actions kept as written."""
+
     actions = "\n".join(f"  {action:<13}{ACTION_HELP[action]}" for action in DecisionAction)
     decide = sub.add_parser(
         "decide",
         help="记录工作人员对某件作品的决定（同意逾期、免除某项、不予受理、更正收到时间、撤回决定等）",
         description="决定与决定人、时间、理由一并记入作品库，审核结论据此重新计算，回执随之更新。"
         "不适用的决定（如对按时收到的作品同意逾期）会被拒绝，不作任何改动。\n\n可用的决定：\n" + actions,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_TableFormatter,
     )
     decide.add_argument("submission_id", metavar="SUBMISSION_ID", help="受理编号（可只写前几位）")
     decide.add_argument(

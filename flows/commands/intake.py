@@ -187,18 +187,20 @@ def run_sources(args: argparse.Namespace) -> int:
     return _print_results(results, args.json)
 
 
-def _all_items() -> list[SubmissionView]:
+def _all_items(*, removed: bool = False) -> list[SubmissionView]:
+    """Every work; those taken in by mistake (`withdraw --mistake`) only with `removed`."""
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.submissions import submission_view, submissions
     from tasks.config import get_settings
 
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        return [submission_view(session, s) for s in submissions(session)]
+        return [submission_view(session, s) for s in submissions(session, removed=removed)]
 
 
 def _matching(prefix: str) -> SubmissionView | None:
-    """The one work whose 受理编号 starts with `prefix`; none or several are said on stderr."""
-    matches = [item for item in _all_items() if item.id.startswith(prefix.strip())]
+    """The one work whose 受理编号 starts with `prefix` (one removed by mistake too, so that it can be
+    restored); none or several are said on stderr."""
+    matches = [item for item in _all_items(removed=True) if item.id.startswith(prefix.strip())]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -277,6 +279,11 @@ def run_export(args: argparse.Namespace) -> int:
 def run_templates(args: argparse.Namespace) -> int:
     from tasks.intake.templates import write_templates
 
+    if args.folder.exists() and not args.folder.is_dir():
+        print(
+            f"guangying：“{for_terminal(args.folder)}”是文件，不是文件夹：请指定一个文件夹。", file=sys.stderr
+        )
+        return 2
     for path in write_templates(args.folder):
         print(f"已生成：{path.resolve()}")
     return 0

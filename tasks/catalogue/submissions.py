@@ -395,7 +395,8 @@ def record_decision(session: Session, submission: Submission, decision: Decision
         )
     )
     if decision.action == DecisionAction.WITHDRAW:
-        submission.state = SubmissionState.WITHDRAWN
+        mistake = bool(value.get("mistake"))
+        submission.state = SubmissionState.REMOVED if mistake else SubmissionState.WITHDRAWN
     elif decision.action == DecisionAction.RESCREEN:
         for video in videos_of(session, submission.id):
             video.verdict = None  # screen-submission screens it again; its findings are replaced then
@@ -421,8 +422,12 @@ def _undo(session: Session, submission: Submission, number: int) -> None:
         submission.received_set_by = target.value.get("previous_set_by")
 
 
-def submissions(session: Session) -> list[Submission]:
-    return list(session.scalars(select(Submission).order_by(Submission.received_at, Submission.created_at)))
+def submissions(session: Session, *, removed: bool = False) -> list[Submission]:
+    """Every work, oldest first; those taken in by mistake (`withdraw --mistake`) only with `removed`."""
+    query = select(Submission).order_by(Submission.received_at, Submission.created_at)
+    if not removed:
+        query = query.where(Submission.state != SubmissionState.REMOVED)
+    return list(session.scalars(query))
 
 
 def submission_view(session: Session, submission: Submission) -> SubmissionView:

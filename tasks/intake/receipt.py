@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from tasks.decisions import DecisionAction, in_force
 from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS, Check, Status, Verdict
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
-from tasks.roles import ROLE_LABELS
+from tasks.roles import ROLE_LABELS, FileRole
 from tasks.rules import DEFAULT_RULES, SHANGHAI
-from tasks.states import STATE_LABELS, SubmissionState
+from tasks.states import FINAL_STATES, STATE_LABELS, SubmissionState
 
 if TYPE_CHECKING:
     from tasks.catalogue.views import FindingView, SubmissionView
@@ -153,7 +153,7 @@ def _next_steps(
     reply = (
         f"将材料以“报送人（单位）+作品名称”命名，回复本邮件发送至{MAILBOX}，并在邮件中注明受理编号{item.id}。"
     )
-    if state == SubmissionState.WITHDRAWN:
+    if state in FINAL_STATES:
         return ["本作品已撤销，不再参加本次征集，无需补充材料或回复本邮件。"]
     if any(d.action == DecisionAction.REJECT for d in in_force(item.decisions)):
         return ["经筹备组研究，本作品不予受理（理由见上）。如有疑问，请与筹备组联系。"]
@@ -187,6 +187,15 @@ def _next_steps(
     return steps
 
 
+def file_label(role: str, name: str) -> str:
+    """What a received file is, for people: its role, and a subtitle sidecar (.srt) as 字幕文件."""
+    from tasks.intake.classify import SUBTITLE_EXTENSIONS
+
+    if role == FileRole.OTHER and PurePosixPath(name).suffix.lower() in SUBTITLE_EXTENSIONS:
+        return "字幕文件"
+    return ROLE_LABELS.get(role, role)
+
+
 def _arrivals(item: SubmissionView) -> list[str]:
     """What arrived after the first package, and when: 「12月03日补交：版权承诺书」."""
     from tasks.intake.threading import PackageKind
@@ -217,7 +226,7 @@ def render_receipt(item: SubmissionView, *, issued: datetime) -> str:
     title = item.title
     work = f"作品《{title}》" if title else f"作品包「{item.package_name or '（未识别名称）'}」"
     findings, waived = item.findings, item.waived
-    withdrawn = item.state == SubmissionState.WITHDRAWN
+    withdrawn = item.state in FINAL_STATES
     late = (
         any(f.check == Check.DEADLINE and f.status == Status.FAIL for f in findings)
         and Check.DEADLINE not in waived
@@ -244,7 +253,7 @@ def render_receipt(item: SubmissionView, *, issued: datetime) -> str:
         lines.append("    （暂无文件）")
     for file in item.files:
         extra = f"，时长{format_duration(durations[file.name])}" if file.name in durations else ""
-        lines.append(f"    · {ROLE_LABELS.get(file.role, file.role)}：{file.name}{extra}")
+        lines.append(f"    · {file_label(file.role, file.name)}：{file.name}{extra}")
     lines += _arrivals(item)
     netdisk = item.netdisk
     if netdisk and item.state == SubmissionState.AWAITING_DOWNLOAD:

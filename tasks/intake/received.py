@@ -52,7 +52,7 @@ class StatedTimeError(ValueError):
 
 
 # The forms people type (Beijing time): 2026-11-28 10:00, 2026/11/28 10:00, 2026.11.28 10:00,
-# 2026年11月28日 10:00 (or 10时, 10点30分), 11月28日 10:00 (the contest's year), a date alone (00:00).
+# 2026年11月28日 10:00 (or 10时, 10点30分), 11月28日 10:00 (the contest's year); the hour is required.
 _TYPED = re.compile(
     r"^(?:(?P<year>\d{4})\s*[-/.年]\s*)?(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     r"(?:\s*(?:T|\s|(?<=日))\s*(?P<hour>\d{1,2})\s*(?:[:：时点]\s*(?P<minute>\d{1,2})?\s*分?"
@@ -63,8 +63,8 @@ TYPED_FORMS = "2026-11-28 10:00、2026/11/28 10:00、2026年11月28日 10:00 或
 
 def _typed(text: str, year: int) -> datetime | None:
     found = _TYPED.match(text)
-    if found is None or (found["year"] is None and not re.search("[月日]", text)):
-        return None  # a bare 11-28 is too easily a typo: the year is written, or 月/日 are
+    if found is None or found["hour"] is None or (found["year"] is None and "月" not in text):
+        return None  # a received time is a moment (the hour is written); a bare 11-28 is too easily a typo
     parts = {k: int(v) for k, v in found.groupdict().items() if v is not None}
     try:
         return datetime(

@@ -7,8 +7,9 @@ that names any work decides:
 
 1. **Thread**: its In-Reply-To/References name a mail that brought one of the work's packages
    (`work_for_message_ids`, the one lookup of Message-IDs).
-2. **Resend**: one of its videos is byte-identical (sha256) to a video of the work (a re-zipped
-   folder is the same package; a near-identical video is left to the originality check of judging).
+2. **Resend**: one of its videos is byte-identical (sha256) to a video of the work, and it names no
+   other work (a re-zipped folder is the same package; the same video under another title or
+   sender, or a near-identical one, is left to the originality check of judging).
 3. **受理编号**: the subject or body quotes a work's 受理编号 (all 32 characters, or the first 8 or more).
 4. **Name and sender**: the same 「报送人（单位）+作品名称」 (compared through `identity`) from the
    same sender address as one of the work's packages.
@@ -32,7 +33,7 @@ from tasks.catalogue.models import File, IntakePackage, Submission
 from tasks.findings import Check, Finding, Status
 from tasks.outside import identity
 from tasks.roles import FileRole
-from tasks.states import SubmissionState
+from tasks.states import FINAL_STATES
 
 if TYPE_CHECKING:
     from tasks.intake.package import Analysis
@@ -79,9 +80,7 @@ def _open_works(session: Session, ids: Iterable[str]) -> tuple[str, ...]:
     wanted = list(dict.fromkeys(i for i in ids if i))
     if not wanted:
         return ()
-    query = select(Submission.id).where(
-        Submission.id.in_(wanted), Submission.state != SubmissionState.WITHDRAWN
-    )
+    query = select(Submission.id).where(Submission.id.in_(wanted), Submission.state.not_in(FINAL_STATES))
     open_ids = set(session.scalars(query))
     return tuple(i for i in wanted if i in open_ids)
 
@@ -102,11 +101,22 @@ def work_for_message_ids(session: Session, message_ids: Sequence[str]) -> list[s
     return list(dict.fromkeys(found))
 
 
-def works_with_videos(session: Session, sha256s: Sequence[str]) -> list[str]:
+def works_with_videos(
+    session: Session, sha256s: Sequence[str], key: tuple[str, str, str] | None = None
+) -> list[str]:
+    """Works holding one of these videos, byte for byte — unless the package names another work
+    (another title or sender: the same video under two names is for the originality check, not a
+    resend)."""
     if not sha256s:
         return []
     query = select(File.submission_id).where(File.sha256.in_(sha256s), File.role == FileRole.VIDEO)
-    return [s for s in dict.fromkeys(session.scalars(query)) if s]
+    found = []
+    for submission_id in dict.fromkeys(session.scalars(query)):
+        work = session.get(Submission, submission_id) if submission_id else None
+        theirs = work and name_key(work.title, work.submitter, work.unit)
+        if work is not None and (key is None or not theirs or same_name(key, theirs)):
+            found.append(work.id)
+    return found
 
 
 def quoted_numbers(*texts: str | None) -> list[str]:
@@ -124,9 +134,16 @@ def works_by_number(session: Session, numbers: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(session.scalars(select(Submission.id).where(or_(*clauses)))))
 
 
+# 「红岩家书（重发）」, 「红岩家书(补交)」: the same work, marked by its sender as sent again.
+_SENT_AGAIN = re.compile(
+    r"\s*[（(【\[]\s*(?:重发|重新报送|补交|补充|补发|更正|修改|修改版|更新)\s*[）)】\]]\s*$"
+)
+
+
 def name_key(title: str | None, submitter: str | None, unit: str | None) -> tuple[str, str, str] | None:
-    """(作品名称, 报送人, 单位) in their identity form; None without a title and a sender name."""
-    key = (identity(title), identity(submitter), identity(unit))
+    """(作品名称, 报送人, 单位) in their identity form, a 「（重发）」 mark left out; None without a
+    title and a sender name."""
+    key = (identity(_SENT_AGAIN.sub("", title or "")), identity(submitter), identity(unit))
     return key if key[0] and (key[1] or key[2]) else None
 
 
@@ -171,14 +188,15 @@ def match_work(session: Session, analysis: Analysis) -> WorkMatch | None:
     """The work an analysed package belongs to by the rules above, or None for a new work."""
     package = analysis.package
     videos = [f.sha256 for f in analysis.of_role(FileRole.VIDEO)]
+    key = package_name_key(analysis)
     rules = (
         (MatchRule.THREAD, lambda: work_for_message_ids(session, package.replies_to)),
-        (MatchRule.VIDEO, lambda: works_with_videos(session, videos)),
+        (MatchRule.VIDEO, lambda: works_with_videos(session, videos, key)),
         (
             MatchRule.NUMBER,
             lambda: works_by_number(session, quoted_numbers(package.name, package.body_text)),
         ),
-        (MatchRule.NAME, lambda: works_by_name(session, package.sender, package_name_key(analysis))),
+        (MatchRule.NAME, lambda: works_by_name(session, package.sender, key)),
     )
     for rule, lookup in rules:
         candidates = _open_works(session, lookup())

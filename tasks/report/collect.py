@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tasks.catalogue.models import File, FindingRecord, Submission
 from tasks.findings import Check, Status
 from tasks.report.summary import FLOW_LABELS, FindingRow, RunRow, SubmissionRow
+from tasks.states import SubmissionState
 
 log = logging.getLogger(__name__)
 PAGE = 200
@@ -18,7 +19,11 @@ PAGE = 200
 def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingRow]]:
     submissions = [
         SubmissionRow(s.id, s.title, s.state, s.verdict, s.received_at)
-        for s in session.scalars(select(Submission).order_by(Submission.received_at))
+        for s in session.scalars(
+            select(Submission)
+            .where(Submission.state != SubmissionState.REMOVED)  # taken in by mistake: not a work
+            .order_by(Submission.received_at)
+        )
     ]
     query = select(FindingRecord.submission_id, File.submission_id, FindingRecord.check, FindingRecord.status)
     query = query.outerjoin(File, File.id == FindingRecord.file_id)
