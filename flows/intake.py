@@ -362,13 +362,16 @@ def _publish_run(results: list[dict[str, Any]]) -> None:
     from flows.report import publish_dashboards_task
     from tasks.intake.run_summary import ARTIFACT_KEY, intake_markdown
 
-    create_markdown_artifact(
-        key=ARTIFACT_KEY,
-        markdown=intake_markdown(results),
-        description=f"本次受理的作品包（{len(results)}个）",
-    )
-    if results:
-        publish_dashboards_task("受理后的作品概况")
+    try:
+        create_markdown_artifact(
+            key=ARTIFACT_KEY,
+            markdown=intake_markdown(results),
+            description=f"本次受理的作品包（{len(results)}个）",
+        )
+        if results:
+            publish_dashboards_task("受理后的作品概况")
+    except Exception as exc:  # what was taken in stays recorded; the next run publishes again
+        log.warning("could not publish the intake artifact or the dashboards: %s", cause(exc) or exc)
 
 
 def _collect_sources(

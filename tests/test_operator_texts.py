@@ -542,3 +542,33 @@ def test_a_subtitle_sidecar_is_named_as_such() -> None:
         ]
     )
     assert f"· 字幕文件：{PREFIX}/{PREFIX}.srt" in render_receipt(with_srt)
+
+
+def test_the_intake_run_artifact_says_what_happened_to_each_package() -> None:
+    from tasks.intake.run_summary import intake_markdown
+
+    text = intake_markdown(
+        [
+            {
+                "package": "a.zip",
+                "id": "3f2a",
+                "title": "红岩|家书](http://x)",
+                "verdict": "pass",
+                "intake": "first",
+            },
+            {
+                "package": "Re: 红岩家书",
+                "id": "3f2a",
+                "title": "红岩家书",
+                "verdict": None,
+                "intake": "supplement",
+            },
+            {"package": "b.zip", "id": "3f2a", "title": "红岩家书", "duplicate": True},
+            {"package": "坏.zip", "error": "处理失败：磁盘已满。"},
+        ]
+    )
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 4 and all(row.count(" | ") == 4 for row in rows)  # a | in a title is no column
+    assert "新作品" in rows[0] and "通过" in rows[0] and "](http" not in rows[0]
+    assert "补交到该作品" in rows[1] and "审核中" in rows[1]
+    assert "已受理过，无变化" in rows[2] and "未受理：处理失败：磁盘已满。" in rows[3]
