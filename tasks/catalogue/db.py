@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -16,16 +17,18 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = files("tasks.catalogue") / "migrations" / "versions"
+_REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
 
 def head_revision() -> str:
-    """The newest migration, without loading Alembic (0.6 s a command): revisions are numbered
-    0001, 0002, … in one chain, each file named after its revision."""
-    return max(
-        entry.name.split("_", 1)[0]
-        for entry in MIGRATIONS.iterdir()
-        if entry.name[:4].isdigit() and entry.name.endswith(".py")
+    """The newest migration, without loading Alembic (0.6 s a command): files are numbered 0001,
+    0002, … in one chain; the newest file's `revision = "…"` line names it (`0006` or `0006_i19`)."""
+    newest = max(
+        (entry for entry in MIGRATIONS.iterdir() if entry.name[:4].isdigit() and entry.name.endswith(".py")),
+        key=lambda entry: entry.name,
     )
+    found = _REVISION.search(newest.read_text(encoding="utf-8"))
+    return found.group(1) if found else newest.name.split("_", 1)[0]
 
 
 def current_revision(connection: Connection) -> str | None:
