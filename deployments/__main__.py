@@ -8,23 +8,26 @@ python -m deployments apply --pool guangying  # production: the work pool, the a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 
 from deployments.definitions import CONCURRENCY_LIMITS, DEPLOYMENTS, build, ensure_pool_and_limits
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m deployments")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="serve all deployments from this process")
-    apply = sub.add_parser("apply", help="register all deployments for a work pool")
-    apply.add_argument(
-        "--pool", required=True, help="Prefect work pool name (created as a process pool if missing)"
+    from flows.cli import _Parser
+
+    parser = _Parser(
+        prog="python -m deployments", description="注册或运行光影的 Prefect 部署（流程的运行入口）。"
     )
+    sub = parser.add_subparsers(dest="command", required=True, title="命令", metavar="COMMAND")
+    sub.add_parser("serve", help="在本进程中运行所有部署（单机：定时任务和界面触发的运行都由本进程执行）")
+    apply = sub.add_parser(
+        "apply", help="把所有部署注册到一个工作池（生产：随后在各机器上启动 prefect worker）"
+    )
+    apply.add_argument("--pool", required=True, help="Prefect 工作池名称（不存在则新建为 process 类型）")
     for tag, limit in CONCURRENCY_LIMITS.items():
         apply.add_argument(
-            f"--{tag}-limit", type=int, default=limit, help=f"task runs tagged '{tag}' at once, pool-wide"
+            f"--{tag}-limit", type=int, default=limit, help=f"整个工作池同时运行的“{tag}”任务数上限"
         )
     args = parser.parse_args()
 

@@ -120,10 +120,17 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
 
 
 def titled_schema(schema: dict[str, Any], form: type[BaseModel]) -> dict[str, Any]:
-    """The flow's parameter schema with each top-level field's Chinese title and description."""
+    """The flow's parameter schema with each top-level field's Chinese title and description.
+
+    A form field marked `as_text` is typed by the form instead (a text input): the UI's date-time
+    widget works in UTC, while an operator types the times of the contest in Beijing time."""
     properties = schema.get("properties", {})
+    own = form.model_json_schema().get("properties", {})
     for name, info in form.model_fields.items():
         if name in properties:
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if extra.get("as_text"):
+                properties[name] = {k: v for k, v in own[name].items() if k != "as_text"}
             properties[name]["title"] = info.title
             properties[name]["description"] = info.description
     return schema

@@ -23,7 +23,9 @@ class IntakeForm(BaseModel):
     received_at: str | None = Field(
         None,
         title="认定收到时间",
-        description="作品经其他途径按时送达时，由工作人员认定的收到时间（北京时间）",
+        description="作品经其他途径按时送达时，由工作人员认定的收到时间，按北京时间填写，"
+        "如 2026-11-30 20:00、2026年11月30日 20:00；不能晚于当前时间",
+        json_schema_extra={"as_text": True},  # typed text in Beijing time, not the UI's UTC widget
     )
     received_set_by: str | None = Field(None, title="认定人", description="认定收到时间的工作人员姓名")
 

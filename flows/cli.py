@@ -235,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)  # --help and usage errors leave before anything is created
     _quiet_prefect()
-    args = build_parser().parse_args(argv)
     if args.verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     else:  # a terminal shows our own sentences; Prefect's run logs and tracebacks stay in the run history

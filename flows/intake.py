@@ -37,9 +37,9 @@ from tasks.context import WorkContext
 from tasks.failures import cause
 from tasks.intake.classify import SUBTITLE_EXTENSIONS
 from tasks.intake.details import IntakeDetails
-from tasks.intake.package import Package, analyse
+from tasks.intake.package import Analysis, Package, analyse
 from tasks.intake.receipt import write_receipt
-from tasks.intake.received import Received, ReceivedBasis
+from tasks.intake.received import Received, ReceivedBasis, parse_stated_time
 from tasks.intake.sources import (
     ImapAccount,
     Unreadable,
@@ -83,12 +83,17 @@ def _engine(settings: Settings) -> Engine:
     return open_catalogue(settings.catalogue_url)
 
 
-@task(name="ingest-package", **IO_RETRIES)
-def ingest_package_task(pending: Pending, scratch: Path) -> IngestOutcome:
-    """Unpack, read and record one package (a fresh scratch folder per attempt, so a retry starts clean)."""
-    settings = get_settings()
+@task(name="analyse-package", **IO_RETRIES)
+def analyse_package_task(pending: Pending, scratch: Path) -> Analysis:
+    """Unpack and read one package (a fresh scratch folder per attempt, so a retry starts clean)."""
     attempt = scratch / uuid.uuid4().hex[:8]
-    analysis = analyse(pending.package, attempt, DEFAULT_RULES)
+    return analyse(pending.package, attempt, DEFAULT_RULES)
+
+
+@task(name="ingest-package", **IO_RETRIES)
+def ingest_package_task(pending: Pending, analysis: Analysis) -> IngestOutcome:
+    """Store and record one analysed package: a new work, or a supplement or resend of its work."""
+    settings = get_settings()
     with session_scope(_engine(settings)) as session:
         outcome = record_analysis(
             session,
@@ -118,7 +123,7 @@ def finish_submission_task(submission_id: str) -> dict[str, Any]:
         )
         session.flush()
         item = submission_view(session, submission)
-    write_receipt(settings.data_dir, item)
+    write_receipt(settings.data_dir, item, issued=settings.now())
     return item.to_json()  # a task's result is JSON: the flow's results are what `ingest --json` prints
 
 
@@ -320,29 +325,53 @@ def intake(
     for_submission: str | None = None,
     sources: bool = False,
     screen: bool = True,
-    received_at: datetime | None = None,
+    received_at: str | datetime | None = None,
     received_set_by: str | None = None,
 ) -> list[dict[str, Any]]:
     """Ingest `paths` (or, with `sources`, the drop folder, inbox bucket and mailbox), screen each new
     video into its submission, and return one result per package (`status --json` objects).
 
     `received_at`: the time an operator states for the packages of `paths` (they arrived in time by
-    other means), recorded as stated by `received_set_by`."""
+    other means), recorded as stated by `received_set_by`. Beijing time unless it carries an offset,
+    as text (the Prefect UI's form: 「2026-11-30 20:00」, the forms of `parse_stated_time`) or as a
+    datetime (an API client's naive one too); a time later than the pipeline's clock is refused
+    before anything is taken in."""
     settings = get_settings()
-    _engine(settings)  # migrate once here: concurrent first opens from task threads would race
     now = settings.now()
+    stated_at = parse_stated_time(received_at, now=now) if received_at not in (None, "") else None
+    _engine(settings)  # migrate once here: concurrent first opens from task threads would race
     with scratch_folder(settings.data_dir, "intake") as scratch:
         pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
         pending = with_mail_opened(pending, scratch / "mail", now, results)
-        if received_at is not None:
-            stated = Received(received_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
+        if stated_at is not None:
+            stated = Received(stated_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
             for item in pending:
                 item.package.stated(stated)
         if sources:
             pending += _collect_sources(settings, scratch, now, results)
         outcomes = _ingest_all(pending, scratch, results)
         _screen_all(outcomes, settings, screen=screen, resume_unfinished=sources and screen, results=results)
-        return results
+    _publish_run(results)
+    return results
+
+
+def _publish_run(results: list[dict[str, Any]]) -> None:
+    """The works this run touched, as an artifact of the run, and the dashboards refreshed."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from flows.report import publish_dashboards_task
+    from tasks.intake.run_summary import ARTIFACT_KEY, intake_markdown
+
+    try:
+        create_markdown_artifact(
+            key=ARTIFACT_KEY,
+            markdown=intake_markdown(results),
+            description=f"本次受理的作品包（{len(results)}个）",
+        )
+        if results:
+            publish_dashboards_task("受理后的作品概况")
+    except Exception as exc:  # what was taken in stays recorded; the next run publishes again
+        log.warning("could not publish the intake artifact or the dashboards: %s", cause(exc) or exc)
 
 
 def _collect_sources(
@@ -375,21 +404,37 @@ def _collect_sources(
 
 
 def _ingest_all(pending: list[Pending], scratch: Path, results: list[dict[str, Any]]) -> list[IngestOutcome]:
-    """Every package ingested (concurrently, on the task runner); one that fails is a result."""
-    ingesting = [(p, ingest_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
-    outcomes: list[IngestOutcome] = []
-    for waiting, ingested in ingesting:
-        ingested.wait()
-        if ingested.state.is_completed():
-            outcomes.append(ingested.result())
+    """Every package read concurrently (on the task runner), then recorded one at a time in the order
+    received, so that a reply finds the work its first mail made in the same batch; one that fails
+    is a result."""
+    analysing = [(p, analyse_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
+    analysed: list[tuple[Pending, Analysis]] = []
+    for waiting, future in analysing:
+        future.wait()
+        if future.state.is_completed():
+            analysed.append((waiting, future.result()))
         else:
-            results.append(
-                {
-                    "package": waiting.package.name,
-                    "error": f"处理失败：{_reason(ingested)}。原件未改动，可稍后重试。",
-                }
-            )
+            results.append(_failed_package(waiting, future))
+    outcomes: list[IngestOutcome] = []
+    for waiting, analysis in sorted(analysed, key=lambda pair: _received_order(pair[0])):
+        recorded = ingest_package_task.submit(waiting, analysis)
+        recorded.wait()
+        if recorded.state.is_completed():
+            outcomes.append(recorded.result())
+        else:
+            results.append(_failed_package(waiting, recorded))
     return outcomes
+
+
+def _received_order(pending: Pending) -> datetime:
+    return pending.package.received_at.astimezone(UTC)
+
+
+def _failed_package(pending: Pending, future: Any) -> dict[str, Any]:
+    return {
+        "package": pending.package.name,
+        "error": f"处理失败：{_reason(future)}。原件未改动，可稍后重试。",
+    }
 
 
 def _screen_all(
@@ -400,9 +445,11 @@ def _screen_all(
     resume_unfinished: bool,
     results: list[dict[str, Any]],
 ) -> None:
-    """Screen (or, without `screen`, only judge) each new submission; a package seen before is a
-    duplicate unless its submission was left unfinished, which is then resumed. With
-    `resume_unfinished` (the nightly run) every other unfinished submission is finished too."""
+    """Screen (or, without `screen`, only judge) each submission a package made or added to; a
+    package seen before is a duplicate unless its submission was left unfinished, which is then
+    resumed. Only videos not screened yet are screened: a supplement or a resend without a new video
+    is judged again in seconds. With `resume_unfinished` (the nightly run) every other unfinished
+    submission is finished too."""
     with session_scope(_engine(settings)) as session:
         unfinished = set(unfinished_submissions(session))
     for outcome in outcomes:
@@ -410,13 +457,17 @@ def _screen_all(
         if outcome.duplicate and not resumed:
             results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
             continue
+        to_screen = screen and outcome.submission_id in unfinished
         unfinished.discard(outcome.submission_id)
         status: dict[str, Any] = (
             screen_submission(outcome.submission_id)
-            if screen
+            if to_screen or (screen and outcome.created)
             else finish_submission_task(outcome.submission_id)
         )
-        results.append({"package": outcome.package, **status, **({"resumed": True} if resumed else {})})
+        intake = {"intake": outcome.kind} if outcome.kind else {}
+        results.append(
+            {"package": outcome.package, **status, **intake, **({"resumed": True} if resumed else {})}
+        )
     if resume_unfinished:
         for submission_id in sorted(unfinished):
             status = screen_submission(submission_id)

@@ -7,12 +7,13 @@ resulting verdict to tell which works are eligible.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from tasks.findings import Check, Finding, Status, Verdict, verdict
+from tasks.findings import CHECK_LABELS, Check, Finding, Status, Verdict, verdict
 
 
 class DecisionAction(StrEnum):
@@ -23,6 +24,9 @@ class DecisionAction(StrEnum):
     WITHDRAW = "withdraw"  # a junk or duplicate submission leaves the contest (state withdrawn)
     RESCREEN = "rescreen"  # its videos are screened again
     RECHECK = "recheck"  # its intake findings are judged again under the current settings
+    # Corrections (the old value kept in the record):
+    SET_RECEIVED = "set-received"  # the received time corrected; the deadline judged again
+    REVOKE = "revoke"  # an earlier decision on the work taken back (value: its number)
 
 
 ACTION_LABELS: dict[str, str] = {
@@ -32,7 +36,22 @@ ACTION_LABELS: dict[str, str] = {
     DecisionAction.WITHDRAW: "撤销作品",
     DecisionAction.RESCREEN: "重新审核视频",
     DecisionAction.RECHECK: "按现行设置重新核对报送材料",
+    DecisionAction.SET_RECEIVED: "更正收到时间",
+    DecisionAction.REVOKE: "撤回决定",
 }
+# What `decide --help` says of each action.
+ACTION_HELP: dict[str, str] = {
+    DecisionAction.ACCEPT_LATE: "同意逾期报送：报送时间一项不再计入结论（仅限晚于截止时间收到的作品）",
+    DecisionAction.WAIVE: "免除一项检查：须用 --check 指明，仅限结果为不通过或提示的检查项",
+    DecisionAction.REJECT: "不予受理：无论检查结果如何，结论为不通过",
+    DecisionAction.WITHDRAW: "撤销作品：作品退出征集（也可用 guangying withdraw）",
+    DecisionAction.RESCREEN: "重新审核视频（也可用 guangying rescreen）",
+    DecisionAction.RECHECK: "按现行设置重新核对报送材料（也可用 guangying recheck）",
+    DecisionAction.SET_RECEIVED: '更正收到时间：VALUE 写北京时间，如 "2026-11-28 10:00"，原时间保留在记录中',
+    DecisionAction.REVOKE: "撤回该作品的第 VALUE 项决定（序号见 guangying status ID），撤回本身也记入作品库",
+}
+# Actions whose effect is done once it ran (a screening, a re-check): they cannot be taken back.
+NOT_REVOCABLE = frozenset({DecisionAction.RESCREEN, DecisionAction.RECHECK, DecisionAction.REVOKE})
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -42,6 +61,10 @@ class Decision:
     decided_by: str
     decided_at: datetime
     check: Check | None = None  # the check a waiver concerns (DEADLINE for accept-late)
+    # set-received: {"received_at", "previous", "previous_basis", "previous_set_by"} (ISO times);
+    # revoke: {"revokes": the number of the decision taken back}.
+    value: Mapping[str, Any] | None = None
+    number: int | None = None  # its place among the work's decisions, from 1 (as recorded)
 
     def __init__(
         self,
@@ -50,6 +73,8 @@ class Decision:
         decided_by: str,
         decided_at: datetime,
         check: Check | str | None = None,
+        value: Mapping[str, Any] | None = None,
+        number: int | None = None,
     ) -> None:
         # A stored row or a JSON object gives the check as a plain str: it becomes the Check here.
         object.__setattr__(self, "action", action)
@@ -57,6 +82,8 @@ class Decision:
         object.__setattr__(self, "decided_by", decided_by)
         object.__setattr__(self, "decided_at", decided_at)
         object.__setattr__(self, "check", Check(check) if check else None)
+        object.__setattr__(self, "value", dict(value) if value else None)
+        object.__setattr__(self, "number", number)
 
     @property
     def waived_check(self) -> Check | None:
@@ -71,9 +98,59 @@ class DecidedVerdict:
     by_person: bool  # an operator's decision changed what the findings alone would say
 
 
+def revoked_numbers(decisions: Iterable[Decision]) -> set[int]:
+    return {int(d.value["revokes"]) for d in decisions if d.action == DecisionAction.REVOKE and d.value}
+
+
+def in_force(decisions: Iterable[Decision]) -> list[Decision]:
+    """The decisions that still count: neither taken back nor themselves a revocation."""
+    decisions = list(decisions)
+    revoked = revoked_numbers(decisions)
+    return [d for d in decisions if d.action != DecisionAction.REVOKE and d.number not in revoked]
+
+
+def refusal(
+    action: DecisionAction,
+    decisions: Sequence[Decision],
+    findings: Iterable[Finding],
+    *,
+    withdrawn: bool,
+    check: Check | None = None,
+    revokes: int | None = None,
+) -> str | None:
+    """Why `action` cannot apply to the work as it stands (one sentence for the operator), or None."""
+    findings, current = list(findings), in_force(decisions)
+    if action == DecisionAction.REVOKE:
+        target = next((d for d in decisions if d.number == revokes), None)
+        if target is None:
+            return f"该作品没有第{revokes}项决定（共{len(decisions)}项）。"
+        if target.action in NOT_REVOCABLE:
+            return f"第{revokes}项决定（{ACTION_LABELS[target.action]}）已经执行，不能撤回。"
+        if target.number in revoked_numbers(decisions):
+            return f"第{revokes}项决定已经撤回过。"
+        return None
+    if withdrawn and action == DecisionAction.WITHDRAW:
+        return "该作品已经撤销过。"
+    if withdrawn:
+        return "该作品已撤销，不再作其他决定（如需恢复，请用 revoke 撤回撤销的决定）。"
+    if action in (DecisionAction.ACCEPT_LATE, DecisionAction.WAIVE):
+        target_check = Check.DEADLINE if action == DecisionAction.ACCEPT_LATE else check
+        if not any(f.check == target_check and f.status in (Status.FAIL, Status.WARN) for f in findings):
+            if action == DecisionAction.ACCEPT_LATE:
+                return "该作品不是逾期收到的（报送时间一项没有不通过），无需同意逾期。"
+            label = CHECK_LABELS.get(check or "", check)
+            return f"检查项“{label}”（{check}）在该作品上没有不通过或提示的结果，无需免除。"
+        if any(d.waived_check == target_check for d in current):
+            return "该项已经免除过。"
+    if action == DecisionAction.REJECT and any(d.action == DecisionAction.REJECT for d in current):
+        return "该作品已经决定不予受理。"
+    return None
+
+
 def decided_verdict(findings: Iterable[Finding], decisions: Iterable[Decision]) -> DecidedVerdict:
-    """The verdict from the findings, with waived checks left out; a rejection fails the work."""
-    findings, decisions = list(findings), list(decisions)
+    """The verdict from the findings, with waived checks left out; a rejection fails the work.
+    Decisions taken back (`revoke`) count no more."""
+    findings, decisions = list(findings), in_force(decisions)
     by_rules = verdict(findings)
     if any(d.action == DecisionAction.REJECT for d in decisions):
         return DecidedVerdict(Verdict.FAIL, by_person=True)

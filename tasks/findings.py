@@ -67,6 +67,7 @@ class Check(StrEnum):
     DOCUMENT = "document"
     PLEDGE = "pledge"
     MAIL = "mail"
+    MATCHING = "matching"  # which work a second e-mail or a resend belongs to (tasks.intake.threading)
     # judging (tasks/judging)
     ASSIGNMENT = "assignment"
     ROSTER = "roster"
@@ -107,6 +108,7 @@ CHECK_LABELS: dict[str, str] = {
     Check.DOCUMENT: "文档读取",
     Check.PLEDGE: "版权承诺书",
     Check.MAIL: "邮件读取",
+    Check.MATCHING: "归属作品",
 }
 
 # Judging's checks: about experts and scores, not about a submitted file.

@@ -161,3 +161,27 @@ def test_run_says_when_the_drop_folder_does_not_exist(
     (data_dir / "inbox").mkdir(parents=True)
     assert main(["run", "--no-screen"]) == 0
     assert "文件夹不存在" not in capsys.readouterr().out
+
+
+def test_small_defects_of_the_walk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`receipt --help` creates nothing; `templates FILE` is one sentence; deployments help in Chinese."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    env = {**os.environ, "GUANGYING_DATA_DIR": str(data)}
+    env.pop("PREFECT_HOME", None)
+    env.pop("PREFECT_API_URL", None)
+    helped = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "receipt", "--help"], env=env, capture_output=True, timeout=120
+    )
+    assert helped.returncode == 0 and not data.exists()
+    a_file = tmp_path / "模板.txt"
+    a_file.write_text("x", encoding="utf-8")
+    assert main(["templates", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert "是文件，不是文件夹" in err and len(err.strip().splitlines()) == 1
+    deployments = subprocess.run(
+        [sys.executable, "-m", "deployments", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert "用法：" in deployments.stdout and not any(e in deployments.stdout for e in ENGLISH)

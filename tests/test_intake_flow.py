@@ -171,7 +171,8 @@ def test_run_polls_drop_folder_and_inbox_bucket(
     assert hongyan["received_at"].startswith("2026-09-21")
     jiang = by_title["江姐"]
     assert jiang["verdict"] == "fail" and any("未收到版权承诺书" in f["message"] for f in jiang["findings"])
-    assert jiang["received_at"] == "2026-11-29T13:05:00+00:00" and jiang["received_basis"] == "operator"
+    assert jiang["received_at"] == "2026-11-29T21:05:00+08:00" and jiang["received_basis"] == "operator"
+    assert jiang["received_at_utc"] == "2026-11-29T13:05:00+00:00"
 
     assert main(["run", "--no-screen", "--json"]) == 0  # nothing new: nothing changes
     assert capsys.readouterr().out == ""

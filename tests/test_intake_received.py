@@ -174,7 +174,8 @@ def test_exported_emails_keep_their_date_and_operators_decide_on_late_ones(
     )
     assert datetime.fromisoformat(decision["decided_at"]) == LATE_CLOCK
     receipt = (get_settings().data_dir / "receipts" / f"{late['id']}.txt").read_text(encoding="utf-8")
-    assert "同意逾期报送（理由：报送人11月30日来电" in receipt and "左老师" in receipt
+    # The sender reads the effect in their words, not the staff's note (左老师 is the notice's contact).
+    assert "经筹备组同意，本作品虽晚于报送截止时间收到，予以受理。" in receipt and "来电" not in receipt
 
     assert main(["decide", late["id"][:8], "waive", "--note", "x"]) == 2
     assert "--check" in capsys.readouterr().err

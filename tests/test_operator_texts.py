@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,12 @@ import pytest
 
 from tasks.catalogue.views import SubmissionView
 from tasks.intake.receipt import render_receipt as render_view
+from tasks.rules import SHANGHAI
 
 GOLDEN = Path(__file__).parent / "golden"
 NOTICE_FIVE = "通知第五条要求报送“作品高清原视频，最终视频文稿、作品登记表、作品汇总表Word电子版，以及作品版权承诺书扫描件”。"
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
+ISSUED = datetime(2026, 12, 4, 9, 0, tzinfo=SHANGHAI)  # the receipts' date, fixed for the golden files
 
 
 def _finding(check: str, status: str, message: str, stage: str = "intake", **extra: Any) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def _missing(role: str, label: str, todo: str) -> dict[str, Any]:
 
 def render_receipt(item: dict[str, Any]) -> str:
     """The receipt of a `status --json` object, read into the typed view the receipt takes."""
-    return render_view(SubmissionView.from_json(item))
+    return render_view(SubmissionView.from_json(item), issued=ISSUED)
 
 
 def _item(**changes: Any) -> dict[str, Any]:
@@ -306,8 +309,10 @@ def test_a_late_work_the_committee_accepted_is_judged_as_usual() -> None:
         ],
     )
     text = render_receipt(accepted)
-    assert "同意逾期报送（理由：邮件发送失败" in text and "工作人员已决定不再以此项为准" in text
+    assert "经筹备组同意，本作品虽晚于报送截止时间收到，予以受理。" in text
+    assert "报送时间" not in text.split("需要处理的问题")[1]  # overridden: no longer a problem
     assert "联系电话“123”" in text and "请核对上述提示事项" in text and "请直接与筹备组联系" not in text
+    assert "邮件发送失败" not in text and "回执日期：2026年12月04日" in text
 
 
 def test_the_declared_duration_never_repeats_itself() -> None:
@@ -337,7 +342,7 @@ def catalogue(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The CLI's view of the catalogue, without a flow: `status`, `receipt` and `export` read this."""
     items = [PASSED, INCOMPLETE | {"id": "3f2a0000-0000-4000-8000-000000000002"}, AWAITING | {"id": "77aa"}]
     monkeypatch.setattr(
-        "flows.commands.intake._all_items", lambda: [SubmissionView.from_json(i) for i in items]
+        "flows.commands.intake._all_items", lambda **_: [SubmissionView.from_json(i) for i in items]
     )
     return items
 
@@ -391,6 +396,35 @@ def test_export_in_beijing_time_with_the_authors_of_the_summary_table(
     assert [r[8] for r in rows] == ["通过", "不通过", "审核中"]
 
 
+def test_the_exported_summary_prints_on_a4_landscape(
+    catalogue: list[dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read back with openpyxl: landscape A4 fitted to the page width, the header row on every page,
+    wrapped text, widths measured for Chinese, borders, and who decided a verdict."""
+    from openpyxl import load_workbook
+
+    from flows.cli import main
+    from tasks.intake.export import MAX_COLUMN_WIDTH, display_width
+
+    out = tmp_path / "汇总.xlsx"
+    assert main(["export", "--out", str(out)]) == 0
+    sheet = load_workbook(out).active
+    setup = sheet.page_setup
+    assert (setup.orientation, str(setup.paperSize)) == ("landscape", str(sheet.PAPERSIZE_A4))
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$2:$2"
+    header = [c.value for c in sheet[2]]
+    assert "人工决定" in header
+    last = 2 + len(catalogue)
+    for index, name in enumerate(header, start=1):
+        cells = [sheet.cell(row=r, column=index) for r in range(2, last + 1)]
+        assert all(c.alignment.wrap_text and c.border.left.style == "thin" for c in cells), name
+        width = sheet.column_dimensions[cells[0].column_letter].width
+        wanted = min(max(display_width(c.value) for c in cells) + 2, MAX_COLUMN_WIDTH)
+        assert width >= wanted, (name, width, wanted)  # no text runs into the next column
+    assert display_width("受理编号") == 8 and display_width("ab") == 2
+
+
 @pytest.mark.parametrize(
     ("verdicts", "code"),
     [(["pass"], 0), ([None], 0), (["pass", None], 0), (["pass", "review"], 1), (["fail"], 1), (["error"], 1)],
@@ -432,3 +466,109 @@ def test_screen_record_says_where_it_recorded(data_dir: Path, monkeypatch: pytes
     monkeypatch.setenv("GUANGYING_DATABASE_URL", "postgresql+psycopg://guangying:s3cret@db/guangying")
     get_settings.cache_clear()
     assert "s3cret" not in where_recorded(1) and "db/guangying" in where_recorded(1)
+
+
+def _decision(
+    action: str, note: str, *, check: str | None = None, number: int = 1, **value: Any
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "check": check,
+        "note": note,
+        "decided_by": "root",
+        "decided_at": "2026-12-02T02:00:00+00:00",
+        "number": number,
+        "value": value or None,
+    }
+
+
+def test_a_staff_only_decision_is_shown_only_as_its_effect() -> None:
+    """A waiver recorded by login `root`, a routine re-check and a re-screening: the sender reads
+    that the committee set the resolution aside, and nothing of who, how or the staff's note."""
+    waived = _item(
+        verdict="fail",
+        findings=FAILED_TECHNICAL["findings"],
+        decisions=[
+            _decision("waive", "片方提供的4K母带丢失，领导口头同意", check="resolution"),
+            _decision("recheck", "设置变更后重新核对", number=2),
+            _decision("rescreen", "重新审核", number=3),
+        ],
+    )
+    text = render_receipt(waived)
+    assert "经筹备组同意，“分辨率”一项不再作为本作品的审核依据。" in text
+    for staff in ("root", "免除该项", "领导口头同意", "重新核对", "重新审核视频", "1280×720"):
+        assert staff not in text, staff
+    assert "平均帧率为24.00帧/秒" in text  # what is still a problem stays
+
+
+def test_a_revoked_decision_is_not_shown() -> None:
+    taken_back = _item(
+        findings=LATE["findings"],
+        verdict="fail",
+        decisions=[
+            _decision("accept-late", "筹备组同意"),
+            _decision("revoke", "误操作", number=2, revokes=1),
+        ],
+    )
+    text = render_receipt(taken_back)
+    assert "予以受理" not in text and "请直接与筹备组联系" in text
+
+
+def test_a_withdrawn_work_asks_for_nothing() -> None:
+    withdrawn = _item(
+        state="withdrawn",
+        verdict="fail",
+        findings=INCOMPLETE["findings"],
+        decisions=[_decision("withdraw", "报送人来函撤回")],
+    )
+    text = render_receipt(withdrawn)
+    assert "本作品已撤销，不再参加本次征集，无需补充材料或回复本邮件。" in text
+    for asking in ("更正所列问题", "回复本邮件发送至", "缺少的材料", "需要处理的问题", "补交"):
+        assert asking not in text, asking
+    assert "回执日期：2026年12月04日" in text
+
+
+def test_a_subtitle_sidecar_is_named_as_such() -> None:
+    with_srt = _item(
+        files=[
+            *_item()["files"],
+            {
+                "role": "other",
+                "name": f"{PREFIX}/{PREFIX}.srt",
+                "sha256": "c" * 64,
+                "size": 100,
+                "verdict": None,
+            },
+        ]
+    )
+    assert f"· 字幕文件：{PREFIX}/{PREFIX}.srt" in render_receipt(with_srt)
+
+
+def test_the_intake_run_artifact_says_what_happened_to_each_package() -> None:
+    from tasks.intake.run_summary import intake_markdown
+
+    text = intake_markdown(
+        [
+            {
+                "package": "a.zip",
+                "id": "3f2a",
+                "title": "红岩|家书](http://x)",
+                "verdict": "pass",
+                "intake": "first",
+            },
+            {
+                "package": "Re: 红岩家书",
+                "id": "3f2a",
+                "title": "红岩家书",
+                "verdict": None,
+                "intake": "supplement",
+            },
+            {"package": "b.zip", "id": "3f2a", "title": "红岩家书", "duplicate": True},
+            {"package": "坏.zip", "error": "处理失败：磁盘已满。"},
+        ]
+    )
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 4 and all(row.count(" | ") == 4 for row in rows)  # a | in a title is no column
+    assert "新作品" in rows[0] and "通过" in rows[0] and "](http" not in rows[0]
+    assert "补交到该作品" in rows[1] and "审核中" in rows[1]
+    assert "已受理过，无变化" in rows[2] and "未受理：处理失败：磁盘已满。" in rows[3]

@@ -44,6 +44,8 @@ CONTRACT_KEYS = [
     "decisions",
     "verdict_by_person",
     "findings",
+    "packages",  # 0008: the first package, supplements and resends, each with its received time
+    "received_at_utc",
 ]
 
 
@@ -106,7 +108,11 @@ def test_a_catalogued_submission_round_trips_the_status_contract(tmp_path: Path,
         "code": "jj49",
         "expires_at": "2026-12-04T08:00:00+00:00",  # 7 days after 16:00 Beijing time, in UTC
     }
-    assert item["received_at"] == "2026-11-27T08:00:00+00:00"
+    assert item["received_at"] == "2026-11-27T16:00:00+08:00"  # Beijing time, with its offset
+    assert item["received_at_utc"] == "2026-11-27T08:00:00+00:00"
+    assert [(p["kind"], p["received_at"]) for p in item["packages"]] == [
+        ("first", "2026-11-27T16:00:00+08:00")
+    ]
     assert item["decisions"] == [
         {
             "action": "waive",
@@ -114,6 +120,8 @@ def test_a_catalogued_submission_round_trips_the_status_contract(tmp_path: Path,
             "note": "已核实",
             "decided_by": "左老师",
             "decided_at": "2026-11-30T10:00:00+00:00",
+            "number": 1,
+            "value": None,
         }
     ]
     by_file = [f for f in item["findings"] if f["file"]]

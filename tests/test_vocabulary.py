@@ -26,7 +26,7 @@ STORED_CHECKS = {
     "format", "duration", "resolution", "aspect_ratio", "frame_rate", "integrity", "black_frames",
     "frozen_frames", "audio", "aigc_label", "subtitles", "deadline", "naming", "materials", "netdisk",
     "form_fields", "field_length", "phone", "broadcast", "declared_duration", "summary_table",
-    "episodes", "archive", "document", "pledge", "mail",
+    "episodes", "archive", "document", "pledge", "mail", "matching",
 }  # fmt: skip
 JUDGING = {"assignment", "roster", "scores", "expert_outlier", "disagreement", "tie", "tier_boundary"}
 STORED_ROLES = {"video", "script", "registration_form", "summary_table", "pledge", "other"}

@@ -5,30 +5,51 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tasks.decisions import ACTION_LABELS, DecisionAction
+from tasks.decisions import ACTION_HELP, ACTION_LABELS, DecisionAction
 from tasks.findings import CHECK_LABELS, VERDICT_LABELS, UnknownCheck, check_named
+from tasks.outside import for_terminal
 from tasks.printable import json_line
+
+# The actions that take a VALUE, and what it is.
+VALUE_OF = {DecisionAction.SET_RECEIVED: "收到时间", DecisionAction.REVOKE: "决定序号"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from flows.cli import _HelpFormatter  # loaded: the parser is being built
+
+    class _TableFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+        """Chinese usage, and the table of actions kept as written."""
+
+    actions = "\n".join(f"  {action:<13}{ACTION_HELP[action]}" for action in DecisionAction)
     decide = sub.add_parser(
         "decide",
-        help="记录工作人员对某件作品的决定（同意逾期、免除某项、不予受理），不改动审核结果本身",
-        description="决定与登记人、时间、理由一并记入作品库，审核结论据此重新计算，回执随之更新。",
+        help="记录工作人员对某件作品的决定（同意逾期、免除某项、不予受理、更正收到时间、撤回决定等）",
+        description="决定与决定人、时间、理由一并记入作品库，审核结论据此重新计算，回执随之更新。"
+        "不适用的决定（如对按时收到的作品同意逾期）会被拒绝，不作任何改动。\n\n可用的决定：\n" + actions,
+        formatter_class=_TableFormatter,
     )
     decide.add_argument("submission_id", metavar="SUBMISSION_ID", help="受理编号（可只写前几位）")
     decide.add_argument(
-        "action",
-        choices=[str(a) for a in DecisionAction],
-        help="accept-late 同意逾期报送；waive 免除一项检查（须用 --check 指明）；reject 不予受理",
+        "action", choices=[str(a) for a in DecisionAction], help="决定（见上表）", metavar="ACTION"
+    )
+    decide.add_argument(
+        "value",
+        nargs="?",
+        metavar="VALUE",
+        help='set-received 的收到时间（北京时间，如 "2026-11-28 10:00"）；revoke 的决定序号',
     )
     decide.add_argument("--check", metavar="CHECK", help="waive 所针对的检查项，如 frozen_frames、deadline")
     decide.add_argument(
-        "--note", required=True, metavar="TEXT", help="理由（必填），如“经筹备组同意延期至12月2日”"
+        "--note", metavar="TEXT", help="理由（除 revoke 外必填），如“经筹备组同意延期至12月2日”"
     )
     decide.add_argument("--by", metavar="NAME", help="决定人（默认：GUANGYING_OPERATOR 或当前登录用户）")
     decide.add_argument("--json", action="store_true", help="输出该作品的JSON")
     decide.set_defaults(handler=run_decide)
+
+
+def _refuse(text: str) -> int:
+    print(f"guangying：{for_terminal(text)}", file=sys.stderr)
+    return 2
 
 
 def run_decide(args: argparse.Namespace) -> int:
@@ -36,25 +57,37 @@ def run_decide(args: argparse.Namespace) -> int:
 
     action = DecisionAction(args.action)
     if action == DecisionAction.WAIVE and not args.check:
-        print("guangying：waive 需要用 --check 指明免除哪一项检查。", file=sys.stderr)
-        return 2
+        return _refuse("waive 需要用 --check 指明免除哪一项检查。")
+    if args.check and action != DecisionAction.WAIVE:
+        return _refuse(f"{action} 不接受 --check（只有 waive 针对某一项检查）。")
+    if action in VALUE_OF and not args.value:
+        return _refuse(f"{action} 需要写明{VALUE_OF[action]}，如 guangying decide ID {action} VALUE。")
+    if action not in VALUE_OF and args.value:
+        return _refuse(f"{action} 不接受“{args.value}”这样的取值（只有 set-received 和 revoke 需要）。")
+    if action == DecisionAction.REVOKE:
+        if not args.value.isdigit():
+            return _refuse(f"revoke 需要决定的序号（如 1），而不是“{args.value}”。")
+        args.note = args.note or f"撤回第{int(args.value)}项决定"
     try:
         named = check_named(args.check) if args.check else None
     except UnknownCheck as exc:
-        print(f"guangying：{exc}", file=sys.stderr)
-        return 2
-    check = named if action == DecisionAction.WAIVE else None
-    item = record_view(args, action, check)
+        return _refuse(str(exc))
+    if args.note is None:
+        return _refuse("--note 不能为空：请写明理由。")
+    item = record_view(args, action, named, value=args.value)
     if item is None:
         return 2
     if args.json:
         print(json_line(item.to_json()))
         return 0
-    what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[check]}" if check else "")
+    what = ACTION_LABELS[action] + (f"：{CHECK_LABELS[named]}" if named else "")
+    what += f"（{args.value}）" if args.value else ""
     print(
-        f"已记录：《{item.title or '未识别'}》（{item.id[:8]}）{what}，"
-        f"决定人 {item.decisions[-1].decided_by}。"
-        f"审核结论：{VERDICT_LABELS.get(item.verdict or '', '审核中')}"
-        + ("（经工作人员决定）" if item.verdict_by_person else "")
+        for_terminal(
+            f"已记录：《{item.title or '未识别'}》（{item.id[:8]}）{what}，"
+            f"决定人 {item.decisions[-1].decided_by}。"
+            f"审核结论：{VERDICT_LABELS.get(item.verdict or '', '审核中')}"
+            + ("（经工作人员决定）" if item.verdict_by_person else "")
+        )
     )
     return 0

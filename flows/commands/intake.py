@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows.commands.table import render
 from tasks.findings import STATUS_LABELS
 from tasks.intake.receipt import state_label, verdict_label
+from tasks.outside import for_terminal, for_terminal_lines
 from tasks.printable import json_line
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument(
         "--received-at",
         metavar="TIME",
-        help="工作人员登记的收到时间，如 2026-11-28T10:00+08:00（不写时区按北京时间）；"
+        help="工作人员登记的收到时间（北京时间），如 2026-11-28 10:00、2026/11/28 10:00、"
+        "2026年11月28日 10:00、11月28日 10:00，或带时区的 2026-11-28T10:00+08:00；不能晚于当前时间；"
         "用于按时报送但经其他途径转来的作品包，登记人和“人工登记”会记入作品库",
     )
     ingest.add_argument("--by", metavar="NAME", help="登记人（默认：GUANGYING_OPERATOR 或当前登录用户）")
@@ -137,14 +139,15 @@ def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path]
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
     from tasks.intake.received import StatedTimeError, parse_stated_time
 
     received_at = None
     if args.received_at:
         try:
-            received_at = parse_stated_time(args.received_at)
+            received_at = parse_stated_time(args.received_at, now=get_settings().now())
         except StatedTimeError as exc:
-            print(f"guangying：--received-at：{exc}。", file=sys.stderr)
+            print(f"guangying：--received-at：{for_terminal(exc)}。", file=sys.stderr)
             return 2
     if args.for_submission:
         resolved = _resolve_id(args.for_submission)
@@ -184,18 +187,20 @@ def run_sources(args: argparse.Namespace) -> int:
     return _print_results(results, args.json)
 
 
-def _all_items() -> list[SubmissionView]:
+def _all_items(*, removed: bool = False) -> list[SubmissionView]:
+    """Every work; those taken in by mistake (`withdraw --mistake`) only with `removed`."""
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.submissions import submission_view, submissions
     from tasks.config import get_settings
 
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        return [submission_view(session, s) for s in submissions(session)]
+        return [submission_view(session, s) for s in submissions(session, removed=removed)]
 
 
 def _matching(prefix: str) -> SubmissionView | None:
-    """The one work whose 受理编号 starts with `prefix`; none or several are said on stderr."""
-    matches = [item for item in _all_items() if item.id.startswith(prefix.strip())]
+    """The one work whose 受理编号 starts with `prefix` (one removed by mistake too, so that it can be
+    restored); none or several are said on stderr."""
+    matches = [item for item in _all_items(removed=True) if item.id.startswith(prefix.strip())]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -274,16 +279,22 @@ def run_export(args: argparse.Namespace) -> int:
 def run_templates(args: argparse.Namespace) -> int:
     from tasks.intake.templates import write_templates
 
+    if args.folder.exists() and not args.folder.is_dir():
+        print(
+            f"guangying：“{for_terminal(args.folder)}”是文件，不是文件夹：请指定一个文件夹。", file=sys.stderr
+        )
+        return 2
     for path in write_templates(args.folder):
         print(f"已生成：{path.resolve()}")
     return 0
 
 
 def run_receipt(args: argparse.Namespace) -> int:
+    from tasks.config import get_settings
     from tasks.intake.receipt import render_receipt
 
     item = _matching(args.submission_id)
     if item is None:
         return 2
-    print(render_receipt(item), end="")
+    print(for_terminal_lines(render_receipt(item, issued=get_settings().now())), end="")
     return 0

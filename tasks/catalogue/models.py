@@ -118,6 +118,11 @@ class IntakePackage(Base):
     object_key: Mapped[str | None] = mapped_column(String(200))  # the archive or .eml in the originals bucket
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # Second e-mails (0008): the Message-ID and sender of the mail that brought it (replies are
+    # matched by them), and what it was to its work (`tasks.intake.threading.PackageKind`).
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    sender: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str | None] = mapped_column(String(20))
 
 
 class SeenSourceItem(Base):
@@ -148,6 +153,9 @@ class Decision(Base):
     note: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # 0008: what the decision states (set-received: the new and the old time; revoke: the
+    # decision it takes back).
+    value: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # Judging (0004): works under judging, experts, assignments, scores, originality, the approved list.

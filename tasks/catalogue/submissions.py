@@ -6,6 +6,7 @@ so `guangying ingest --for ID` after a Netdisk download is judged as one package
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -16,10 +17,11 @@ from sqlalchemy.orm import Session
 from tasks.catalogue.models import Decision as DecisionRecord
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
 from tasks.catalogue.records import upsert_file
-from tasks.catalogue.views import FileView, FindingView, NetdiskView, SubmissionView
+from tasks.catalogue.views import FileView, FindingView, NetdiskView, PackageView, SubmissionView
 from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Check, Finding, Status, Verdict
 from tasks.intake.details import IntakeDetails
+from tasks.intake.received import ReceivedBasis
 from tasks.roles import FileRole
 from tasks.rules import ContestRules
 from tasks.states import FINAL_STATES, SubmissionState
@@ -57,6 +59,7 @@ class IngestOutcome:
     created: bool = False
     duplicate: bool = False
     title: str | None = None
+    kind: str | None = None  # tasks.intake.threading.PackageKind: new work, supplement or resend
 
 
 def _aware(moment: datetime) -> datetime:
@@ -76,7 +79,10 @@ def find_package(session: Session, fingerprint: str) -> IntakePackage | None:
 
 
 def find_by_message_id(session: Session, message_id: str) -> Submission | None:
-    return session.scalars(select(Submission).where(Submission.message_id == message_id)).first()
+    from tasks.intake.threading import work_for_message_ids
+
+    found = work_for_message_ids(session, [message_id])
+    return session.get(Submission, found[0]) if found else None
 
 
 def record_analysis(
@@ -90,19 +96,34 @@ def record_analysis(
     now: datetime,
     for_submission: str | None = None,
 ) -> IngestOutcome:
-    """Store the originals and catalogue one analysed package; the same package twice changes nothing."""
+    """Store the originals and catalogue one analysed package; the same package twice changes nothing.
+
+    A reply, a supplement or a resend joins the work it belongs to (`tasks.intake.threading`); the
+    work keeps the received time of its first package, and every intake check is judged again on
+    all it holds. A package that may belong to several works becomes one of its own, with a finding."""
+    from tasks.intake.threading import PackageKind, ambiguous_finding, match_work
+
     known = _already_recorded(session, analysis)
     if known is not None:
         return known
-    submission, created = _submission_for(session, analysis.package, for_submission)
-    _record_package(session, analysis, submission, store, bucket)
-    _record_files(session, analysis, submission, store, bucket)
-    _merge_form(submission, analysis)
-    for finding in analysis.findings:
-        session.add(_record(submission.id, finding))
+    match = match_work(session, analysis) if for_submission is None else None
+    target = for_submission or (match.submission_id if match else None)
+    submission, created = _submission_for(session, analysis.package, target)
+    added = _record_files(session, analysis, submission, store, bucket)
+    resent = analysis.files and not added  # every file was already the work's
+    kind = PackageKind.FIRST if created else PackageKind.RESEND if resent else PackageKind.SUPPLEMENT
+    _record_package(session, analysis, submission, store, bucket, kind)
+    if kind != PackageKind.RESEND:
+        _merge_form(submission, analysis)
+        for finding in analysis.findings:
+            session.add(_record(submission.id, finding))
+    if created and match is not None:  # several works matched: an operator decides, nothing is guessed
+        session.add(_record(submission.id, ambiguous_finding(session, match)))
     session.flush()
     refresh_intake(session, submission, rules=rules, deadline=deadline, now=now)
-    return IngestOutcome(submission.id, analysis.package.name, created=created, title=submission.title)
+    return IngestOutcome(
+        submission.id, analysis.package.name, created=created, title=submission.title, kind=str(kind)
+    )
 
 
 def _already_recorded(session: Session, analysis: Analysis) -> IngestOutcome | None:
@@ -121,7 +142,7 @@ def _already_recorded(session: Session, analysis: Analysis) -> IngestOutcome | N
 def _submission_for(
     session: Session, package: Package, for_submission: str | None
 ) -> tuple[Submission, bool]:
-    """The submission the package adds to (`ingest --for`), or a new one; and whether it is new."""
+    """The submission the package adds to (`ingest --for`, a reply), or a new one; and whether it is new."""
     if for_submission is not None:
         submission = session.get(Submission, for_submission)
         if submission is None:
@@ -143,9 +164,15 @@ def _submission_for(
 
 
 def _record_package(
-    session: Session, analysis: Analysis, submission: Submission, store: ObjectStore, bucket: str
+    session: Session,
+    analysis: Analysis,
+    submission: Submission,
+    store: ObjectStore,
+    bucket: str,
+    kind: str,
 ) -> None:
-    """The package as received (its archive or raw e-mail stored as an original), by its fingerprint."""
+    """The package as received (its archive or raw e-mail stored as an original), by its fingerprint,
+    with its own received time and what it was to the work (first, supplement, resend)."""
     package = analysis.package
     container_key = None
     for original in [package.original] if package.original else analysis.containers:
@@ -159,19 +186,26 @@ def _record_package(
             source=package.source[:400],
             object_key=container_key,
             received_at=package.received_at.astimezone(UTC),  # SQLite keeps wall time only
+            message_id=package.message_id and package.message_id[:500],
+            sender=package.sender,
+            kind=kind,
         )
     )
 
 
 def _record_files(
     session: Session, analysis: Analysis, submission: Submission, store: ObjectStore, bucket: str
-) -> None:
-    """Every file of the package stored under its sha256 and catalogued with its role."""
+) -> int:
+    """Every file of the package stored under its sha256 and catalogued with its role (tagged with the
+    package that brought it); how many the work did not hold yet."""
+    added = 0
     for file in analysis.files:
         stored = store_original(store, bucket, file.path)
         row = upsert_file(session, stored, name=file.name[:500], role=file.role, submission_id=submission.id)
         if row.meta is None:
-            row.meta = file.meta()
+            row.meta = {**file.meta(), "package": analysis.fingerprint}
+            added += 1
+    return added
 
 
 def _merge_form(submission: Submission, analysis: Analysis) -> None:
@@ -315,6 +349,7 @@ def update_verdict(session: Session, submission: Submission) -> str | None:
 
 
 def decisions_of(session: Session, submission_id: str) -> list[Decision]:
+    """Every decision on the work in the order recorded, numbered from 1 (revocations included)."""
     rows = session.scalars(
         select(DecisionRecord)
         .where(DecisionRecord.submission_id == submission_id)
@@ -327,13 +362,27 @@ def decisions_of(session: Session, submission_id: str) -> list[Decision]:
             decided_by=r.decided_by,
             decided_at=_aware(r.decided_at),
             check=r.check,
+            value=r.value,
+            number=number,
         )
-        for r in rows
+        for number, r in enumerate(rows, start=1)
     ]
 
 
 def record_decision(session: Session, submission: Submission, decision: Decision) -> str | None:
-    """Record an operator's decision beside the findings and return the verdict it leads to."""
+    """Record an operator's decision beside the findings and return the verdict it leads to.
+
+    Its effect on the work: a withdrawal takes the work out, a re-screening clears its videos'
+    verdicts, a corrected received time replaces the work's (the old one kept in the record's
+    value), and a revocation undoes the effect of the decision it takes back. The caller re-judges
+    the intake checks after a change of received time (`refresh_intake`)."""
+    value = dict(decision.value or {})
+    if decision.action == DecisionAction.SET_RECEIVED:
+        value |= {
+            "previous": _aware(submission.received_at).isoformat(),
+            "previous_basis": submission.received_basis,
+            "previous_set_by": submission.received_set_by,
+        }
     session.add(
         DecisionRecord(
             submission_id=submission.id,
@@ -342,19 +391,43 @@ def record_decision(session: Session, submission: Submission, decision: Decision
             note=decision.note,
             decided_by=decision.decided_by[:200],
             decided_at=decision.decided_at.astimezone(UTC),
+            value=value or None,
         )
     )
     if decision.action == DecisionAction.WITHDRAW:
-        submission.state = SubmissionState.WITHDRAWN
+        mistake = bool(value.get("mistake"))
+        submission.state = SubmissionState.REMOVED if mistake else SubmissionState.WITHDRAWN
     elif decision.action == DecisionAction.RESCREEN:
         for video in videos_of(session, submission.id):
             video.verdict = None  # screen-submission screens it again; its findings are replaced then
+    elif decision.action == DecisionAction.SET_RECEIVED:
+        submission.received_at = datetime.fromisoformat(value["received_at"]).astimezone(UTC)
+        submission.received_basis = str(ReceivedBasis.OPERATOR)
+        submission.received_set_by = decision.decided_by[:200]
+    elif decision.action == DecisionAction.REVOKE:
+        _undo(session, submission, int(value["revokes"]))
     session.flush()
     return update_verdict(session, submission)
 
 
-def submissions(session: Session) -> list[Submission]:
-    return list(session.scalars(select(Submission).order_by(Submission.received_at, Submission.created_at)))
+def _undo(session: Session, submission: Submission, number: int) -> None:
+    """The effect of decision `number` on the work taken back (the verdict reads in-force decisions)."""
+    earlier = decisions_of(session, submission.id)
+    target = next(d for d in earlier if d.number == number)
+    if target.action == DecisionAction.WITHDRAW:
+        submission.state = SubmissionState.RECEIVED  # update_verdict puts it where its files say
+    elif target.action == DecisionAction.SET_RECEIVED and target.value:
+        submission.received_at = datetime.fromisoformat(target.value["previous"]).astimezone(UTC)
+        submission.received_basis = target.value.get("previous_basis")
+        submission.received_set_by = target.value.get("previous_set_by")
+
+
+def submissions(session: Session, *, removed: bool = False) -> list[Submission]:
+    """Every work, oldest first; those taken in by mistake (`withdraw --mistake`) only with `removed`."""
+    query = select(Submission).order_by(Submission.received_at, Submission.created_at)
+    if not removed:
+        query = query.where(Submission.state != SubmissionState.REMOVED)
+    return list(session.scalars(query))
 
 
 def submission_view(session: Session, submission: Submission) -> SubmissionView:
@@ -374,6 +447,7 @@ def submission_view(session: Session, submission: Submission) -> SubmissionView:
         expires = submission.netdisk_expires_at
         netdisk = NetdiskView(submission.netdisk_url, submission.netdisk_code, expires and _aware(expires))
     return SubmissionView(
+        packages=_package_views(session, submission.id, files),
         id=submission.id,
         title=submission.title,
         submitter=submission.submitter,
@@ -404,6 +478,24 @@ def submission_view(session: Session, submission: Submission) -> SubmissionView:
             )
             for r in findings
         ),
+    )
+
+
+def _package_views(session: Session, submission_id: str, files: Sequence[File]) -> tuple[PackageView, ...]:
+    rows = session.scalars(
+        select(IntakePackage)
+        .where(IntakePackage.submission_id == submission_id)
+        .order_by(IntakePackage.created_at, IntakePackage.received_at)
+    ).all()
+    return tuple(
+        PackageView(
+            kind=row.kind or "first",  # packages taken in before 0008 made their work
+            name=row.name,
+            received_at=_aware(row.received_at),
+            source=row.source,
+            roles=tuple(f.role for f in files if (f.meta or {}).get("package") == row.sha256),
+        )
+        for row in rows
     )
 
 

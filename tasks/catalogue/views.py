@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from tasks.decisions import Decision, DecisionAction
+from tasks.decisions import Decision, DecisionAction, in_force
 from tasks.findings import Status
 from tasks.intake.details import IntakeDetails
+from tasks.rules import SHANGHAI
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -103,6 +104,37 @@ class NetdiskView:
         return cls(data["url"], data.get("code"), _moment(data.get("expires_at")))
 
 
+@dataclass(frozen=True, slots=True)
+class PackageView:
+    """A package of the work as received: the first, a supplement or a resend
+    (`tasks.intake.threading.PackageKind`), with its own received time and the roles it brought."""
+
+    kind: str
+    name: str
+    received_at: datetime
+    source: str | None
+    roles: tuple[str, ...]  # tasks.roles.FileRole of the files it added, in order
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "received_at": self.received_at.astimezone(SHANGHAI).isoformat(),
+            "source": self.source,
+            "roles": list(self.roles),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PackageView:
+        return cls(
+            data["kind"],
+            data["name"],
+            datetime.fromisoformat(data["received_at"]),
+            data.get("source"),
+            tuple(data.get("roles") or ()),
+        )
+
+
 def decision_json(decision: Decision) -> dict[str, Any]:
     return {
         "action": str(decision.action),
@@ -110,6 +142,8 @@ def decision_json(decision: Decision) -> dict[str, Any]:
         "note": decision.note,
         "decided_by": decision.decided_by,
         "decided_at": decision.decided_at.isoformat(),
+        "number": decision.number,
+        "value": dict(decision.value) if decision.value else None,
     }
 
 
@@ -120,6 +154,8 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
         data["decided_by"],
         datetime.fromisoformat(data["decided_at"]),
         data.get("check"),
+        data.get("value"),
+        data.get("number"),
     )
 
 
@@ -145,6 +181,7 @@ class SubmissionView:
     decisions: tuple[Decision, ...]
     verdict_by_person: bool
     findings: tuple[FindingView, ...]
+    packages: tuple[PackageView, ...] = ()  # in the order received
 
     @property
     def details(self) -> IntakeDetails:
@@ -152,8 +189,8 @@ class SubmissionView:
 
     @property
     def waived(self) -> set[str]:
-        """The checks an operator's decision set aside."""
-        return {c for d in self.decisions if (c := d.waived_check)}
+        """The checks an operator's decision set aside (and did not take back)."""
+        return {c for d in in_force(self.decisions) if (c := d.waived_check)}
 
     @property
     def problems(self) -> list[FindingView]:
@@ -170,7 +207,7 @@ class SubmissionView:
             "category": self.category,
             "state": self.state,
             "verdict": self.verdict,
-            "received_at": self.received_at.isoformat(),
+            "received_at": self.received_at.astimezone(SHANGHAI).isoformat(),  # Beijing time, +08:00
             "received_basis": self.received_basis,
             "received_set_by": self.received_set_by,
             "source": self.source,
@@ -181,6 +218,8 @@ class SubmissionView:
             "decisions": [decision_json(d) for d in self.decisions],
             "verdict_by_person": self.verdict_by_person,
             "findings": [f.to_json() for f in self.findings],
+            "packages": [p.to_json() for p in self.packages],
+            "received_at_utc": self.received_at.astimezone(UTC).isoformat(),  # as before 0008
         }
 
     @classmethod
@@ -206,4 +245,5 @@ class SubmissionView:
             decisions=tuple(decision_from_json(d) for d in data.get("decisions") or []),
             verdict_by_person=bool(data.get("verdict_by_person")),
             findings=tuple(FindingView.from_json(f) for f in data.get("findings") or []),
+            packages=tuple(PackageView.from_json(p) for p in data.get("packages") or []),
         )

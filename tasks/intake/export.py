@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
     from tasks.intake.details import IntakeDetails
     from tasks.intake.forms import RegistrationForm
 
-EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "问题", "受理编号", "收到时间（北京时间）")
+EXTRA_COLUMNS = ("作品类别", "状态", "审核结论", "人工决定", "问题", "受理编号", "收到时间（北京时间）")
+MAX_COLUMN_WIDTH = 40  # characters of a Latin font; longer text wraps inside its cell
+MIN_COLUMN_WIDTH = 6
 
 
 def author(item: SubmissionView, details: IntakeDetails | None = None) -> str:
@@ -67,12 +70,46 @@ def export_rows(items: Sequence[SubmissionView]) -> list[list[Any]]:
                 item.category or "",
                 state_label(item.state),
                 verdict_label(item.verdict),
+                "经工作人员决定" if item.verdict_by_person else "",
                 len(item.problems),
                 item.id,
                 beijing_time(item.received_at.isoformat()),
             ]
         )
     return rows
+
+
+def display_width(text: object) -> int:
+    """Columns a text takes in a sheet: a Chinese (wide) character two, others one; the longest line."""
+    lines = str(text if text is not None else "").split("\n")
+    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in lines)
+
+
+def _print_setup(sheet: Any, *, first_row: int, last_row: int, columns: int) -> None:
+    """Printable on A4 landscape: fitted to the page width, the header row on every page, text
+    wrapped in columns measured for Chinese, the table ruled."""
+    from openpyxl.styles import Alignment, Border, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    thin = Side(style="thin", color="000000")
+    ruled = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for index in range(1, columns + 1):
+        cells = [sheet.cell(row=r, column=index) for r in range(first_row, last_row + 1)]
+        width = max(display_width(c.value) for c in cells) + 2
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = min(max(width, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
+        for cell in cells:
+            cell.border = ruled
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages as the rows need
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = f"{first_row}:{first_row}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
 def write_export(path: Path, items: Sequence[SubmissionView]) -> Path:
@@ -95,8 +132,6 @@ def write_export(path: Path, items: Sequence[SubmissionView]) -> Path:
         sheet.append(row)
     sheet.append([])
     sheet.append([SUMMARY_NOTE])
-    for column, width in zip("ABCDEFGHIJKL", (6, 24, 10, 14, 24, 36, 10, 22, 12, 6, 34, 20), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A3"
+    _print_setup(sheet, first_row=2, last_row=2 + len(items), columns=len(header))
     workbook.save(path)  # the folder must exist: the CLI says so rather than creating one
     return path

@@ -57,6 +57,8 @@ class Package:
     received_basis: ReceivedBasis = ReceivedBasis.FILE_TIME  # what `received_at` rests on
     received_set_by: str | None = None  # the operator who stated the time (ReceivedBasis.OPERATOR)
     message_id: str | None = None
+    replies_to: tuple[str, ...] = ()  # the Message-IDs of its In-Reply-To and References headers
+    sender: str | None = None  # the address of an e-mail's From, lower case
     body_text: str | None = None  # an e-mail's text: Netdisk links, the sender's note
     original: Path | None = None  # the raw .eml of an e-mail, stored as the package original
     findings: list[Finding] = field(default_factory=list)  # what the source found (an unreadable e-mail)

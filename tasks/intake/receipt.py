@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from tasks.decisions import ACTION_LABELS, DecisionAction
+from tasks.decisions import DecisionAction, in_force
 from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS, Check, Status, Verdict
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
-from tasks.roles import ROLE_LABELS
+from tasks.roles import ROLE_LABELS, FileRole
 from tasks.rules import DEFAULT_RULES, SHANGHAI
-from tasks.states import STATE_LABELS, SubmissionState
+from tasks.states import FINAL_STATES, STATE_LABELS, SubmissionState
 
 if TYPE_CHECKING:
     from tasks.catalogue.views import FindingView, SubmissionView
@@ -96,12 +96,15 @@ def _missing(findings: Sequence[FindingView]) -> list[tuple[str, str]]:
     return missing
 
 
-def _problems(findings: Sequence[FindingView], late: bool) -> list[FindingView]:
-    """Each problem for the sender once (the missing materials have their own section)."""
+def _problems(findings: Sequence[FindingView], late: bool, waived: set[str]) -> list[FindingView]:
+    """Each problem for the sender once (the missing materials have their own section); a check the
+    committee set aside is no problem any more."""
     seen: set[tuple[str, str, str]] = set()
     problems = []
     for finding in findings:
         if not for_sender(finding) or (finding.check == Check.MATERIALS and finding.status == Status.FAIL):
+            continue
+        if finding.check in waived:
             continue
         if late and finding.check != Check.DEADLINE:
             continue
@@ -112,14 +115,31 @@ def _problems(findings: Sequence[FindingView], late: bool) -> list[FindingView]:
     return problems
 
 
-def _problem_line(index: int, finding: FindingView, waived: set[str]) -> str:
+def _problem_line(index: int, finding: FindingView) -> str:
     label = CHECK_LABELS.get(finding.check, finding.check)
     status = STATUS_LABELS.get(finding.status, finding.status)
     text = sender_text(finding.message)
     file = finding.file_base_name
     where = f"「{file}」：" if file and file not in text else ""
-    note = "（工作人员已决定不再以此项为准）" if finding.check in waived else ""
-    return f"    {index}. 【{status}·{label}】{where}{text}{note}"
+    return f"    {index}. 【{status}·{label}】{where}{text}"
+
+
+def _committee(item: SubmissionView) -> list[str]:
+    """The committee's decisions as their effect, in the submitter's words: no names of the staff,
+    no routine re-checks or re-screenings, nothing taken back."""
+    lines = []
+    for decision in in_force(item.decisions):
+        if decision.action == DecisionAction.ACCEPT_LATE:
+            lines.append("经筹备组同意，本作品虽晚于报送截止时间收到，予以受理。")
+        elif decision.action == DecisionAction.WAIVE and (check := decision.waived_check):
+            if check not in STAFF_ONLY_CHECKS:
+                label = CHECK_LABELS.get(check, check)
+                lines.append(f"经筹备组同意，“{label}”一项不再作为本作品的审核依据。")
+        elif decision.action == DecisionAction.REJECT:
+            lines.append(f"经筹备组研究，本作品不予受理。理由：{_sentence(decision.note)}")
+        elif decision.action == DecisionAction.SET_RECEIVED:
+            lines.append("本作品的收到时间已经筹备组核实，以上述时间为准。")
+    return list(dict.fromkeys(lines))
 
 
 def _next_steps(
@@ -133,7 +153,9 @@ def _next_steps(
     reply = (
         f"将材料以“报送人（单位）+作品名称”命名，回复本邮件发送至{MAILBOX}，并在邮件中注明受理编号{item.id}。"
     )
-    if any(d.action == DecisionAction.REJECT for d in item.decisions):
+    if state in FINAL_STATES:
+        return ["本作品已撤销，不再参加本次征集，无需补充材料或回复本邮件。"]
+    if any(d.action == DecisionAction.REJECT for d in in_force(item.decisions)):
         return ["经筹备组研究，本作品不予受理（理由见上）。如有疑问，请与筹备组联系。"]
     if late:
         return [
@@ -165,26 +187,57 @@ def _next_steps(
     return steps
 
 
-def write_receipt(data_dir: Path, item: SubmissionView) -> Path:
-    """The receipt of one submission, written beside the catalogue for e-mailing."""
+def file_label(role: str, name: str) -> str:
+    """What a received file is, for people: its role, and a subtitle sidecar (.srt) as 字幕文件."""
+    from tasks.intake.classify import SUBTITLE_EXTENSIONS
+
+    if role == FileRole.OTHER and PurePosixPath(name).suffix.lower() in SUBTITLE_EXTENSIONS:
+        return "字幕文件"
+    return ROLE_LABELS.get(role, role)
+
+
+def _arrivals(item: SubmissionView) -> list[str]:
+    """What arrived after the first package, and when: 「12月03日补交：版权承诺书」."""
+    from tasks.intake.threading import PackageKind
+
+    lines = []
+    for package in item.packages:
+        day = f"{package.received_at.astimezone(SHANGHAI):%m月%d日}"
+        if package.kind == PackageKind.SUPPLEMENT:
+            roles = "、".join(dict.fromkeys(ROLE_LABELS.get(r, r) for r in package.roles)) or "无新文件"
+            lines.append(f"    {day}补交：{roles}")
+        elif package.kind == PackageKind.RESEND:
+            lines.append(f"    {day}重发：与已收到的材料完全相同，已记录，无需再次报送")
+    return lines
+
+
+RECEIPT_DATE_LABEL = "回执日期："  # the line that dates a receipt (the outbox compares receipts without it)
+
+
+def write_receipt(data_dir: Path, item: SubmissionView, *, issued: datetime) -> Path:
+    """The receipt of one submission, dated `issued` (the pipeline's clock), written beside the
+    catalogue for e-mailing."""
     folder = data_dir / "receipts"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{item.id}.txt"
-    path.write_text(render_receipt(item), encoding="utf-8")
+    path.write_text(render_receipt(item, issued=issued), encoding="utf-8")
     return path
 
 
-def render_receipt(item: SubmissionView) -> str:
-    """The receipt for one submission, ready to be e-mailed to the sender."""
+def render_receipt(item: SubmissionView, *, issued: datetime) -> str:
+    """The receipt for one submission, dated `issued` (Beijing time), ready to be e-mailed to the sender."""
     title = item.title
     work = f"作品《{title}》" if title else f"作品包「{item.package_name or '（未识别名称）'}」"
-    findings, decisions, waived = item.findings, item.decisions, item.waived
+    findings, waived = item.findings, item.waived
+    withdrawn = item.state in FINAL_STATES
     late = (
         any(f.check == Check.DEADLINE and f.status == Status.FAIL for f in findings)
         and Check.DEADLINE not in waived
+        and not withdrawn
     )
     lines = [
         "“红色光影 英雄重庆”党史短视频征集展播活动 作品受理回执",
+        f"{RECEIPT_DATE_LABEL}{issued.astimezone(SHANGHAI):%Y年%m月%d日}",
         "",
         _greeting(item),
         f"    您报送的{work}已于{_when(item.received_at)}（北京时间{_basis(item)}）收到。",
@@ -203,16 +256,17 @@ def render_receipt(item: SubmissionView) -> str:
         lines.append("    （暂无文件）")
     for file in item.files:
         extra = f"，时长{format_duration(durations[file.name])}" if file.name in durations else ""
-        lines.append(f"    · {ROLE_LABELS.get(file.role, file.role)}：{file.name}{extra}")
+        lines.append(f"    · {file_label(file.role, file.name)}：{file.name}{extra}")
+    lines += _arrivals(item)
     netdisk = item.netdisk
     if netdisk and item.state == SubmissionState.AWAITING_DOWNLOAD:
         code = f"（提取码{netdisk.code}）" if netdisk.code else "（未附提取码）"
         lines.append(f"    · 百度网盘链接：{netdisk.url}{code}，作品视频待下载")
 
-    missing = [] if late else _missing(findings)
-    problems = _problems(findings, late)
+    missing = [] if late or withdrawn else _missing(findings)
+    problems = [] if withdrawn else _problems(findings, late, waived)
     number = iter("二三四五")
-    if not late:
+    if not late and not withdrawn:
         lines += ["", f"{next(number)}、缺少的材料"]
         if missing:
             lines.append(
@@ -220,19 +274,13 @@ def render_receipt(item: SubmissionView) -> str:
                 "以及作品版权承诺书扫描件”。尚未收到："
             )
         lines += [f"    · {what}：{todo}" for what, todo in missing] or ["    无"]
-    lines += ["", f"{next(number)}、需要处理的问题"]
-    if not problems:
-        lines.append("    暂未发现问题。")
-    lines += [_problem_line(i, f, waived) for i, f in enumerate(problems, start=1)]
-    if decisions:
-        lines += ["", "工作人员的决定"]
-        for decision in decisions:
-            what = ACTION_LABELS.get(decision.action, str(decision.action))
-            if decision.action == DecisionAction.WAIVE and (check := decision.waived_check):
-                what += f"：{CHECK_LABELS.get(check, check)}"
-            lines.append(
-                f"    · {_when(decision.decided_at)}，{decision.decided_by}：{what}（理由：{decision.note}）"
-            )
+    if not withdrawn:
+        lines += ["", f"{next(number)}、需要处理的问题"]
+        if not problems:
+            lines.append("    暂未发现问题。")
+        lines += [_problem_line(i, f) for i, f in enumerate(problems, start=1)]
+    if committee := _committee(item):
+        lines += ["", "筹备组意见"] + [f"    {line}" for line in committee]
     lines += ["", f"{next(number)}、下一步"]
     lines += [f"    {step}" for step in _next_steps(item, late, missing, problems, waived)]
     lines += [f"    如有疑问请联系：{CONTACT}。", "", "党史短视频展播活动筹备组"]

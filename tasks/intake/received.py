@@ -7,13 +7,15 @@ time are still being processed after the deadline, so the time of ingestion is t
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
-from tasks.rules import SHANGHAI
+from tasks.rules import DEFAULT_RULES, SHANGHAI
 
 
 class ReceivedBasis(StrEnum):
@@ -46,18 +48,63 @@ class Received:
 
 
 class StatedTimeError(ValueError):
-    """An operator's stated time that cannot be read; the message is for people."""
+    """An operator's stated time that cannot be read, or that lies in the future; the message is for people."""
 
 
-def parse_stated_time(text: str) -> datetime:
-    """`2026-11-28T10:00+08:00`, `2026-11-28 10:00` (Beijing time when no offset) or `2026-11-28`."""
+# The forms people type (Beijing time): 2026-11-28 10:00, 2026/11/28 10:00, 2026.11.28 10:00,
+# 2026年11月28日 10:00 (or 10时, 10点30分), 11月28日 10:00 (the contest's year); the hour is required.
+_TYPED = re.compile(
+    r"^(?:(?P<year>\d{4})\s*[-/.年]\s*)?(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"(?:\s*(?:T|\s|(?<=日))\s*(?P<hour>\d{1,2})\s*(?:[:：时点]\s*(?P<minute>\d{1,2})?\s*分?"
+    r"(?:\s*[:：]\s*(?P<second>\d{1,2})\s*秒?)?)?)?$"
+)
+TYPED_FORMS = "2026-11-28 10:00、2026/11/28 10:00、2026年11月28日 10:00 或 11月28日 10:00（北京时间）"
+
+
+def _typed(text: str, year: int) -> datetime | None:
+    found = _TYPED.match(text)
+    if found is None or found["hour"] is None or (found["year"] is None and "月" not in text):
+        return None  # a received time is a moment (the hour is written); a bare 11-28 is too easily a typo
+    parts = {k: int(v) for k, v in found.groupdict().items() if v is not None}
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
+        return datetime(
+            parts.get("year", year),
+            parts["month"],
+            parts["day"],
+            parts.get("hour", 0),
+            parts.get("minute", 0),
+            parts.get("second", 0),
+            tzinfo=SHANGHAI,
+        )
+    except ValueError:
+        return None
+
+
+def parse_stated_time(
+    text: str | datetime, *, now: datetime | None = None, year: int | None = None
+) -> datetime:
+    """A received time as an operator states it, aware: Beijing time unless it carries an offset.
+
+    `text` is ISO 8601 (`2026-11-28T10:00+08:00`, `2026-11-28 10:00`) or one of the typed forms
+    (`TYPED_FORMS`; without a year, `year`, by default the contest's); a datetime without an offset
+    (the Prefect UI, an API client) is Beijing time too. With `now`, a time later than it is refused."""
+    if isinstance(text, datetime):
+        moment: datetime | None = text
+    else:
+        written = unicodedata.normalize("NFKC", text).strip()
+        try:
+            moment = datetime.fromisoformat(written)
+        except ValueError:
+            moment = _typed(written, year or DEFAULT_RULES.deadline.astimezone(SHANGHAI).year)
+    if moment is None:
+        raise StatedTimeError(f"无法识别的时间“{text}”，请写成 {TYPED_FORMS}")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    if now is not None and moment > now:
         raise StatedTimeError(
-            f"无法识别的时间“{text}”，请写成 2026-11-28T10:00+08:00 或 2026-11-28 10:00（北京时间）"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+            f"收到时间“{text}”（北京时间{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}）晚于当前时间"
+            f"（{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}），不能登记将来的时间，未作任何改动"
+        )
+    return moment
 
 
 def beijing_time(text: str | None) -> str:

@@ -11,6 +11,7 @@ import contextlib
 import email
 import email.header
 import email.policy
+import email.utils
 import hashlib
 import imaplib
 import logging
@@ -131,7 +132,9 @@ def _arrival(store: ObjectStore, bucket: str, key: str, ingested: datetime) -> R
         stated = {k.lower(): v for k, v in (info.metadata or {}).items()}.get("x-amz-meta-received-at")
         if stated:
             try:
-                return Received(parse_stated_time(stated), ReceivedBasis.OPERATOR, set_by="上传者")
+                return Received(
+                    parse_stated_time(stated, now=ingested), ReceivedBasis.OPERATOR, set_by="上传者"
+                )
             except ValueError:
                 pass
         if info.last_modified is not None:
@@ -292,6 +295,24 @@ def _body_text(message: Message) -> str:
     return "\n".join(stripped)
 
 
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+def replies_to(message: Message) -> tuple[str, ...]:
+    """The Message-IDs an e-mail answers: its In-Reply-To and References headers, in that order."""
+    found: list[str] = []
+    for header in ("In-Reply-To", "References"):
+        for value in message.get_all(header) or []:
+            found += [m for m in _MESSAGE_ID.findall(decode_header_value(value)) if m not in found]
+    return tuple(found)
+
+
+def sender_of(message: Message) -> str | None:
+    """The From address, lower case (a name and its encoding vary from one client to another)."""
+    address = email.utils.parseaddr(decode_header_value(message.get("From")))[1].strip().lower()
+    return address[:300] or None
+
+
 def message_id_of(message: Message, raw: bytes) -> str:
     value = decode_header_value(message.get("Message-ID")).strip()
     return value or f"<sha256-{hashlib.sha256(raw).hexdigest()}@guangying>"
@@ -343,6 +364,8 @@ def package_from_message(
         received_at=received.at,
         received_basis=received.basis,
         message_id=message_id_of(message, raw),
+        replies_to=replies_to(message),
+        sender=sender_of(message),
         body_text=_body_text(message),
         original=original,
     )

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tasks.findings import Check, Status
-from tasks.intake.receipt import CONTACT, MAILBOX, render_receipt, state_label
+from tasks.intake.receipt import CONTACT, MAILBOX, RECEIPT_DATE_LABEL, render_receipt, state_label
 from tasks.judging.packets import PacketWork
 from tasks.roles import ROLE_LABELS
 from tasks.rules import SHANGHAI
@@ -42,14 +42,19 @@ def _footer() -> list[str]:
     return ["", f"    如有疑问请联系：{CONTACT}。", "", SIGNATURE]
 
 
-def receipt_draft(item: SubmissionView) -> Draft:
-    """The 受理回执 as `guangying receipt` shows it: a new one whenever its text changes."""
+def receipt_draft(item: SubmissionView, now: datetime) -> Draft:
+    """The 受理回执 as `guangying receipt` shows it, dated `now`: a new one whenever its text
+    (apart from that date) changes."""
+    subject = f"作品受理回执：{_work(item)}（受理编号 {item.id[:8]}，{state_label(item.state)}）"
+    body = render_receipt(item, issued=now)
+    undated = "\n".join(line for line in body.splitlines() if not line.startswith(RECEIPT_DATE_LABEL))
     return Draft(
         kind=Kind.RECEIPT,
         purpose=f"receipt:{item.id}",
-        subject=f"作品受理回执：{_work(item)}（受理编号 {item.id[:8]}，{state_label(item.state)}）",
-        body=render_receipt(item),
+        subject=subject,
+        body=body,
         submission_id=item.id,
+        state_text=f"{subject}\n{undated}",
     )
 
 

@@ -162,7 +162,7 @@ def submission_drafts(session: Session, settings: Settings, now: datetime) -> It
     """Receipts and reminders, one work at a time."""
     for submission in submissions(session):
         item = submission_view(session, submission)
-        yield receipt_draft(item)
+        yield receipt_draft(item, now)
         for reminder in (
             netdisk_reminder(item, now, settings.outbox_reminder_days),
             missing_reminder(item, now, settings.outbox_material_due, settings.outbox_reminder_days),

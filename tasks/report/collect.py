@@ -21,6 +21,7 @@ from tasks.catalogue.models import (
 from tasks.findings import Check, Status
 from tasks.judging.records import latest_approval
 from tasks.report.summary import FLOW_LABELS, FindingRow, JudgingState, ListedRow, RunRow, SubmissionRow
+from tasks.states import SubmissionState
 
 log = logging.getLogger(__name__)
 PAGE = 200
@@ -29,7 +30,11 @@ PAGE = 200
 def catalogue_rows(session: Session) -> tuple[list[SubmissionRow], list[FindingRow]]:
     submissions = [
         SubmissionRow(s.id, s.title, s.state, s.verdict, s.received_at)
-        for s in session.scalars(select(Submission).order_by(Submission.received_at))
+        for s in session.scalars(
+            select(Submission)
+            .where(Submission.state != SubmissionState.REMOVED)  # taken in by mistake: not a work
+            .order_by(Submission.received_at)
+        )
     ]
     query = select(FindingRecord.submission_id, File.submission_id, FindingRecord.check, FindingRecord.status)
     query = query.outerjoin(File, File.id == FindingRecord.file_id)
