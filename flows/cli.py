@@ -212,6 +212,13 @@ def make_url_safe(url: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from tasks.outside import terminal_streams
+
+    with terminal_streams():  # everything printed goes through the terminal's escaper
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     _quiet_prefect()
     args = build_parser().parse_args(argv)
     if args.verbose:

@@ -26,6 +26,7 @@ from tasks.judging.assignment import DEFAULT_PER_WORK
 from tasks.judging.model import Approval
 from tasks.judging.ranking import TierPolicy, agreement_label
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
+from tasks.outside import for_markdown
 
 APPROVAL_TIMEOUT_S = 7 * 24 * 3600
 
@@ -138,14 +139,15 @@ def _proposal_markdown(ranking: dict[str, Any]) -> str:
         "| 名次 | 编号 | 作品名称 | 得分 | 原始均分 | 评分数 | 建议等次 | 备注 |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for row in ranking["rows"]:
+    for row in ranking["rows"]:  # a title (or a note quoting one) never makes a row, a link or an image
         lines.append(
-            f"| {row['rank'] or '—'} | {row['work']} | {row['title']} | {row['score'] if row['score'] is not None else '—'} "
+            f"| {row['rank'] or '—'} | {for_markdown(row['work'])} | {for_markdown(row['title'])} "
+            f"| {row['score'] if row['score'] is not None else '—'} "
             f"| {row['raw_mean'] if row['raw_mean'] is not None else '—'} | {row['scores']}/{row['expected']} "
-            f"| {row['tier'] or ''} | {'；'.join(row['notes'])} |"
+            f"| {for_markdown(row['tier'] or '')} | {for_markdown('；'.join(row['notes']))} |"
         )
     if ranking["findings"]:
-        lines += ["", "## 提示", *[f"- {m}" for m in ranking["findings"]]]
+        lines += ["", "## 提示", *[f"- {for_markdown(m)}" for m in ranking["findings"]]]
     return "\n".join(lines)
 
 
@@ -186,8 +188,11 @@ def judging_flow(
         problems = service.check_tiers(tiers, known)
         if not problems:
             break
-        special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
-        description = "上次提交的名单有误，请修改后再提交：" + "；".join(problems)
+        if sum(len(numbers) for numbers in tiers.values()) <= len(
+            known
+        ):  # else the form shows the last good list
+            special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
+        description = "上次提交的名单有误，请修改后再提交：" + for_markdown("；".join(problems))
         logger.warning("approval input rejected: %s", problems)
     by = decision.approver.strip() or "未署名审批人"
     return record_task(tiers, proposal, by, decision.note, "prefect-ui")

@@ -11,6 +11,7 @@ from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.received import beijing_time
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
 from tasks.intake.text import format_duration, squash
+from tasks.outside import append_row
 
 if TYPE_CHECKING:
     from tasks.catalogue.views import SubmissionView
@@ -84,17 +85,17 @@ def write_export(path: Path, items: Sequence[SubmissionView]) -> Path:
     sheet = workbook.active
     sheet.title = "作品汇总表"
     header = [*SUMMARY_HEADER, *EXTRA_COLUMNS]
-    sheet.append([TITLE_LINE_1 + SUMMARY_TITLE])
+    append_row(sheet, [TITLE_LINE_1 + SUMMARY_TITLE])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for row in export_rows(items):
-        sheet.append(row)
-    sheet.append([])
-    sheet.append([SUMMARY_NOTE])
+    for row in export_rows(items):  # submitters' text: never a formula, controls shown visibly
+        append_row(sheet, row)
+    append_row(sheet, [])
+    append_row(sheet, [SUMMARY_NOTE])
     for column, width in zip("ABCDEFGHIJKL", (6, 24, 10, 14, 24, 36, 10, 22, 12, 6, 34, 20), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tasks.judging.rubric import RUBRIC, TOTAL_MAXIMUM
 from tasks.judging.scores import EXPERT_LABEL
+from tasks.outside import SheetFormula, append_row
 from tasks.rules import SHANGHAI
 
 SHEET_TITLE = "「红色光影 英雄重庆」党史短视频征集展播活动 作品评分表"
@@ -54,7 +55,7 @@ def write_packet(folder: Path, expert: str, works: Sequence[PacketWork], expires
     sheet = book.active
     sheet.title = "评分表"
     headers = header_row()
-    sheet.append([SHEET_TITLE])
+    append_row(sheet, [SHEET_TITLE])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     sheet["A1"].font = Font(bold=True, size=14)
     expiry = (
@@ -62,14 +63,15 @@ def write_packet(folder: Path, expert: str, works: Sequence[PacketWork], expires
         if expires_at
         else "观看链接为本机文件路径"
     )
-    sheet.append([f"{EXPERT_LABEL}：{expert}", expiry])
-    sheet.append(
+    append_row(sheet, [f"{EXPERT_LABEL}：{expert}", expiry])
+    append_row(
+        sheet,
         [
             "说明：请在各评分项填写分数（可含小数），总分自动求和；评语可选填。"
             "请勿修改编号和表头。评分标准见“评分标准”工作表。"
-        ]
+        ],
     )
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -84,9 +86,11 @@ def write_packet(folder: Path, expert: str, works: Sequence[PacketWork], expires
             path = target / "字幕" / safe_name(name)
             path.write_bytes(content)
             saved.append(f"字幕/{path.name}")
-        total = f"=SUM({get_column_letter(first_score)}{row}:{get_column_letter(last_score)}{row})"
+        total = SheetFormula(
+            f"=SUM({get_column_letter(first_score)}{row}:{get_column_letter(last_score)}{row})"
+        )
         values = [work.number, work.title, work.category or "未登记", links, "\n".join(saved) or "无"]
-        sheet.append([*values, *([None] * len(RUBRIC)), total, None])
+        append_row(sheet, [*values, *([None] * len(RUBRIC)), total, None])  # a title is never a formula
         if work.links:
             sheet.cell(row=row, column=4).hyperlink = work.links[0][1]
         for column in (4, 5):
@@ -111,10 +115,10 @@ def write_packet(folder: Path, expert: str, works: Sequence[PacketWork], expires
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=3)
 
     rubric = book.create_sheet("评分标准")
-    rubric.append(["评分项", "满分", "依据（征集通知）"])
+    append_row(rubric, ["评分项", "满分", "依据（征集通知）"])
     for criterion in RUBRIC:
-        rubric.append([criterion.name, criterion.maximum, criterion.source])
-    rubric.append(["总分", TOTAL_MAXIMUM, ""])
+        append_row(rubric, [criterion.name, criterion.maximum, criterion.source])
+    append_row(rubric, ["总分", TOTAL_MAXIMUM, ""])
     rubric.column_dimensions["C"].width = 90
     path = target / f"评分表-{safe_name(expert)}.xlsx"
     book.save(path)

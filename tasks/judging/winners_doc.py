@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tasks.judging.rubric import TIERS
+from tasks.outside import append_row, for_document
 from tasks.rules import SHANGHAI
 
 TITLE = "「红色光影 英雄重庆」党史短视频征集展播活动优秀作品名单"
@@ -53,7 +54,7 @@ def write_docx(path: Path, works: Sequence[ListedWork], approved_at: datetime) -
             for cell, value in zip(
                 cells, (str(index), f"《{work.title}》", work.entrant, work.category, work.tier), strict=True
             ):
-                cell.text = value
+                cell.text = for_document(value)  # titles and names from outside
     closing = document.add_paragraph(
         f"党史短视频展播活动筹备组\n{approved_at.astimezone(SHANGHAI):%Y年%m月%d日}"
     )
@@ -70,11 +71,11 @@ def write_xlsx(path: Path, works: Sequence[ListedWork]) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "优秀作品名单"
-    sheet.append([TITLE])
+    append_row(sheet, [TITLE])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(COLUMNS))
-    for index, work in enumerate(_ordered(works), start=1):
-        sheet.append([index, work.title, work.entrant, work.category, work.tier])
+    append_row(sheet, list(COLUMNS))
+    for index, work in enumerate(_ordered(works), start=1):  # titles and names: never a formula
+        append_row(sheet, [index, work.title, work.entrant, work.category, work.tier])
     for letter, width in zip("ABCDE", (6, 36, 36, 12, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     path.parent.mkdir(parents=True, exist_ok=True)
