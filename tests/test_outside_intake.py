@@ -14,6 +14,7 @@ import pytest
 
 import flows.intake
 from flows.cli import main
+from samples.hostile import many_members_zip
 from tasks.config import get_settings
 from tasks.findings import Status
 from tasks.intake.archives import extract
@@ -23,37 +24,6 @@ from tests.engines import StandIns
 from tests.intake_packages import clip, good_form, package_files, zip_package
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
-
-
-def many_members_zip(path: Path, members: int) -> Path:
-    """A zip of `members` empty members, its central directory written directly (zipfile would
-    take minutes): what ZipFile() lists entry by entry before anything can be asked of it."""
-    import struct
-
-    local, central, offset = bytearray(), bytearray(), 0
-    for index in range(members):
-        name = f"{index}".encode()
-        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
-        central += struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, offset
-        )
-        central += name
-        local += header
-        offset += len(header)
-    count = min(members, 0xFFFF)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), offset, 0)
-    if members > 0xFFFF:  # zip64: the end record says 0xFFFF, the zip64 record the real count
-        zip64 = struct.pack(
-            "<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, members, members, len(central), offset
-        )
-        locator = struct.pack("<IIQI", 0x07064B50, 0, offset + len(central), 1)
-        end = (
-            zip64
-            + locator
-            + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
-        )
-    path.write_bytes(bytes(local + central + end))
-    return path
 
 
 def test_a_zip_of_a_million_members_is_refused_before_its_directory_is_listed(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from samples.hostile import far_cell_xlsx
 from tasks.findings import Status
 from tasks.judging.assignment import MAX_PAIRS, InfeasibleAssignment, assign
 from tasks.judging.model import Expert, Work, conflict
@@ -150,20 +151,10 @@ def test_other_ways_of_writing_numbers_are_refused_with_the_row(tmp_path: Path, 
 # --- bounded tables
 
 
-def _far_cell_xlsx(path: Path, header: list[str]) -> Path:
-    """A 5 KB workbook: a header row and one cell at XFD1048576 (openpyxl's reader would build
-    every cell up to it)."""
-    book = Workbook()
-    book.active.append(header)
-    book.active["XFD1048576"] = "x"
-    book.save(path)
-    return path
-
-
 @pytest.mark.parametrize("kind", ["roster", "scores"])
 def test_a_far_cell_is_a_finding_not_an_allocation(tmp_path: Path, kind: str) -> None:
     header = ROSTER_HEADER if kind == "roster" else ["编号", *CRITERIA]
-    path = _far_cell_xlsx(tmp_path / "远.xlsx", header)
+    path = far_cell_xlsx(tmp_path / "远.xlsx", header)
     assert path.stat().st_size < 10_000
     started = time.monotonic()
     with pytest.raises(TableError) as raised:

@@ -83,6 +83,10 @@ def _csv_rows(path: Path) -> list[list[Any]]:
     try:
         for row in csv.reader(io.StringIO(text)):
             rows.append(list(row))
+            if len(rows) > MAX_ROWS:  # counted while reading: the rest is never kept
+                raise TableError(
+                    f"{path.name}：表格超过{MAX_ROWS:,}行的上限（读到第{len(rows):,}行时停止），未读取"
+                )
             _bounds(path, len(rows), len(row))
     except csv.Error as exc:
         raise TableError(f"{path.name}：不是可读取的 CSV 文件（{exc}）") from exc
