@@ -94,7 +94,10 @@ def assign_flow(
         outcome["originality"] = originality_task()
     assignment = assign_task(per_work, min_matched)
     outcome["assignment"] = assignment
-    rows = [{"编号": n, "评审专家": "、".join(names)} for n, names in sorted(assignment["experts"].items())]
+    rows = [  # Prefect renders a table's text cells as Markdown: experts' names are escaped
+        {"编号": for_markdown(n), "评审专家": for_markdown("、".join(names))}
+        for n, names in sorted(assignment["experts"].items())
+    ]
     create_table_artifact(key="judging-assignment", table=rows, description="评审分配（每件作品的评审专家）")
     if packets_dir:
         outcome["packets"] = packets_task(packets_dir)

@@ -141,7 +141,12 @@ def artifact_key(path: Path, name: str, submission_id: str | None) -> str:
 
 
 def findings_table(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [{"检查项": str(f.check), "结果": STATUS_LABELS[f.status], "说明": f.message} for f in findings]
+    """The table artifact's rows. Prefect renders each text cell as Markdown: a message quoting a
+    file name or a title goes through `for_markdown`."""
+    return [
+        {"检查项": str(f.check), "结果": STATUS_LABELS[f.status], "说明": for_markdown(f.message)}
+        for f in findings
+    ]
 
 
 @flow(name="screen-video", log_prints=True)

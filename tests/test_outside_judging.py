@@ -208,3 +208,15 @@ def test_an_approval_list_beyond_the_works_is_one_sentence_and_reasons_are_summa
         {"特别优秀": ["0001", "9001", "9002"], "优秀": ["9003", "9004", "9005", "9006", "0001"]}, known
     )
     assert problems == ["编号9001、9002、9003、9004、9005等6个不是参评作品", "编号0001同时列入特别优秀和优秀"]
+
+
+def test_a_roster_imported_again_in_another_spelling_updates_the_same_expert(tmp_path: Path) -> None:
+    from tasks.config import get_settings
+    from tasks.judging.service import import_roster
+    from tests.fixtures import SUITE_NOW
+
+    settings = get_settings()
+    first = write_roster(tmp_path / "一.csv", [["张明", "重庆大学", "微纪录片", 3, ""]])
+    again = write_roster(tmp_path / "二.csv", [["张\u3000明", "重庆大学", "微纪录片", 5, ""]])
+    assert import_roster(settings, first, SUITE_NOW)[1] == {"added": 1, "updated": 0, "deactivated": 0}
+    assert import_roster(settings, again, SUITE_NOW)[1] == {"added": 0, "updated": 1, "deactivated": 0}

@@ -178,3 +178,14 @@ def test_the_showcase_page_escapes_the_probe() -> None:
     }
     page = render_page([work], {})
     assert "<img src=x" not in page and "</script><script>alert" not in page
+
+
+def test_table_artifact_cells_are_markdown_safe() -> None:
+    """Prefect renders a table artifact's text cells as Markdown too."""
+    from flows.screen import findings_table
+    from tasks.findings import Check, Finding, Status
+
+    (row,) = findings_table([Finding(Check.SCORES, Status.FAIL, f"文件「{TITLE}.mp4」无法读取")])
+    cell = row["说明"]
+    assert "![" not in cell and "](" not in cell and "\x1b" not in cell
+    assert not [i for i, ch in enumerate(cell) if ch == "|" and cell[i - 1] != "\\"]
