@@ -191,9 +191,8 @@ def judging_flow(
         problems = service.check_tiers(tiers, known)
         if not problems:
             break
-        if sum(len(numbers) for numbers in tiers.values()) <= len(
-            known
-        ):  # else the form shows the last good list
+        # An oversized list is not shown again: the form keeps the last list of a sensible size.
+        if sum(len(numbers) for numbers in tiers.values()) <= len(known):
             special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
         description = "上次提交的名单有误，请修改后再提交：" + for_markdown("；".join(problems))
         logger.warning("approval input rejected: %s", problems)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_ENTRIES = 10_000  # a package holds a few files; an .xlsx/.docx a few dozen parts
-# Bytes of directory allowed per entry: the 46-byte fixed record, a name and extra fields (a long
-# Chinese path in UTF-8 and a zip64/Unicode-path extra stay well under 1 KB).
-BYTES_PER_ENTRY = 1024
+# Bytes of directory allowed per entry: the 46-byte fixed record, a name and extra fields (a path
+# of 100 Chinese characters is 300 bytes in UTF-8; timestamps and a Unicode-path extra add ~50).
+# A directory that lies about its count can still hold no more than this allows.
+BYTES_PER_ENTRY = 512
 
 
 @dataclass(frozen=True, slots=True)

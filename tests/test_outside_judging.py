@@ -220,3 +220,7 @@ def test_a_roster_imported_again_in_another_spelling_updates_the_same_expert(tmp
     again = write_roster(tmp_path / "二.csv", [["张\u3000明", "重庆大学", "微纪录片", 5, ""]])
     assert import_roster(settings, first, SUITE_NOW)[1] == {"added": 1, "updated": 0, "deactivated": 0}
     assert import_roster(settings, again, SUITE_NOW)[1] == {"added": 0, "updated": 1, "deactivated": 0}
+
+
+def test_a_latin_name_inside_chinese_text_is_found() -> None:
+    assert conflict(Work("0001", people=("导演Li Ming，摄像王强",)), Expert("Ｌｉ Ｍｉｎｇ", "西南大学"))

@@ -447,11 +447,10 @@ def parse_summary_table(path: Path, rules: ContestRules = DEFAULT_RULES) -> list
     """附件3 rows from .docx or .xlsx (by content: an .xlsx is a zip with xl/workbook.xml)."""
     try:
         check_zip_directory(path, max_entries=rules.document_max_parts)
-    except ZipDirectoryTooLarge as exc:
-        raise FormError(str(exc), too_large=True, evidence={"entries": exc.directory.entries}) from exc
-    try:
         with zipfile.ZipFile(path) as archive:
             is_xlsx = office_kind(archive.namelist()) == "xlsx"
+    except ZipDirectoryTooLarge as exc:
+        raise FormError(str(exc), too_large=True, evidence={"entries": exc.directory.entries}) from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
     return parse_summary_xlsx(path, rules) if is_xlsx else parse_summary_docx(path, rules)

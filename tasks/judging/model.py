@@ -48,10 +48,16 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 def _names(text: str, name: str) -> bool:
     """Whether `text` (a submitter, a contact, a team description) names the person whose identity
-    is `name`: in a Chinese part, anywhere inside it; in a Latin one, as whole words."""
+    is `name`: in a Chinese part, anywhere inside it; in a Latin one, as whole words (inside a
+    Chinese part, whose identity has no spaces, 「导演Li Ming」, spaces aside)."""
     for part in _BETWEEN_NAMES.split(unicodedata.normalize("NFKC", text)):
         key = identity(part)
-        if key and (name in key if _HAN.search(name) else f" {name} " in f" {key} "):
+        if not key:
+            continue
+        if _HAN.search(name) or _HAN.search(key):
+            if name.replace(" ", "") in key:
+                return True
+        elif f" {name} " in f" {key} ":
             return True
     return False
 
