@@ -360,7 +360,7 @@ pid = os.fork()
 if pid == 0:
     os.setsid()
     os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    os.dup2(1, 2)  # the sentence of a refusal is on stderr
     os.execvp(command[0], command)
 killed = False
 while True:

@@ -87,17 +87,16 @@ def far_cell_xlsx(
 
 def many_members_zip(path: Path, members: int) -> Path:
     """A zip of `members` empty members, its central directory written directly (zipfile would take
-    minutes): what ZipFile() lists entry by entry before anything can be asked of it."""
-    local, central, offset = bytearray(), bytearray(), 0
+    minutes): what ZipFile() lists entry by entry before anything can be asked of it. Every entry
+    points at the one local header, so a million members take about 50 MB, as in the probe."""
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"0"
+    central, offset = bytearray(), len(local)
     for index in range(members):
         name = f"{index}".encode()
-        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
         central += struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, offset
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0
         )
         central += name
-        local += header
-        offset += len(header)
     count = min(members, 0xFFFF)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), offset, 0)
     if members > 0xFFFF:  # zip64: the end record says 0xFFFF, the zip64 record the real count
