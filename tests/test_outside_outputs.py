@@ -189,3 +189,36 @@ def test_table_artifact_cells_are_markdown_safe() -> None:
     cell = row["说明"]
     assert "![" not in cell and "](" not in cell and "\x1b" not in cell
     assert not [i for i, ch in enumerate(cell) if ch == "|" and cell[i - 1] != "\\"]
+
+
+def test_whatever_a_command_prints_goes_through_the_terminal_escaper(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """main() wraps stdout and stderr: publish, decide and any later command included."""
+    import sys
+
+    from tasks.outside import terminal_streams
+
+    with terminal_streams():
+        print(f"已发布《{TITLE}》")
+        print(SUBJECT, file=sys.stderr)
+    out = capsys.readouterr()
+    assert not [c for c in RAW if c in out.out + out.err]
+    assert "\\x1b[2J\\x07\\u202e\\x9b" in out.out and out.err == "张明+红岩家书\\x1b[2J\\x07\\u202e\\x9b\n"
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_ingest_prints_a_hostile_subject_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = SUBJECT
+    message["From"] = "zhangming@example.cn"
+    message["Date"] = "Fri, 27 Nov 2026 10:30:00 +0800"
+    message["Message-ID"] = "<probe-subject@example.cn>"
+    message.set_content("作品见附件。")
+    message.add_attachment("文稿".encode(), maintype="text", subtype="plain", filename=f"{TITLE[:20]}.txt")
+    mail = tmp_path / "probe.eml"
+    mail.write_bytes(message.as_bytes())
+    code, out, err = _run(capsys, "ingest", "--no-screen", str(mail))
+    assert code in (0, 1) and "张明+红岩家书\\x1b[2J" in out, out + err
