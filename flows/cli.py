@@ -228,8 +228,11 @@ def _reader_gone() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from tasks.outside import terminal_streams
+
     try:
-        return _run(argv)
+        with terminal_streams():  # everything printed goes through the terminal's escaper
+            return _run(argv)
     except BrokenPipeError:  # e.g. `guangying --help | head -1`, before a command runs
         return _reader_gone()
 

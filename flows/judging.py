@@ -144,7 +144,10 @@ def assign_flow(
         outcome["originality"] = originality_task()
     assignment = assign_task(per_work, min_matched)
     outcome["assignment"] = assignment
-    rows = [{"编号": n, "评审专家": "、".join(names)} for n, names in sorted(assignment["experts"].items())]
+    rows = [  # Prefect renders a table's text cells as Markdown: experts' names are escaped
+        {"编号": for_markdown(n), "评审专家": for_markdown("、".join(names))}
+        for n, names in sorted(assignment["experts"].items())
+    ]
     create_table_artifact(key="judging-assignment", table=rows, description="评审分配（每件作品的评审专家）")
     if packets_dir:
         outcome["packets"] = packets_task(packets_dir)
@@ -199,12 +202,12 @@ def _proposal_markdown(ranking: dict[str, Any]) -> str:
         "| 名次 | 编号 | 作品名称 | 得分 | 原始均分 | 评分数 | 建议等次 | 备注 |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for row in ranking["rows"]:
+    for row in ranking["rows"]:  # a title (or a note quoting one) never makes a row, a link or an image
         lines.append(
             f"| {row['rank'] or '—'} | {for_markdown(row['work'])} | {for_markdown(row['title'])} "
             f"| {row['score'] if row['score'] is not None else '—'} "
             f"| {row['raw_mean'] if row['raw_mean'] is not None else '—'} | {row['scores']}/{row['expected']} "
-            f"| {row['tier'] or ''} | {for_markdown('；'.join(row['notes']))} |"
+            f"| {for_markdown(row['tier'] or '')} | {for_markdown('；'.join(row['notes']))} |"
         )
     if ranking["findings"]:
         lines += ["", "## 提示", *[f"- {for_markdown(m)}" for m in ranking["findings"]]]
@@ -266,7 +269,9 @@ def judging_flow(
             continue
         if not problems:
             break
-        special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
-        description = "上次提交的名单有误，请修改后再提交：" + "；".join(problems)
+        # An oversized list is not shown again: the form keeps the last list of a sensible size.
+        if sum(len(numbers) for numbers in tiers.values()) <= len(titles):
+            special_list, excellent_list = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT]
+        description = "上次提交的名单有误，请修改后再提交：" + for_markdown("；".join(problems))
         logger.warning("approval input rejected: %s", problems)
     return record_task(tiers, proposal, by, decision.note, "prefect-ui")

@@ -16,11 +16,13 @@ from tasks.aigc.spoken import SpokenReport, from_transcript
 from tasks.aigc.stage import crop_saver, screen_aigc
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
+from tasks.catalogue.submissions import derive_if_screened
 from tasks.config import get_settings
 from tasks.context import WorkContext
 from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Check, Finding, Status
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
+from tasks.outside import for_markdown
 from tasks.rules import DEFAULT_RULES, ContestRules
 from tasks.store import open_store, sha256_of, store_original
 from tasks.subtitles import run as subtitles
@@ -77,6 +79,10 @@ def record_task(path: Path, name: str, result: screening.ScreenResult, submissio
         row = upsert_file(session, stored, name=name, submission_id=submission_id)
         probe = result.probe.summary() if result.probe else None
         replace_findings(session, row, result.findings, probe=probe, flow_run_id=run_id)
+        if submission_id is not None:  # the work's state in the same transaction as this verdict
+            derive_if_screened(
+                session, submission_id, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
+            )
         return row.id
 
 
@@ -135,7 +141,12 @@ def artifact_key(path: Path, name: str, submission_id: str | None) -> str:
 
 
 def findings_table(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [{"检查项": str(f.check), "结果": STATUS_LABELS[f.status], "说明": f.message} for f in findings]
+    """The table artifact's rows. Prefect renders each text cell as Markdown: a message quoting a
+    file name or a title goes through `for_markdown`."""
+    return [
+        {"检查项": str(f.check), "结果": STATUS_LABELS[f.status], "说明": for_markdown(f.message)}
+        for f in findings
+    ]
 
 
 @flow(name="screen-video", log_prints=True)
@@ -177,11 +188,11 @@ def screen_video(
         result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
     if record:
         record_task(path, name, result, context.submission_id)
-    title = f"《{context.title}》" if context.title else ""
-    create_table_artifact(
+    title = f"《{for_markdown(context.title)}》" if context.title else ""
+    create_table_artifact(  # the description is rendered as Markdown: a title or file name is escaped
         key=artifact_key(path, name, context.submission_id),
         table=findings_table(result.findings),
-        description=f"{title}{name} 的审核结果：{VERDICT_LABELS[result.verdict]}",
+        description=f"{title}{for_markdown(name)} 的审核结果：{VERDICT_LABELS[result.verdict]}",
     )
     return result.to_json()
 

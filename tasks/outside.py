@@ -8,7 +8,7 @@ Such text has two jobs and one module:
   `Li Ming`; a unit typed reversed inside RLO…PDF is compared as a person *sees* it.
 - **Display**: one escaper per sink, so that no submitter text becomes a terminal command, a
   spreadsheet formula, a Markdown row/link/image or HTML markup: `for_terminal`, `for_sheet` (with
-  `append_row`/`set_text` for openpyxl), `for_markdown`, `for_html`.
+  `append_row`/`set_text` for openpyxl), `for_markdown`, `for_document` (Word), `for_html`.
 
 And one scrubber for what must never be published: phone numbers and e-mail addresses in any form
 (`find_contacts`, `scrub_contacts`).
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -113,6 +115,37 @@ def for_terminal_lines(text: object) -> str:
     return printable_text(str(text))
 
 
+class TerminalStream:
+    """A text stream (stdout, stderr) whose every write goes through `for_terminal_lines`: what a
+    command prints (a title, a unit, a subject, a finding naming a file) can never move the cursor,
+    clear the screen, ring the bell or reorder a line, whichever print statement wrote it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(for_terminal_lines(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding… of the stream
+        return getattr(self.stream, name)
+
+
+@contextmanager
+def terminal_streams() -> Iterator[None]:
+    """sys.stdout and sys.stderr as TerminalStreams for the duration (the command line's sink)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalStream(saved[0]), TerminalStream(saved[1])
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 # openpyxl refuses these in a cell (IllegalCharacterError); they are shown as \xNN instead.
 _SHEET_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A cell that starts with one of these is taken as a formula by Excel, LibreOffice or openpyxl.
@@ -166,6 +199,13 @@ def for_markdown(text: object) -> str:
     Markdown metacharacter escaped so that nothing becomes a row, a link, an image or markup."""
     value = printable(_SPACES.sub(" ", str(text)).strip())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def for_document(text: object) -> str:
+    """Text for a Word document (python-docx): controls, C1 and bidi characters shown visibly, line
+    breaks kept. python-docx refuses C0 controls (the 名单 could not be written while a title held
+    an ESC), and an override would reorder what the committee signs."""
+    return printable_text(str(text))
 
 
 def for_html(text: object) -> str:

@@ -81,11 +81,15 @@ def office_kind(names: set[str] | list[str]) -> str | None:
 
 
 def zip_office_kind(path: Path) -> str | None:
-    """office_kind() of a zip on disk; None when it is not a readable zip or a plain one."""
+    """office_kind() of a zip on disk; None when it is not a readable zip or a plain one (or one
+    whose directory is too large to read: the archive reader refuses it with a finding)."""
+    from tasks.zipdir import ZipDirectoryTooLarge, check_zip_directory
+
     try:
+        check_zip_directory(path)
         with zipfile.ZipFile(path) as archive:
             return office_kind(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, ZipDirectoryTooLarge):
         return None
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from samples.clips import ClipSpec, remux, render_clip
+from samples.hostile import append_top_level_box, append_xmp
 from tasks.aigc.boxes import C2PA_UUID
 from tasks.aigc.metadata import parse_aigc_value, read_metadata, xmp_fields
 from tasks.aigc.stage import screen_aigc
@@ -17,7 +18,6 @@ from tasks.context import WorkContext
 from tasks.findings import Status
 from tasks.media.probe import parse_probe, probe
 from tasks.rules import DEFAULT_RULES
-from tests.aigc_media import append_top_level_box, append_xmp
 from tests.fixtures import C2PA_FIXTURE
 
 PRODUCER = "001191110102MAD55U9H0F10002"

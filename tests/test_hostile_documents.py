@@ -4,15 +4,14 @@ before openpyxl or python-docx builds anything; only the documents whose role ne
 
 from __future__ import annotations
 
-import re
-import shutil
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from samples.hostile import SUMMARY_HEADER as HEADER
+from samples.hostile import many_paragraphs_docx, merged_xlsx
 from tasks.findings import Status
 from tasks.intake.classify import OVERSIZED, classify
 from tasks.intake.documents import DocumentTooLarge, docx_text
@@ -23,37 +22,6 @@ from tasks.rules import DEFAULT_RULES
 from tests.fixtures import SUITE_NOW
 from tests.intake_packages import good_form, summary_row
 
-HEADER = ["序号", "作品名称", "时长", "作者", "单位", "播出情况"]
-
-
-def _rewrite(path: Path, member: str, change) -> Path:  # type: ignore[no-untyped-def]
-    """Replace one part of a zip (an Office file) by `change(old bytes)`."""
-    source = path.with_suffix(".orig")
-    shutil.move(path, source)
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info)
-            new.writestr(info, change(data) if info.filename == member else data)
-    source.unlink()
-    return path
-
-
-def merged_xlsx(path: Path, ref: str = "A10:XFD1048576", *, header: bool = True) -> Path:
-    """A few KB: one header, one work, and one merged range (written into the XML: openpyxl itself
-    would build every cell of it)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    if header:
-        sheet.append(HEADER)
-        sheet.append([1, "红岩家书", "3分20秒", "张明", "江北区融媒体中心", "未播出"])
-    else:
-        sheet.append(["素材", "来源"])
-    workbook.save(path)
-    merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'.encode()
-    return _rewrite(
-        path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge)
-    )
-
 
 def long_xlsx(path: Path, rows: int) -> Path:
     workbook = Workbook(write_only=True)
@@ -63,15 +31,6 @@ def long_xlsx(path: Path, rows: int) -> Path:
         sheet.append([index, f"作品{index}", "3分20秒", "张明", "江北区融媒体中心", "未播出"])
     workbook.save(path)
     return path
-
-
-def many_paragraphs_docx(path: Path, paragraphs: int) -> Path:
-    """A real 登记表 whose body also holds `paragraphs` empty paragraphs (compresses to almost nothing)."""
-    write_registration_form(path, good_form())
-    filler = b"<w:p/>" * paragraphs
-    return _rewrite(
-        path, "word/document.xml", lambda xml: re.sub(rb"(<w:body>)", rb"\1" + filler, xml, count=1)
-    )
 
 
 def test_a_merged_range_of_17_billion_cells_is_a_finding(tmp_path: Path) -> None:
@@ -99,14 +58,14 @@ def test_a_summary_table_with_too_many_rows_is_a_finding(tmp_path: Path) -> None
 
 
 def test_too_many_paragraphs_are_refused_before_python_docx_reads_them(tmp_path: Path) -> None:
-    path = many_paragraphs_docx(tmp_path / "登记表.docx", 6_000)
+    path = many_paragraphs_docx(tmp_path / "登记表.docx", 6_000, good_form())
     with pytest.raises(DocumentTooLarge, match=r"文档有6,0[0-9]{2}个段落，超过5,000个的上限"):
         docx_text(path)
     with pytest.raises(FormError, match="超过5,000个的上限"):
         parse_registration_form(path)
     # Past the XML byte limit the reading stops there (3 million paragraphs were 3.4 GB in python-docx).
     small = replace(DEFAULT_RULES, document_max_xml_bytes=1024**2, document_max_paragraphs=10**9)
-    big = many_paragraphs_docx(tmp_path / "大.docx", 400_000)
+    big = many_paragraphs_docx(tmp_path / "大.docx", 400_000, good_form())
     with pytest.raises(DocumentTooLarge, match=r"解压后的文字内容（XML）超过1MB的上限（读到1MB时停止"):
         docx_text(big, small)
     assert (
@@ -117,7 +76,8 @@ def test_too_many_paragraphs_are_refused_before_python_docx_reads_them(tmp_path:
 
 def test_classification_reads_documents_within_bounds(tmp_path: Path) -> None:
     form = classify(
-        many_paragraphs_docx(tmp_path / "张明+红岩家书登记表.docx", 6_000), "张明+红岩家书登记表.docx"
+        many_paragraphs_docx(tmp_path / "张明+红岩家书登记表.docx", 6_000, good_form()),
+        "张明+红岩家书登记表.docx",
     )
     assert (form.role, form.reason, form.text) == ("registration_form", OVERSIZED, None)
     assert form.finding is not None and form.finding.status == Status.FAIL
@@ -130,7 +90,7 @@ def test_classification_reads_documents_within_bounds(tmp_path: Path) -> None:
 def test_a_package_of_forged_documents_gives_one_finding_per_file(tmp_path: Path) -> None:
     folder = tmp_path / "张明（江北区融媒体中心）+红岩家书"
     folder.mkdir()
-    many_paragraphs_docx(folder / "登记表.docx", 6_000)
+    many_paragraphs_docx(folder / "登记表.docx", 6_000, good_form())
     merged_xlsx(folder / "汇总表.xlsx")
     merged_xlsx(folder / "素材来源.xlsx", header=False)
     write_summary_xlsx(folder / "附件3.xlsx", [summary_row(good_form())])  # a readable one beside them

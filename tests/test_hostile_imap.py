@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from samples.hostile import LONG_NAME, nested_mime
 from tasks.findings import Status
 from tasks.intake.package import analyse
 from tasks.intake.sources import MAX_NAME_BYTES, ImapAccount, imap_packages, safe_filename
@@ -18,7 +19,6 @@ from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tests.intake_dovecot import ImapServer, dovecot
 
 SENT = datetime(2026, 10, 9, 10, 30, tzinfo=SHANGHAI)
-LONG_NAME = "张明（江北区融媒体中心）+" + "红岩家书" * 27 + "最终版.docx"  # 122 characters, 365 bytes
 
 
 @pytest.fixture
@@ -40,13 +40,7 @@ def _message(message_id: str, subject: str, attachments: dict[str, bytes]) -> by
 
 
 def _nested(message_id: str, subject: str, depth: int) -> bytes:
-    """MIME nested `depth` levels deep: Python's e-mail parser recurses once per level."""
-    head = f"Message-ID: {message_id}\r\nSubject: {subject}\r\nDate: {format_datetime(SENT)}\r\n"
-    body = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(depth))
-    body += "Content-Type: text/plain\r\n\r\nhi\r\n" + "".join(
-        f"--b{i}--\r\n" for i in reversed(range(depth))
-    )
-    return (head + "MIME-Version: 1.0\r\n" + body).encode()
+    return nested_mime(message_id, subject, depth, format_datetime(SENT))
 
 
 def test_safe_filename_caps_utf8_bytes_keeps_the_extension_and_tells_long_names_apart() -> None:

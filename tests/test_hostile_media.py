@@ -3,13 +3,13 @@ and sampling and decode timeouts are bounded by it. The patch is written here, b
 
 from __future__ import annotations
 
-import struct
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from samples.hostile import forge_duration
 from tasks.aigc.spoken import SpokenReport
 from tasks.aigc.stage import sampling_rules, screen_aigc
 from tasks.aigc.visual import sample_times
@@ -19,41 +19,6 @@ from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tests.engines import BlindOcr
 from tests.intake_packages import clip
-
-CONTAINERS = {b"moov", b"trak", b"mdia"}
-
-
-def forge_duration(source: Path, target: Path, seconds: float, *, movie_timescale: int | None = None) -> Path:
-    """Copy `source` with the duration of mvhd and every mdhd set to `seconds` (as far as 32 bits
-    go; mvhd's timescale set to `movie_timescale`): the sample tables, and so the real stream,
-    stay as they were."""
-    data = bytearray(source.read_bytes())
-
-    def walk(start: int, end: int) -> None:
-        pos = start
-        while pos + 8 <= end:
-            size, kind = struct.unpack(">I4s", data[pos : pos + 8])
-            header = 8
-            if size == 1:
-                size, header = struct.unpack(">Q", data[pos + 8 : pos + 16])[0], 16
-            elif size == 0:
-                size = end - pos
-            if kind in CONTAINERS:
-                walk(pos + header, pos + size)
-            elif kind in (b"mvhd", b"mdhd"):
-                body = pos + header
-                wide = data[body] == 1  # version 1: 64-bit times
-                scale_at = body + (20 if wide else 12)
-                duration_at, form = scale_at + 4, ">Q" if wide else ">I"
-                if kind == b"mvhd" and movie_timescale is not None:
-                    struct.pack_into(">I", data, scale_at, movie_timescale)
-                scale = struct.unpack(">I", data[scale_at : scale_at + 4])[0]
-                struct.pack_into(form, data, duration_at, min(round(seconds * scale), 0xFFFFFFFF))
-            pos += size
-
-    walk(0, len(data))
-    target.write_bytes(bytes(data))
-    return target
 
 
 @pytest.fixture(scope="module")

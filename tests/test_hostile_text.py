@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from samples.hostile import append_xmp
 from tasks.aigc.declared import DeclaredReport
 from tasks.aigc.metadata import read_metadata
 from tasks.aigc.spoken import SpokenReport
@@ -16,7 +17,6 @@ from tasks.findings import Check, Finding, Status
 from tasks.media.probe import probe
 from tasks.printable import clip, printable
 from tasks.rules import DEFAULT_RULES
-from tests.aigc_media import append_xmp
 from tests.intake_packages import clip as render
 
 

@@ -80,4 +80,5 @@ def test_each_work_has_its_own_artifact_stable_across_runs(
     theirs = asyncio.run(_artifact(artifact_key(video, "红岩魂.mp4", second)))
     assert len(mine) == 2 and len(theirs) == 1  # two versions of one work's artifact, one of the other's
     assert len(stand_in_engines.asr.heard) == 3  # each run hears the file once
-    assert mine[0].description.startswith("《红岩魂》红岩魂.mp4 的审核结果：")
+    # Markdown: the file name's dot escaped (for_markdown), shown as 红岩魂.mp4
+    assert mine[0].description.startswith("《红岩魂》红岩魂\\.mp4 的审核结果：")

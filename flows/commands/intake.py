@@ -119,7 +119,7 @@ def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path]
     answered from the catalogue at once, without starting a flow (and Prefect's temporary server)."""
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.models import IntakePackage
-    from tasks.catalogue.submissions import unscreened_videos
+    from tasks.catalogue.submissions import needs_finishing
     from tasks.config import get_settings
     from tasks.store import sha256_of
 
@@ -130,9 +130,9 @@ def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path]
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
         for path in files:
             package = session.get(IntakePackage, sha256_of(path))
-            unscreened = package is not None and unscreened_videos(session, package.submission_id)
-            if package is None or (screening and unscreened):
-                remaining.append(path)  # new, or its screening must be resumed: the flow does it
+            unfinished = package is not None and needs_finishing(session, package.submission_id)
+            if package is None or (screening and unfinished):
+                remaining.append(path)  # new, or its screening (or state) must be resumed: the flow does it
             else:
                 known.append({"package": path.name, "duplicate": True, "id": package.submission_id})
     return remaining, known

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len
 
+from tasks.outside import for_terminal
+
 
 def clip(text: str, width: int) -> str:
     """At most `width` cells; a cut is marked with …"""
@@ -24,8 +26,9 @@ def pad(text: str, width: int) -> str:
 
 
 def render(header: Sequence[str], rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
-    """Lines of a table whose columns are as wide as their widest cell (at most the column's limit)."""
-    cells = [[clip(str(c), limit) for c, limit in zip(row, limits, strict=True)] for row in rows]
+    """Lines of a table whose columns are as wide as their widest cell (at most the column's limit).
+    Cells are escaped for the terminal before they are measured (one line each, controls visible)."""
+    cells = [[clip(for_terminal(c), limit) for c, limit in zip(row, limits, strict=True)] for row in rows]
     widths = [max(cell_len(c) for c in column) for column in zip(header, *cells, strict=True)]
     lines = []
     for row in [list(header), *cells]:

@@ -315,7 +315,9 @@ def unscreened_videos(session: Session, submission_id: str) -> list[File]:
 
 
 def unfinished_submissions(session: Session) -> list[str]:
-    """Submissions with videos still to screen (interrupted, or taken in with --no-screen)."""
+    """Submissions with videos still to screen (interrupted, or taken in with --no-screen), and
+    submissions whose videos all have verdicts but whose own state was never derived from them
+    (a run killed between the two, by a version that wrote them apart)."""
     query = (
         select(File.submission_id)
         .where(File.role == FileRole.VIDEO, File.verdict.is_(None), File.submission_id.is_not(None))
@@ -323,7 +325,43 @@ def unfinished_submissions(session: Session) -> list[str]:
         .where(Submission.state.not_in(FINAL_STATES))
         .distinct()
     )
-    return [s for s in session.scalars(query) if s]
+    underived = (
+        select(File.submission_id)
+        .where(File.role == FileRole.VIDEO, File.submission_id.is_not(None))
+        .join(Submission, Submission.id == File.submission_id)
+        .where(Submission.state == SubmissionState.RECEIVED)
+        .distinct()
+    )
+    unscreened = {s for s in session.scalars(query) if s}
+    screened = {s for s in session.scalars(underived) if s} - unscreened
+    return sorted(unscreened | screened)
+
+
+def needs_finishing(session: Session, submission_id: str) -> bool:
+    """One submission of `unfinished_submissions`: videos to screen, or a state never derived."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.state in FINAL_STATES:
+        return False
+    videos = videos_of(session, submission_id)
+    return any(v.verdict is None for v in videos) or (
+        bool(videos) and submission.state == SubmissionState.RECEIVED
+    )
+
+
+def derive_if_screened(
+    session: Session, submission_id: str, *, rules: ContestRules, deadline: datetime, now: datetime
+) -> bool:
+    """Once every video of the submission has its verdict, derive the work's state and verdict in
+    the same transaction as the last video's verdict: no moment in which a killed run leaves a work
+    whose videos are all judged 审核中 for good. True when it derived them."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.state in FINAL_STATES:
+        return False
+    session.flush()
+    if unscreened_videos(session, submission_id) or not videos_of(session, submission_id):
+        return False
+    refresh_intake(session, submission, rules=rules, deadline=deadline, now=now)
+    return True
 
 
 def update_verdict(session: Session, submission: Submission) -> str | None:

@@ -24,6 +24,7 @@ from tasks.chinese_bytes import decode_chinese
 from tasks.findings import Check, Finding, Status
 from tasks.rules import ContestRules
 from tasks.sniff import archive_kind
+from tasks.zipdir import ZipDirectoryTooLarge, check_zip_directory
 
 if TYPE_CHECKING:
     import py7zr  # imported when a .7z arrives: it is slow to load
@@ -325,7 +326,21 @@ def _zip(path: Path, target: Path, display: str, rules: ContestRules, budget: Bu
     result = ArchiveResult("zip")
     errors = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError)
     try:
+        check_zip_directory(path)  # its entries counted before ZipFile builds one object per entry
         archive = zipfile.ZipFile(path)
+    except ZipDirectoryTooLarge as exc:
+        result.findings.append(
+            _finding(
+                Status.FAIL,
+                f"压缩包「{display}」的{exc}（单个作品包最多{rules.archive_max_files}个文件），未解压。"
+                "请只打包作品视频、文稿、登记表、汇总表和承诺书。",
+                archive=display,
+                entries=exc.directory.entries,
+                directory_bytes=exc.directory.size,
+                limit=exc.limit,
+            )
+        )
+        return result
     except errors as exc:
         result.findings.append(_corrupt(display, exc))
         return result

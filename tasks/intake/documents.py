@@ -22,6 +22,7 @@ from lxml import etree
 
 from tasks.chinese_bytes import decode_chinese
 from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.zipdir import ZipDirectoryTooLarge, check_zip_directory
 
 # Wingdings/Webdings code points that people tick boxes with (Insert ▸ Symbol in Word).
 SYMBOL_CHARS = {
@@ -164,6 +165,10 @@ def scan_office(path: Path, rules: ContestRules = DEFAULT_RULES, *, parse_xml: b
     the XML's elements, paragraphs and worksheet extent); DocumentTooLarge past a byte or count
     limit. zipfile and OS errors are the caller's (the file is not a readable Office file)."""
     scan = OfficeScan()
+    try:  # its parts counted before ZipFile builds one object per entry of the directory
+        check_zip_directory(path, max_entries=rules.document_max_parts)
+    except ZipDirectoryTooLarge as exc:
+        raise DocumentTooLarge(str(exc), entries=exc.directory.entries, limit=exc.limit) from exc
     with zipfile.ZipFile(path) as archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         scan.parts = len(infos)

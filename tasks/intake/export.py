@@ -12,6 +12,7 @@ from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.received import beijing_time
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
 from tasks.intake.text import format_duration, squash
+from tasks.outside import append_row
 
 if TYPE_CHECKING:
     from tasks.catalogue.views import SubmissionView
@@ -121,17 +122,17 @@ def write_export(path: Path, items: Sequence[SubmissionView]) -> Path:
     sheet = workbook.active
     sheet.title = "作品汇总表"
     header = [*SUMMARY_HEADER, *EXTRA_COLUMNS]
-    sheet.append([TITLE_LINE_1 + SUMMARY_TITLE])
+    append_row(sheet, [TITLE_LINE_1 + SUMMARY_TITLE])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for row in export_rows(items):
-        sheet.append(row)
-    sheet.append([])
-    sheet.append([SUMMARY_NOTE])
+    for row in export_rows(items):  # submitters' text: never a formula, controls shown visibly
+        append_row(sheet, row)
+    append_row(sheet, [])
+    append_row(sheet, [SUMMARY_NOTE])
     _print_setup(sheet, first_row=2, last_row=2 + len(items), columns=len(header))
     workbook.save(path)  # the folder must exist: the CLI says so rather than creating one
     return path

@@ -22,6 +22,7 @@ from tasks.intake.documents import DocumentTooLarge, OfficeScan, SheetScan, elem
 from tasks.intake.text import format_duration, halfwidth, parse_duration, squash
 from tasks.rules import DEFAULT_RULES, ContestRules
 from tasks.sniff import office_kind
+from tasks.zipdir import ZipDirectoryTooLarge, check_zip_directory
 
 TICKS = "☑☒■√✓✔▣◼●◉⊠✅✗×█▇"
 BOXES = "□☐○◯"
@@ -445,8 +446,11 @@ def looks_like_summary_xlsx(path: Path, rules: ContestRules = DEFAULT_RULES) -> 
 def parse_summary_table(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
     """附件3 rows from .docx or .xlsx (by content: an .xlsx is a zip with xl/workbook.xml)."""
     try:
+        check_zip_directory(path, max_entries=rules.document_max_parts)
         with zipfile.ZipFile(path) as archive:
             is_xlsx = office_kind(archive.namelist()) == "xlsx"
+    except ZipDirectoryTooLarge as exc:
+        raise FormError(str(exc), too_large=True, evidence={"entries": exc.directory.entries}) from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError(f"{type(exc).__name__}: {exc}") from exc
     return parse_summary_xlsx(path, rules) if is_xlsx else parse_summary_docx(path, rules)

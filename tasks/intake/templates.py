@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from tasks.intake.forms import INTRO_HINT, TEAM_HINT, RegistrationForm, SummaryRow
+from tasks.outside import append_row
 
 TITLE_LINE_1 = "“红色光影 英雄重庆”党史短视频"
 FORM_TITLE = "征集展播活动作品登记表"
@@ -183,13 +184,13 @@ def write_summary_xlsx(path: Path, rows: Sequence[SummaryRow]) -> Path:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "作品汇总表"
-    sheet.append([TITLE_LINE_1 + SUMMARY_TITLE])
+    append_row(sheet, [TITLE_LINE_1 + SUMMARY_TITLE])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SUMMARY_HEADER))
-    sheet.append(list(SUMMARY_HEADER))
+    append_row(sheet, list(SUMMARY_HEADER))
     for row in rows:
-        sheet.append([row.index, row.title, row.duration, row.author, row.unit, row.broadcast])
-    sheet.append([])
-    sheet.append([SUMMARY_NOTE])
+        append_row(sheet, [row.index, row.title, row.duration, row.author, row.unit, row.broadcast])
+    append_row(sheet, [])
+    append_row(sheet, [SUMMARY_NOTE])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path

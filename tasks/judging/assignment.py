@@ -23,6 +23,9 @@ from tasks.judging.model import Expert, Work, conflict, matched
 from tasks.judging.units import normalise_unit
 
 DEFAULT_PER_WORK = 3
+# works × experts pairs one assignment weighs (2,000 works × 500 experts): the conflict table and
+# the flow graph grow with it; a 100,000-expert roster against 200 works passed 3 GB.
+MAX_PAIRS = 1_000_000
 
 
 class InfeasibleAssignment(Exception):
@@ -103,6 +106,12 @@ def assign(
     """Solve the assignment; raises `InfeasibleAssignment` with a Chinese explanation."""
     if per_work < 1:
         raise InfeasibleAssignment(f"每件作品的评审专家人数至少为1（设置的是{per_work}）")
+    if len(works) * len(experts) > MAX_PAIRS:
+        raise InfeasibleAssignment(
+            f"{len(works):,}件作品×{len(experts):,}位专家共{len(works) * len(experts):,}种组合，"
+            f"超过{MAX_PAIRS:,}的上限，未分配：请核对专家名单",
+            {"works": len(works), "experts": len(experts), "limit": MAX_PAIRS},
+        )
     problem, dropped = _prepare(works, experts, per_work, existing or {}, min(min_matched, per_work))
     works, experts = problem.works, problem.experts
     loads: dict[str, int] = defaultdict(int)

@@ -204,13 +204,15 @@ def retained_experts(session: Session) -> list[Expert]:
 def save_roster(
     session: Session, experts: Sequence[Expert], roster_file: str, now: datetime
 ) -> dict[str, int]:
-    """Upsert the roster; experts not in it become inactive (see `release_dropped` for their work)."""
-    existing = {row.name: row for row in session.scalars(select(JudgingExpert))}
+    """Upsert the roster; experts not in it become inactive (see `release_dropped` for their work).
+    An expert is found by identity (tasks.outside): 「张　明」 in a new roster is the 张明 already
+    recorded, who keeps the recorded spelling (his assignments and scores are filed under it)."""
+    existing = {identity(row.name): row for row in session.scalars(select(JudgingExpert))}
     counts = {"added": 0, "updated": 0, "deactivated": 0}
     names = set()
     for expert in experts:
-        names.add(expert.name)
-        row = existing.get(expert.name)
+        names.add(identity(expert.name))
+        row = existing.get(identity(expert.name))
         if row is None:
             row = JudgingExpert(name=expert.name)
             session.add(row)
@@ -219,6 +221,7 @@ def save_roster(
             counts["updated"] += 1
         row.unit, row.categories, row.cap = expert.unit, sorted(expert.categories), expert.cap
         row.contact, row.active, row.roster_file, row.imported_at = expert.contact, True, roster_file, now
+        existing.setdefault(identity(expert.name), row)
     for name, row in existing.items():
         if name not in names and row.active:
             row.active = False

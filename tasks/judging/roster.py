@@ -10,9 +10,12 @@ from tasks.findings import Check, Finding, Status
 from tasks.judging.model import Expert
 from tasks.judging.rubric import CATEGORIES, canonical_category
 from tasks.judging.tables import Row, Table, cell_text, read_table
+from tasks.outside import identity
 
 REQUIRED = ("姓名", "单位", "专长", "最大评审数")
 OPTIONAL = ("联系方式",)
+# A committee is tens of experts, a large one a few hundred: a longer list is not a roster.
+MAX_EXPERTS = 1_000
 _SEPARATORS = re.compile(r"[、,，;；/／\s]+")
 
 
@@ -67,16 +70,26 @@ def parse_roster(path: Path) -> Roster:
     Raises `TableError` when the file cannot be read at all."""
     table = read_table(path, REQUIRED, OPTIONAL)
     roster = Roster()
-    seen: dict[str, int] = {}
+    if len(table.rows) > MAX_EXPERTS:
+        roster.findings.append(
+            _finding(table, None, f"名单有{len(table.rows):,}位专家，超过{MAX_EXPERTS:,}位的上限，未导入")
+        )
+        return roster
+    seen: dict[str, Row] = {}  # identity → the first row of that person
     for row in table.rows:
         name = cell_text(row.values.get("姓名"))
         if not name:
             roster.findings.append(_finding(table, row, "未填写“姓名”"))
             continue
-        if name in seen:
-            roster.findings.append(_finding(table, row, f"姓名“{name}”与第{seen[name]}行重复"))
+        first = seen.get(identity(name))
+        if first is not None:
+            earlier = cell_text(first.values.get("姓名"))
+            same = "重复" if earlier == name else f"的“{earlier}”是同一人（忽略空格、全角和不可见字符后相同）"
+            roster.findings.append(
+                _finding(table, row, f"姓名“{name}”与第{first.line}行{same}，同一专家只能列一次")
+            )
             continue
-        seen[name] = row.line
+        seen[identity(name)] = row
         before = len(roster.findings)
         cap = _cap(table, row, roster.findings)
         categories = _categories(table, row, roster.findings)

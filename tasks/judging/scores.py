@@ -20,9 +20,11 @@ from typing import Any
 from tasks.findings import Check, Finding, Status
 from tasks.judging.rubric import CRITERIA, MAXIMA
 from tasks.judging.tables import Row, cell_text, read_table
+from tasks.outside import identity
 
 EXPERT_LABEL = "评审专家"
-_EXPERT_IN_PREAMBLE = re.compile(rf"{EXPERT_LABEL}\s*[:：]\s*(\S+)")
+# The whole rest of the cell: an expert's name may hold spaces (「Li Ming」, 「张　明」).
+_EXPERT_IN_PREAMBLE = re.compile(rf"{EXPERT_LABEL}\s*[:：]\s*(.+?)\s*$", re.DOTALL)
 TOTAL_TOLERANCE = 0.01
 
 
@@ -69,13 +71,25 @@ class ScoringContext:
     imported_scores: Mapping[tuple[str, str], Mapping[str, float]] = field(default_factory=dict)
 
 
+# A score as people write it: a plain decimal in ASCII or full-width digits (「８.５」, 「８．５」).
+# Python's float() also takes 「1_5」 (15), 「٢٠」 (20), 「1e1」, 「inf」: each is refused with the row.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．＋－", "0123456789.+-")
+
+
 def _number(value: Any) -> float | None:
+    """A cell's score: None when blank; ValueError unless a number or a plain decimal text."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise ValueError(value)
-    number = float(str(value).strip()) if isinstance(value, str) else float(value)
-    if math.isnan(number):
+    if isinstance(value, str):
+        text = value.strip().translate(_FULL_WIDTH)
+        if not _PLAIN_DECIMAL.fullmatch(text):
+            raise ValueError(value)
+        return float(text)
+    number = float(value)
+    if not math.isfinite(number):
         raise ValueError(value)
     return number
 
@@ -112,18 +126,22 @@ def read_score_sheet(path: Path, context: ScoringContext) -> ScoreSheet:
         )
         return sheet
     default_expert = _preamble_expert(table.preamble)
+    # A sheet names its expert as the expert typed it (「张　明」, 「Ｌｉ Ｍｉｎｇ」): matched to the
+    # roster in the one identity normal form, recorded under the roster's spelling.
+    roster = {identity(name): name for name in context.experts}
     seen: dict[tuple[str, str], int] = {}
     unknown_experts: set[str] = set()
     for row in table.rows:
         work = _work_number(row.values.get("编号"))
-        expert = cell_text(row.values.get(EXPERT_LABEL)) or default_expert
-        if not expert:
+        written = cell_text(row.values.get(EXPERT_LABEL)) or default_expert
+        if not written:
             fail(f"找不到评审专家姓名（表头上方应有“{EXPERT_LABEL}：姓名”，或加一列“{EXPERT_LABEL}”）", row)
             continue
-        if expert not in context.experts:
-            if expert not in unknown_experts:
-                fail(f"评审专家“{expert}”不在专家名单中", row)
-                unknown_experts.add(expert)
+        expert = roster.get(identity(written), "")
+        if not expert:
+            if written not in unknown_experts:
+                fail(f"评审专家“{written}”不在专家名单中", row)
+                unknown_experts.add(written)
             continue
         raw = {name: row.values.get(name) for name in CRITERIA}
         if not work:

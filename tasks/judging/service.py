@@ -392,20 +392,40 @@ def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
     return Standing(works, ranking, missing)
 
 
+SHOWN_EXAMPLES = 5  # a repeated reason names this many cases, then counts the rest
+
+
+def _some(numbers: list[str]) -> str:
+    shown = "、".join(numbers[:SHOWN_EXAMPLES])
+    return f"{shown}等{len(numbers)}个" if len(numbers) > SHOWN_EXAMPLES else shown
+
+
 def check_tiers(tiers: dict[str, list[str]], known: set[str]) -> list[str]:
-    """Problems with an edited list, in Chinese: unknown numbers, a work in two tiers, unknown tiers."""
+    """Problems with an edited list, in Chinese: unknown numbers, a work in two tiers, unknown
+    tiers; each reason once, with a few of its cases and their count. A list with more entries than
+    there are works under judging is refused with one sentence before any entry is looked at."""
+    listed = sum(len(numbers) for numbers in tiers.values())
+    if listed > len(known):
+        return [f"名单共列{listed:,}个编号，多于参评作品数（{len(known)}件），未记录"]
     problems: list[str] = []
+    unknown: list[str] = []
+    twice: dict[tuple[str, str], list[str]] = {}
     seen: dict[str, str] = {}
     for tier, numbers in tiers.items():
         if tier not in TIERS:
             problems.append(f"未知等次“{tier}”（应为{'、'.join(TIERS)}）")
         for number in numbers:
             if number not in known:
-                problems.append(f"编号{number}不是参评作品")
+                unknown.append(number)
             elif number in seen:
-                problems.append(f"编号{number}同时列入{seen[number]}和{tier}")
+                twice.setdefault((seen[number], tier), []).append(number)
             else:
                 seen[number] = tier
+    if unknown:
+        problems.append(f"编号{_some(unknown)}不是参评作品")
+    for (first, second), numbers in twice.items():
+        where = f"在{first}中重复列出" if first == second else f"同时列入{first}和{second}"
+        problems.append(f"编号{_some(numbers)}{where}")
     return problems
 
 

@@ -16,6 +16,13 @@ from typing import Any
 from tasks.chinese_bytes import decode_chinese
 
 HEADER_SEARCH_ROWS = 10
+# Bounds on a table from outside (a roster, a returned score sheet): a real one has a few hundred
+# rows and about ten columns. Past them the table is refused with one sentence, before any library
+# allocates for it: a 5 KB .xlsx whose one cell sits at XFD1048576 would otherwise have openpyxl
+# build 17 billion empty cells (3 GB in 15 s).
+MAX_ROWS = 5_000
+MAX_COLUMNS = 50
+MAX_CSV_BYTES = 16 * 1024**2
 
 
 class TableError(Exception):
@@ -52,25 +59,76 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _bounds(path: Path, rows: int, columns: int) -> None:
+    if rows > MAX_ROWS:
+        raise TableError(f"{path.name}：表格有{rows:,}行，超过{MAX_ROWS:,}行的上限，未读取")
+    if columns > MAX_COLUMNS:
+        raise TableError(f"{path.name}：表格有{columns:,}列，超过{MAX_COLUMNS}列的上限，未读取")
+
+
 def _csv_rows(path: Path) -> list[list[Any]]:
     """A CSV in any encoding Excel or WPS saves one in (UTF-8 with or without BOM, GB18030, Excel's
-    "Unicode text", UTF-16 with a BOM and tab-separated): read through the project's one Chinese-bytes decoder."""
+    "Unicode text", UTF-16 with a BOM and tab-separated), read through the project's one
+    Chinese-bytes decoder, within the size and row bounds."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise TableError(
+            f"{path.name}：文件有{size / 1024**2:.0f}MB，超过{MAX_CSV_BYTES // 1024**2}MB的上限，未读取"
+        )
     text = decode_chinese(path.read_bytes())
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","  # Unicode text is tab-separated
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    rows: list[list[Any]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(list(row))
+            if len(rows) > MAX_ROWS:  # counted while reading: the rest is never kept
+                raise TableError(
+                    f"{path.name}：表格超过{MAX_ROWS:,}行的上限（读到第{len(rows):,}行时停止），未读取"
+                )
+            _bounds(path, len(rows), len(row))
+    except csv.Error as exc:
+        raise TableError(f"{path.name}：不是可读取的 CSV 文件（{exc}）") from exc
+    return rows
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
+    """The first worksheet's rows, within MAX_ROWS × MAX_COLUMNS measured on the cells the file
+    really holds (the reader the forms use, tasks.intake.documents), never on its declared
+    dimension: a far cell is a finding, not an allocation."""
+    import zipfile
+
     from openpyxl import load_workbook
 
+    from tasks.intake.documents import DocumentTooLarge, scan_office
+
+    try:
+        scan = scan_office(path)
+    except DocumentTooLarge as exc:
+        raise TableError(f"{path.name}：{exc}，未读取") from exc
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise TableError(f"{path.name}：不是可读取的 .xlsx 文件（{type(exc).__name__}）") from exc
     try:
         book = load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:
         raise TableError(f"{path.name}：不是可读取的 .xlsx 文件（{type(exc).__name__}）") from exc
     try:
+        if not book.worksheets:
+            raise TableError(f"{path.name}：文件中没有工作表")
         sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        part = str(getattr(sheet, "_worksheet_path", "")).lstrip("/")
+        extent = scan.sheets.get(part)
+        if extent is None:
+            return []
+        _bounds(path, extent.max_row, extent.max_column)
+        cells = sheet.iter_rows(
+            min_row=1, max_row=extent.max_row, max_col=extent.max_column, values_only=True
+        )
+        return [list(row) for row in cells]
+    except TableError:
+        raise
+    except Exception as exc:  # openpyxl's errors on a damaged sheet
+        raise TableError(f"{path.name}：不是可读取的 .xlsx 文件（{type(exc).__name__}）") from exc
     finally:
         book.close()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.judging.rubric import TIERS
-from tasks.outside import append_row, set_text
+from tasks.outside import append_row, for_document, set_text
 from tasks.publish.manifest import ORGANISERS
 from tasks.rules import SHANGHAI
 
@@ -109,7 +109,7 @@ def _paragraph(
     for index, line in enumerate(text.split("\n")):
         if index:
             paragraph.add_run().add_break()
-        _font(paragraph.add_run(line), face, size, bold)
+        _font(paragraph.add_run(for_document(line)), face, size, bold)
     return paragraph
 
 
@@ -149,7 +149,12 @@ def write_docx(path: Path, works: Sequence[ListedWork], approved_at: datetime) -
             for c, (cell, value) in enumerate(zip(cells, values, strict=True)):
                 cell.width = Cm(widths[c])
                 cell.text = ""
-                _font(cell.paragraphs[0].add_run(value), SANS if r == 0 else SERIF, 12, bold=r == 0)
+                _font(
+                    cell.paragraphs[0].add_run(for_document(value)),
+                    SANS if r == 0 else SERIF,
+                    12,
+                    bold=r == 0,
+                )
         for c, column in enumerate(table.columns):
             column.width = Cm(widths[c])
     _paragraph(document, f"{ISSUER}\n{chinese_date(approved_at)}", SERIF, 16, align="right")
