@@ -18,7 +18,8 @@ from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Check, Finding, Status
+from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Finding
+from tasks.judging.records import save_signature
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.rules import DEFAULT_RULES, ContestRules
@@ -77,6 +78,8 @@ def record_task(path: Path, name: str, result: screening.ScreenResult, submissio
         row = upsert_file(session, stored, name=name, submission_id=submission_id)
         probe = result.probe.summary() if result.probe else None
         replace_findings(session, row, result.findings, probe=probe, flow_run_id=run_id)
+        if result.signature is not None:  # judging's originality check then decodes nothing
+            save_signature(session, stored.sha256, result.signature)
         return row.id
 
 
@@ -174,7 +177,9 @@ def screen_video(
                 aigc_label_task(measured, context, rules, record, spoken),
                 subtitle_rules_task(path, tracks, transcript, context, rules, problems, record),
             ]
-        result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
+        result = screening.ScreenResult(
+            file=str(path), probe=measured, findings=findings, signature=outcome.signature
+        )
     if record:
         record_task(path, name, result, context.submission_id)
     title = f"《{context.title}》" if context.title else ""
@@ -203,9 +208,9 @@ def screen_files(paths: list[Path], record: bool = False) -> list[dict[str, Any]
     results = []
     for path in paths:
         path = Path(path)
-        if not path.is_file():
-            missing = Finding(Check.INTEGRITY, Status.FAIL, f"找不到文件：{path}（不存在或不是普通文件）")
-            results.append(screening.ScreenResult(file=str(path), probe=None, findings=[missing]).to_json())
+        missing = screening.missing_file(path)
+        if missing is not None:
+            results.append(missing.to_json())
             continue
         results.append(configured_screen_video()(path, record=record))
     return results

@@ -4,6 +4,7 @@ burned-in subtitle reader, one Whisper transcript feeds the subtitle check and t
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -12,8 +13,10 @@ import pytest
 
 from samples.clips import Caption, ClipSpec, render_clip
 from tasks.aigc.spoken import from_transcript
+from tasks.config import get_settings
 from tasks.engines.asr import Segment, Transcript, Word
 from tasks.engines.ocr import OcrLine, get_ocr_engine
+from tasks.judging.originality import video_signature
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tasks.screening import decode_reading_subtitles
@@ -50,6 +53,27 @@ def test_an_ocr_failure_does_not_cost_the_technical_findings(tmp_path: Path) -> 
     assert outcome.report is not None and outcome.report.completed and not outcome.report.errors
     assert outcome.burned is None
     assert outcome.problems == ["画面字幕识别（OCR）出错：RuntimeError"]
+    # The originality signature rides on the decode that was run again.
+    assert outcome.signature is not None and len(outcome.signature.hashes) == 6
+
+
+def test_the_originality_signature_rides_on_the_one_decode(tmp_path: Path) -> None:
+    """The same thumbnails as judging's own decode, no scratch left behind; a decode that stops
+    short (a truncated file) leaves no signature, so judging computes it from the file as before."""
+    clip = render_clip(tmp_path / "work.mp4", ClipSpec(seconds=4, captions=(Caption("山城记忆", size=64),)))
+    outcome = decode_reading_subtitles(probe(clip), DEFAULT_RULES, ocr=BrokenOcr())
+    assert outcome.signature is not None
+    alone = video_signature(clip)
+    assert outcome.signature.hashes.tolist() == alone.hashes.tolist()
+    assert outcome.signature.informative.tolist() == alone.informative.tolist()
+    assert not list((get_settings().data_dir / "scratch").glob("decode-*"))
+
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size * 2 // 3])
+    media = probe(clip)
+    truncated = decode_reading_subtitles(replace(media, path=str(cut)), DEFAULT_RULES, ocr=BrokenOcr())
+    assert truncated.report is not None and not truncated.report.completed
+    assert truncated.signature is None
 
 
 def test_spoken_disclosures_come_from_the_shared_transcript() -> None:
