@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tasks.aigc.frames import label_branch, save_times
 from tasks.aigc.spoken import HOTWORDS as DISCLOSURE_HOTWORDS
+from tasks.aigc.stage import sampling_rules
+from tasks.aigc.visual import sample_plan
 from tasks.config import get_settings
 from tasks.context import WorkContext
 from tasks.engines.asr import Transcript
@@ -97,40 +100,50 @@ class DecodeOutcome:
 
 
 def decode_reading_subtitles(
-    media: MediaProbe, rules: ContestRules, ocr: OcrEngine | None = None
+    media: MediaProbe,
+    rules: ContestRules,
+    ocr: OcrEngine | None = None,
+    label_frames: Path | None = None,
 ) -> DecodeOutcome:
-    """The one full decode, with the burned-in subtitle reader and the originality signature riding
-    on it: decoding dominates the cost of screening, so every consumer of frames is a branch of
-    the integrity check's pass.
+    """The one full decode, with every consumer of frames riding on it as a branch: the burned-in
+    subtitle reader, the originality signature and, given a folder in `label_frames`, the AI-label
+    frames (left there for `aigc.frames.DecodedFrames.load`). Decoding dominates the cost of
+    screening; each of them reading the file itself would decode it again.
 
     An OCR failure inside that pass must not cost the technical findings: the decode is then run
     again without the reader and the failure becomes a problem of the subtitle check. A decode
-    that did not complete leaves no signature (judging computes it from the file, as before).
+    that did not complete leaves no signature (judging computes it from the file, as before) and
+    no label frames (the AI-label check reads them itself).
     """
     if media.video is None:
         return DecodeOutcome(None)
+    plan = sample_plan(media, sampling_rules(media, rules)) if label_frames is not None else None
     with scratch_folder(get_settings().data_dir, "decode") as folder:
-        branch = signature_branch(folder / "signature.gray")
-        outcome = _decode_with_reader(media, rules, ocr, branch)
+        branches = [signature_branch(folder / "signature.gray")]
+        if plan is not None and label_frames is not None:
+            branches.append(label_branch(label_frames, plan))
+        outcome = _decode_with_reader(media, rules, ocr, tuple(branches))
         if outcome.report is not None and outcome.report.completed:
-            outcome.signature = signature_from_raw(branch.read_bytes())
+            outcome.signature = signature_from_raw(branches[0].read_bytes())
+            if plan is not None and label_frames is not None:
+                save_times(label_frames, plan, outcome.report.shown)
     return outcome
 
 
 def _decode_with_reader(
-    media: MediaProbe, rules: ContestRules, ocr: OcrEngine | None, branch: RawBranch
+    media: MediaProbe, rules: ContestRules, ocr: OcrEngine | None, branches: tuple[RawBranch, ...]
 ) -> DecodeOutcome:
     try:
         reader = subtitles.burned_reader(media, ocr)
         if reader is not None:
-            return DecodeOutcome(decode(media, rules, reader.tap(), (branch,)), reader.track())
+            return DecodeOutcome(decode(media, rules, reader.tap(), branches), reader.track())
     except Exception as exc:
         log.exception("burned-in subtitle OCR failed")
         return DecodeOutcome(
-            decode(media, rules, branches=(branch,)),
+            decode(media, rules, branches=branches),
             problems=[f"画面字幕识别（OCR）出错：{type(exc).__name__}"],
         )
-    return DecodeOutcome(decode(media, rules, branches=(branch,)))
+    return DecodeOutcome(decode(media, rules, branches=branches))
 
 
 def transcribe(media: MediaProbe, context: WorkContext) -> Transcript | None:

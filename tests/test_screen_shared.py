@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 
 from samples.clips import Caption, ClipSpec, render_clip
+from tasks.aigc import frames as framing
+from tasks.aigc.frames import DecodedFrames
 from tasks.aigc.spoken import from_transcript
+from tasks.aigc.visual import sample_plan
 from tasks.config import get_settings
 from tasks.engines.asr import Segment, Transcript, Word
 from tasks.engines.ocr import OcrLine, get_ocr_engine
@@ -145,3 +148,36 @@ def test_real_traditional_subtitles_are_confirmed_by_the_real_engine(tmp_path: P
     lines = confirmed_reading(get_ocr_engine(), band, stats)
     assert "".join(line.text for line in lines) == "這是我們的黨史"
     assert (stats.confirm_calls, stats.unconfirmed) == (1, 0)
+
+
+def test_the_label_frames_ride_on_the_one_decode(tmp_path: Path) -> None:
+    """The AI-label check's frames (opening densely, middle and end sparsely) come out of the one
+    decode: the same frames, at the same times, as its own seeking reads would give."""
+    clip = render_clip(
+        tmp_path / "work.mp4",
+        ClipSpec(seconds=12, width=640, height=360, captions=(Caption("AI生成", size=30),)),
+    )
+    media = probe(clip)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    outcome = decode_reading_subtitles(media, DEFAULT_RULES, ocr=BrokenOcr(), label_frames=folder)
+    assert outcome.report is not None and outcome.report.completed
+    decoded = DecodedFrames.load(folder)
+    plan = sample_plan(media, DEFAULT_RULES)
+    assert decoded is not None and plan is not None
+    assert plan.middle == (7.5,) and plan.closing == ((9.0, 12.0, 1.0),)
+    for start, end, step in plan.windows():
+        ours = decoded.read_window(clip, start, end, step, plan.size)
+        theirs = framing.read_window(clip, start, end, step, plan.size)
+        assert [f.t for f in ours] == [f.t for f in theirs] and len(ours) > 2
+        assert all(np.array_equal(a.image, b.image) for a, b in zip(ours, theirs, strict=True))
+    for t in plan.middle:
+        ours_frame, theirs_frame = (
+            decoded.read_frame(clip, t, plan.size),
+            framing.read_frame(clip, t, plan.size),
+        )
+        assert ours_frame is not None and theirs_frame is not None
+        assert ours_frame.t == theirs_frame.t and np.array_equal(ours_frame.image, theirs_frame.image)
+    # A decode that stops short leaves nothing to load: the label check then reads the file itself.
+    (folder / framing.LABEL_TIMES).unlink()
+    assert DecodedFrames.load(folder) is None

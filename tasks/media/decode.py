@@ -34,6 +34,7 @@ _LEVEL = re.compile(
 _STATS_TIME = re.compile(r"time=\s*(-?\d+):(\d+):(\d+(?:\.\d+)?)")
 _BLACK = re.compile(r"black_start:\s*(?P<start>[\d.]+)\s+black_end:\s*(?P<end>[\d.]+)")
 _FREEZE = re.compile(r"lavfi\.freezedetect\.freeze_(?P<what>start|end):\s*(?P<t>[\d.]+)")
+_SHOWN = re.compile(r"showinfo.*\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:\s*(?P<t>-?[\d.]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class DecodeReport:
     errors: list[DecodeError] = field(default_factory=list)
     black: list[Stretch] = field(default_factory=list)
     frozen: list[Stretch] = field(default_factory=list)
+    shown: list[float] = field(default_factory=list)  # pts times of the frames a branch's showinfo saw
 
 
 def _seconds(match: re.Match[str]) -> float:
@@ -97,6 +99,11 @@ def parse_decode_log(log: str) -> tuple[float, list[DecodeError], list[Stretch],
     if freeze_start is not None:  # frozen until the end: freezedetect logs no end then
         frozen.append(Stretch(freeze_start, max(position, freeze_start)))
     return position, errors, black, frozen
+
+
+def shown_times(log: str) -> list[float]:
+    """Pure: the pts times that a `showinfo` filter logged, in order."""
+    return [float(found["t"]) for found in _SHOWN.finditer(log)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +147,9 @@ def _branch_output(video: ffmpeg.nodes.FilterableStream, branch: RawBranch) -> f
     stream = video
     for name, args, kwargs in branch.filters:
         stream = stream.filter(name, *args, **kwargs)
-    return ffmpeg.output(stream, str(branch.path), format="rawvideo", pix_fmt=branch.pix_fmt)
+    # vfr: exactly the frames the filters let through (rawvideo would otherwise be filled up to a
+    # constant rate with duplicates between sparse selected frames).
+    return ffmpeg.output(stream, str(branch.path), format="rawvideo", pix_fmt=branch.pix_fmt, fps_mode="vfr")
 
 
 def _tap_stream(video: ffmpeg.nodes.FilterableStream, tap: GrayTap) -> ffmpeg.nodes.FilterableStream:
@@ -258,6 +267,7 @@ def full_decode(
         log, returncode, timed_out = done.log, done.returncode, done.timed_out
     position, errors, black, frozen = parse_decode_log(log)
     return DecodeReport(
+        shown=shown_times(log),
         completed=returncode == 0 and not timed_out,
         timed_out=timed_out,
         decoded_seconds=position,
