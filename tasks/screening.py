@@ -117,12 +117,19 @@ def decode_reading_subtitles(
     """
     if media.video is None:
         return DecodeOutcome(None)
-    plan = sample_plan(media, sampling_rules(media, rules)) if label_frames is not None else None
+    # The folder is the flow's: a Dask worker on another machine does not have it (no branch then).
+    wanted = label_frames is not None and label_frames.is_dir()
+    plan = sample_plan(media, sampling_rules(media, rules)) if wanted else None
     with scratch_folder(get_settings().data_dir, "decode") as folder:
         branches = [signature_branch(folder / "signature.gray")]
         if plan is not None and label_frames is not None:
             branches.append(label_branch(label_frames, plan))
         outcome = _decode_with_reader(media, rules, ocr, tuple(branches))
+        if outcome.report is not None and not outcome.report.completed and not outcome.report.timed_out:
+            # The integrity verdict must be the file's, never a side branch's (a full scratch disk):
+            # a decode that failed is confirmed without the branches (broken files fail fast).
+            outcome.report = decode(media, rules)
+            return outcome
         if outcome.report is not None and outcome.report.completed:
             outcome.signature = signature_from_raw(branches[0].read_bytes())
             if plan is not None and label_frames is not None:

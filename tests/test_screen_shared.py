@@ -181,3 +181,15 @@ def test_the_label_frames_ride_on_the_one_decode(tmp_path: Path) -> None:
     # A decode that stops short leaves nothing to load: the label check then reads the file itself.
     (folder / framing.LABEL_TIMES).unlink()
     assert DecodedFrames.load(folder) is None
+
+
+def test_a_branch_that_cannot_be_written_does_not_fail_the_file(tmp_path: Path) -> None:
+    """The integrity verdict is the file's: when a side branch cannot write its frames (here a
+    folder where its file should go; in life a full scratch disk), the decode is confirmed without
+    the branches, and the label check reads its frames itself."""
+    clip = render_clip(tmp_path / "work.mp4", ClipSpec(seconds=3, width=640, height=360))
+    folder = tmp_path / "frames"
+    (folder / framing.LABEL_FRAMES).mkdir(parents=True)
+    outcome = decode_reading_subtitles(probe(clip), DEFAULT_RULES, ocr=BrokenOcr(), label_frames=folder)
+    assert outcome.report is not None and outcome.report.completed and not outcome.report.errors
+    assert DecodedFrames.load(folder) is None and outcome.signature is None
