@@ -2,6 +2,7 @@
 same settings, in the same run.
 
 Usage: python bench/publish.py [--seconds 60] [--repeat 1] [--preset medium]
+       python bench/publish.py --compare [--source F --start 60 --length 12]
 Generates (once, cached under bench/out/) a 1080p25 H.264 file with a title and a tone, and prints:
   - plain ffmpeg: one hand-written command with the same filters and encoder settings (both sizes
     from one decode, loudnorm's second pass with the values the pipeline measured)
@@ -9,11 +10,19 @@ Generates (once, cached under bench/out/) a 1080p25 H.264 file with a title and 
     and checksumming the results, the poster)
   - transcode time per minute of 1080p video, and the ratio publication / plain (goal ≤ 1.05), in
     wall time and in CPU seconds (ffmpeg and Python together; steadier when others share the machine)
+
+With --compare: the encoder settings side by side on a short segment of a source (default: the
+first `--length` seconds of the camera-like clip; bench/pipeline.py passes its 5-minute work):
+CPU seconds of the video transcode (1080p + 720p from one decode, the renditions' own command) and
+SSIM of each rendition to the source scaled the same way (ffmpeg's `ssim` filter), each × `medium`.
+The profile's default preset is the cheapest whose SSIM is within QUALITY_MARGIN of medium's on
+every rendition.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import shutil
 import statistics
@@ -30,7 +39,12 @@ sys.path.insert(0, str(ROOT))
 from samples.clips import camera_like  # noqa: E402
 from tasks.media.probe import probe  # noqa: E402
 from tasks.publish.poster import make_poster  # noqa: E402
-from tasks.publish.renditions import RenditionProfile, measure_loudness, plan_renditions  # noqa: E402
+from tasks.publish.renditions import (  # noqa: E402
+    RenditionProfile,
+    measure_loudness,
+    plan_renditions,
+    transcode_command,
+)
 from tasks.publish.steps import render_episode  # noqa: E402
 
 
@@ -94,12 +108,83 @@ def timed_cpu(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return wall, _cpu() - cpu
 
 
+QUALITY_MARGIN = 0.002  # SSIM below medium's that a cheaper preset may lose
+PRESETS = ("medium", "fast", "faster", "veryfast", "superfast")
+_SSIM = re.compile(r"SSIM .*All:([0-9.]+)")
+
+
+def segment(source: Path, start: float, length: float, out: Path) -> Path:
+    """`length` seconds of `source` from `start`, stream-copied (cut at the keyframe before)."""
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", str(start), "-i", str(source)]
+    subprocess.run([*cmd, "-t", str(length), "-map", "0:v:0", "-c", "copy", str(out)], check=True)
+    return out
+
+
+def ssim(encoded: Path, source: Path, width: int, height: int) -> float:
+    """Mean SSIM (all planes) of `encoded` against `source` scaled to its size as publication scales."""
+    graph = f"[1:v]scale={width}:{height}:flags=bicubic,setsar=1,format=yuv420p[ref];[0:v][ref]ssim"
+    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-i", str(encoded), "-i", str(source)]
+    done = subprocess.run(
+        [*cmd, "-lavfi", graph, "-f", "null", "-"], capture_output=True, text=True, check=True
+    )
+    found = _SSIM.findall(done.stderr)
+    return float(found[-1])
+
+
+def compare(source: Path, start: float, length: float, presets: tuple[str, ...] = PRESETS) -> str:
+    """Encode a segment with each preset; print CPU and SSIM per preset; return the chosen one."""
+    work = Path(tempfile.mkdtemp(prefix="bench-presets-"))
+    try:
+        clip = segment(source, start, length, work / "segment.mp4")
+        media = probe(clip)
+        rows: dict[str, tuple[float, dict[str, float], int]] = {}
+        for preset in presets:
+            profile = replace(RenditionProfile(), preset=preset)
+            plans = plan_renditions(media, profile)
+            outputs = {p.target.name: work / f"{preset}-{p.target.name}.mp4" for p in plans}
+            cmd = transcode_command(media, outputs, plans, profile, tags={}, audio_filters=None)
+            _, cpu = timed_cpu(lambda cmd=cmd: subprocess.run(cmd, check=True))
+            quality = {p.target.name: ssim(outputs[p.target.name], clip, p.width, p.height) for p in plans}
+            size = sum(path.stat().st_size for path in outputs.values())
+            rows[preset] = (cpu, quality, size)
+            print(
+                f"  {preset:10s} {cpu:6.1f} CPU-s  "
+                + "  ".join(f"SSIM {name} {value:.4f}" for name, value in quality.items())
+                + f"  {size / 1e6:.1f} MB",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    base_cpu, base_quality, _ = rows["medium"]
+    fitting = [
+        preset
+        for preset, (_, quality, _) in rows.items()
+        if all(quality[name] >= base_quality[name] - QUALITY_MARGIN for name in base_quality)
+    ]
+    chosen = min(fitting, key=lambda preset: rows[preset][0])
+    print(f"{length:g} s of {source.name} from {start:g} s; × medium (CPU, SSIM per rendition):")
+    for preset, (cpu, quality, _) in rows.items():
+        deltas = ", ".join(f"{name} {quality[name] - base_quality[name]:+.4f}" for name in quality)
+        print(f"  {preset:10s} CPU {cpu / base_cpu:5.2f}×  SSIM {deltas}")
+    print(
+        f"cheapest within SSIM −{QUALITY_MARGIN} of medium: {chosen} (profile default: {RenditionProfile().preset})"
+    )
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--preset", default=RenditionProfile().preset)
+    parser.add_argument("--compare", action="store_true", help="compare presets by CPU and SSIM")
+    parser.add_argument("--source", type=Path, help="with --compare: the video to take a segment of")
+    parser.add_argument("--start", type=float, default=0.0)
+    parser.add_argument("--length", type=float, default=12.0)
     args = parser.parse_args()
+    if args.compare:
+        compare(args.source or bench_clip(max(args.length, 12.0)), args.start, args.length)
+        return
     clip = bench_clip(args.seconds)
     duration = probe(clip).duration or args.seconds
     profile = replace(RenditionProfile(), preset=args.preset)

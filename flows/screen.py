@@ -12,6 +12,7 @@ from prefect.context import get_run_context
 from prefect.tasks import exponential_backoff
 
 from tasks import screening
+from tasks.aigc.frames import DecodedFrames
 from tasks.aigc.spoken import SpokenReport, from_transcript
 from tasks.aigc.stage import crop_saver, screen_aigc
 from tasks.catalogue.db import open_catalogue, session_scope
@@ -19,11 +20,13 @@ from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.catalogue.submissions import derive_if_screened
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Check, Finding, Status
+from tasks.findings import STATUS_LABELS, VERDICT_LABELS, Finding
+from tasks.judging.records import save_signature
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.outside import for_markdown
 from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.scratch import scratch_folder
 from tasks.store import open_store, sha256_of, store_original
 from tasks.subtitles import run as subtitles
 from tasks.technical import technical_findings
@@ -39,9 +42,10 @@ def probe_task(path: Path) -> MediaProbe | list[Finding]:
 
 
 @task(name="full-decode", tags=["decode", "ocr"], retries=1, retry_delay_seconds=5)
-def decode_task(media: MediaProbe, rules: ContestRules) -> screening.DecodeOutcome:
-    """The one full decode: integrity, black/frozen stretches and the burned-in subtitle band."""
-    return screening.decode_reading_subtitles(media, rules)
+def decode_task(media: MediaProbe, rules: ContestRules, label_frames: Path | None) -> screening.DecodeOutcome:
+    """The one full decode: integrity, black/frozen stretches, the burned-in subtitle band, the
+    originality signature and the AI-label frames (into `label_frames`)."""
+    return screening.decode_reading_subtitles(media, rules, label_frames=label_frames)
 
 
 @task(name="frame-rate-samples", tags=["ffprobe"], **IO_RETRIES)
@@ -58,15 +62,22 @@ def technical_rules_task(
 
 @task(name="aigc-label", tags=["ocr"])
 def aigc_label_task(
-    media: MediaProbe, context: WorkContext, rules: ContestRules, record: bool, spoken: SpokenReport | None
+    media: MediaProbe,
+    context: WorkContext,
+    rules: ContestRules,
+    record: bool,
+    spoken: SpokenReport | None,
+    label_frames: Path | None = None,
 ) -> Finding:
     """AI-content labels (metadata, opening/middle/end OCR, the shared transcript, declarations);
-    with `record`, label crops go to the evidence bucket."""
+    with `record`, label crops go to the evidence bucket. The frames come from the one decode
+    when it left them in `label_frames` (not on a Dask worker of another machine: then read here)."""
     save_crop = None
     if record:
         settings = get_settings()
         save_crop = crop_saver(open_store(settings), settings.bucket_evidence)
-    return screen_aigc(media, context, rules, save_crop=save_crop, spoken=spoken)
+    frames = DecodedFrames.load(label_frames) if label_frames is not None else None
+    return screen_aigc(media, context, rules, save_crop=save_crop, spoken=spoken, frames=frames)
 
 
 @task(name="record-findings", **IO_RETRIES)
@@ -79,6 +90,8 @@ def record_task(path: Path, name: str, result: screening.ScreenResult, submissio
         row = upsert_file(session, stored, name=name, submission_id=submission_id)
         probe = result.probe.summary() if result.probe else None
         replace_findings(session, row, result.findings, probe=probe, flow_run_id=run_id)
+        if result.signature is not None:  # judging's originality check then decodes nothing
+            save_signature(session, stored.sha256, result.signature)
         if submission_id is not None:  # the work's state in the same transaction as this verdict
             derive_if_screened(
                 session, submission_id, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
@@ -165,27 +178,9 @@ def screen_video(
     if isinstance(measured, list):
         result = screening.ScreenResult(file=str(path), probe=None, findings=measured)
     else:
-        has_video = measured.video is not None
-        # Start the long parts together: the decode (with its OCR on the subtitle band) and Whisper.
-        decoded = decode_task.submit(measured, rules)
-        heard = transcribe_task.submit(measured, context) if has_video else None
-        sources = subtitle_sources_task.submit(measured, context) if has_video else None
-        slowest = slowest_second_task.submit(measured)
-        outcome = decoded.result()
-        findings = technical_rules_task(measured, name, outcome.report, rules, slowest.result())
-        if has_video:
-            problems = list(outcome.problems)
-            transcript = _outcome(heard, "语音识别", problems)
-            tracks = [*(_outcome(sources, "字幕轨/字幕文件读取", problems) or [])]
-            if outcome.burned is not None:
-                tracks.append(outcome.burned)
-            spoken = from_transcript(transcript) if transcript or not measured.audio_codecs else None
-            findings = [
-                *findings,
-                aigc_label_task(measured, context, rules, record, spoken),
-                subtitle_rules_task(path, tracks, transcript, context, rules, problems, record),
-            ]
-        result = screening.ScreenResult(file=str(path), probe=measured, findings=findings)
+        # The AI-label frames of the one decode live for the run, until the label check has read them.
+        with scratch_folder(get_settings().data_dir, "screen") as label_frames:
+            result = _screen_media(path, name, context, rules, record, measured, label_frames)
     if record:
         record_task(path, name, result, context.submission_id)
     title = f"《{for_markdown(context.title)}》" if context.title else ""
@@ -195,6 +190,40 @@ def screen_video(
         description=f"{title}{for_markdown(name)} 的审核结果：{VERDICT_LABELS[result.verdict]}",
     )
     return result.to_json()
+
+
+def _screen_media(
+    path: Path,
+    name: str,
+    context: WorkContext,
+    rules: ContestRules,
+    record: bool,
+    measured: MediaProbe,
+    label_frames: Path,
+) -> screening.ScreenResult:
+    has_video = measured.video is not None
+    # Start the long parts together: the decode (with its OCR on the subtitle band) and Whisper.
+    decoded = decode_task.submit(measured, rules, label_frames)
+    heard = transcribe_task.submit(measured, context) if has_video else None
+    sources = subtitle_sources_task.submit(measured, context) if has_video else None
+    slowest = slowest_second_task.submit(measured)
+    outcome = decoded.result()
+    findings = technical_rules_task(measured, name, outcome.report, rules, slowest.result())
+    if has_video:
+        problems = list(outcome.problems)
+        transcript = _outcome(heard, "语音识别", problems)
+        tracks = [*(_outcome(sources, "字幕轨/字幕文件读取", problems) or [])]
+        if outcome.burned is not None:
+            tracks.append(outcome.burned)
+        spoken = from_transcript(transcript) if transcript or not measured.audio_codecs else None
+        findings = [
+            *findings,
+            aigc_label_task(measured, context, rules, record, spoken, label_frames),
+            subtitle_rules_task(path, tracks, transcript, context, rules, problems, record),
+        ]
+    return screening.ScreenResult(
+        file=str(path), probe=measured, findings=findings, signature=outcome.signature
+    )
 
 
 def configured_screen_video() -> Any:
@@ -214,9 +243,9 @@ def screen_files(paths: list[Path], record: bool = False) -> list[dict[str, Any]
     results = []
     for path in paths:
         path = Path(path)
-        if not path.is_file():
-            missing = Finding(Check.INTEGRITY, Status.FAIL, f"找不到文件：{path}（不存在或不是普通文件）")
-            results.append(screening.ScreenResult(file=str(path), probe=None, findings=[missing]).to_json())
+        missing = screening.missing_file(path)
+        if missing is not None:
+            results.append(missing.to_json())
             continue
         results.append(configured_screen_video()(path, record=record))
     return results

@@ -47,6 +47,28 @@ def test_bad_inputs_are_findings_in_the_json_contract(tmp_path: Path, data_dir: 
     assert "找不到文件" in lines[3]["findings"][0]["message"]
 
 
+def test_a_command_on_no_file_starts_no_flow_run(tmp_path: Path, data_dir: Path) -> None:
+    """Nothing to screen, no flow run: Prefect is not even imported, so no temporary server starts
+    (a fixed cost of seconds of CPU on every such command)."""
+    probe = (
+        "import sys; from pathlib import Path; from flows.cli import main; "
+        "code = main(['screen', '--json', sys.argv[1], sys.argv[2]]); "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'prefect'], 'prefect imported'; "
+        "sys.exit(code)"
+    )
+    missing, folder = tmp_path / "missing.mp4", tmp_path / "a-folder.mp4"
+    folder.mkdir()
+    env = {**os.environ, "GUANGYING_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(missing), str(folder)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 1, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(missing), str(folder)]
+    assert all("找不到文件" in line["findings"][0]["message"] for line in lines)
+    assert not (data_dir / "prefect").exists() or not list((data_dir / "prefect").rglob("*.db"))
+
+
 def test_usage_errors_exit_2_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["screen"])

@@ -17,6 +17,8 @@ from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord
 from tasks.config import get_settings
 from tasks.context import WorkContext
+from tasks.judging.originality import video_signature
+from tasks.judging.records import cached_signature
 from tests.engines import StandIns
 
 # Orchestration, not recognition: the engines are stand-ins (tests/test_subtitles_flow.py runs the real ones).
@@ -51,6 +53,12 @@ def test_screen_video_records_the_original_and_its_findings(
     # The original is kept byte for byte under its sha256.
     stored = settings.store_dir / settings.bucket_originals / row.object_key.split("/", 1)[1]
     assert stored.read_bytes() == video.read_bytes()
+    # The originality signature was made by the same decode and stored with the findings: judging
+    # finds it and decodes nothing.
+    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+        signature = cached_signature(session, row.sha256)
+    assert signature is not None and len(signature.hashes) == 4  # 2 s at 2 fps
+    assert signature.hashes.tolist() == video_signature(video).hashes.tolist()
 
     artifacts = asyncio.run(_artifact(artifact_key(video, "山城记忆.mp4", None)))
     assert artifacts and artifacts[0].type == "table"

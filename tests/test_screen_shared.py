@@ -4,6 +4,7 @@ burned-in subtitle reader, one Whisper transcript feeds the subtitle check and t
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -11,9 +12,14 @@ import numpy as np
 import pytest
 
 from samples.clips import Caption, ClipSpec, render_clip
+from tasks.aigc import frames as framing
+from tasks.aigc.frames import DecodedFrames
 from tasks.aigc.spoken import from_transcript
+from tasks.aigc.visual import sample_plan
+from tasks.config import get_settings
 from tasks.engines.asr import Segment, Transcript, Word
 from tasks.engines.ocr import OcrLine, get_ocr_engine
+from tasks.judging.originality import video_signature
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tasks.screening import decode_reading_subtitles
@@ -50,6 +56,27 @@ def test_an_ocr_failure_does_not_cost_the_technical_findings(tmp_path: Path) -> 
     assert outcome.report is not None and outcome.report.completed and not outcome.report.errors
     assert outcome.burned is None
     assert outcome.problems == ["画面字幕识别（OCR）出错：RuntimeError"]
+    # The originality signature rides on the decode that was run again.
+    assert outcome.signature is not None and len(outcome.signature.hashes) == 6
+
+
+def test_the_originality_signature_rides_on_the_one_decode(tmp_path: Path) -> None:
+    """The same thumbnails as judging's own decode, no scratch left behind; a decode that stops
+    short (a truncated file) leaves no signature, so judging computes it from the file as before."""
+    clip = render_clip(tmp_path / "work.mp4", ClipSpec(seconds=4, captions=(Caption("山城记忆", size=64),)))
+    outcome = decode_reading_subtitles(probe(clip), DEFAULT_RULES, ocr=BrokenOcr())
+    assert outcome.signature is not None
+    alone = video_signature(clip)
+    assert outcome.signature.hashes.tolist() == alone.hashes.tolist()
+    assert outcome.signature.informative.tolist() == alone.informative.tolist()
+    assert not list((get_settings().data_dir / "scratch").glob("decode-*"))
+
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size * 2 // 3])
+    media = probe(clip)
+    truncated = decode_reading_subtitles(replace(media, path=str(cut)), DEFAULT_RULES, ocr=BrokenOcr())
+    assert truncated.report is not None and not truncated.report.completed
+    assert truncated.signature is None
 
 
 def test_spoken_disclosures_come_from_the_shared_transcript() -> None:
@@ -121,3 +148,48 @@ def test_real_traditional_subtitles_are_confirmed_by_the_real_engine(tmp_path: P
     lines = confirmed_reading(get_ocr_engine(), band, stats)
     assert "".join(line.text for line in lines) == "這是我們的黨史"
     assert (stats.confirm_calls, stats.unconfirmed) == (1, 0)
+
+
+def test_the_label_frames_ride_on_the_one_decode(tmp_path: Path) -> None:
+    """The AI-label check's frames (opening densely, middle and end sparsely) come out of the one
+    decode: the same frames, at the same times, as its own seeking reads would give."""
+    clip = render_clip(
+        tmp_path / "work.mp4",
+        ClipSpec(seconds=12, width=640, height=360, captions=(Caption("AI生成", size=30),)),
+    )
+    media = probe(clip)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    outcome = decode_reading_subtitles(media, DEFAULT_RULES, ocr=BrokenOcr(), label_frames=folder)
+    assert outcome.report is not None and outcome.report.completed
+    decoded = DecodedFrames.load(folder)
+    plan = sample_plan(media, DEFAULT_RULES)
+    assert decoded is not None and plan is not None
+    assert plan.middle == (7.5,) and plan.closing == ((9.0, 12.0, 1.0),)
+    for start, end, step in plan.windows():
+        ours = decoded.read_window(clip, start, end, step, plan.size)
+        theirs = framing.read_window(clip, start, end, step, plan.size)
+        assert [f.t for f in ours] == [f.t for f in theirs] and len(ours) > 2
+        assert all(np.array_equal(a.image, b.image) for a, b in zip(ours, theirs, strict=True))
+    for t in plan.middle:
+        ours_frame, theirs_frame = (
+            decoded.read_frame(clip, t, plan.size),
+            framing.read_frame(clip, t, plan.size),
+        )
+        assert ours_frame is not None and theirs_frame is not None
+        assert ours_frame.t == theirs_frame.t and np.array_equal(ours_frame.image, theirs_frame.image)
+    # A decode that stops short leaves nothing to load: the label check then reads the file itself.
+    (folder / framing.LABEL_TIMES).unlink()
+    assert DecodedFrames.load(folder) is None
+
+
+def test_a_branch_that_cannot_be_written_does_not_fail_the_file(tmp_path: Path) -> None:
+    """The integrity verdict is the file's: when a side branch cannot write its frames (here a
+    folder where its file should go; in life a full scratch disk), the decode is confirmed without
+    the branches, and the label check reads its frames itself."""
+    clip = render_clip(tmp_path / "work.mp4", ClipSpec(seconds=3, width=640, height=360))
+    folder = tmp_path / "frames"
+    (folder / framing.LABEL_FRAMES).mkdir(parents=True)
+    outcome = decode_reading_subtitles(probe(clip), DEFAULT_RULES, ocr=BrokenOcr(), label_frames=folder)
+    assert outcome.report is not None and outcome.report.completed and not outcome.report.errors
+    assert DecodedFrames.load(folder) is None and outcome.signature is None

@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="每件已发布作品输出一行JSON")
     parser.add_argument(
-        "--preset", metavar="PRESET", help="x264 编码速度预设（默认 medium；如 veryfast 更快、文件更大）"
+        "--preset",
+        metavar="PRESET",
+        help="x264 编码速度预设（默认 veryfast，按画质测量选定；medium 更慢，SSIM 约高 0.001）",
     )
     parser.set_defaults(handler=run)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,23 @@ def render_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    from flows.screen import screen_files
+def screen_paths(paths: list[Path], record: bool) -> list[dict[str, Any]]:
+    """One result per path, in order. A path that is no file needs no flow run: when none is a
+    file, neither Prefect nor its temporary server is started (a fixed cost of seconds)."""
+    from tasks.screening import missing_file
 
-    results = screen_files([p.resolve() if p.exists() else p for p in args.files], record=args.record)
+    missing = {i: result.to_json() for i, p in enumerate(paths) if (result := missing_file(p)) is not None}
+    present = [p.resolve() for i, p in enumerate(paths) if i not in missing]
+    screened: Iterator[dict[str, Any]] = iter([])
+    if present:
+        from flows.screen import screen_files
+
+        screened = iter(screen_files(present, record=record))
+    return [missing[i] if i in missing else next(screened) for i in range(len(paths))]
+
+
+def run(args: argparse.Namespace) -> int:
+    results = screen_paths(list(args.files), args.record)
     for result in results:
         if args.json:
             print(json_line(result), flush=True)

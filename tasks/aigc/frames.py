@@ -7,13 +7,16 @@ scale, and OCR on 4K frames would cost four times as much for nothing.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tasks.media import runner
+from tasks.media.decode import RawBranch
 
 MAX_LONG_SIDE = 1920
 _PTS = re.compile(r"pts_time:\s*(-?[\d.]+)")
@@ -82,3 +85,110 @@ def read_frame(path: Path, t: float, size: tuple[int, int], timeout: float = 60.
     if not images:
         return None
     return Frame(round(t + (times[0] if times else 0.0), 3), images[0])
+
+
+# Frames chosen on one decode (screening's): each target time gets the first frame at or after it.
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePlan:
+    """The label frames of one video: the opening window densely, the middle and end sparsely."""
+
+    opening: tuple[float, float, float]  # (start, end, step), as read_window takes them
+    middle: tuple[float, ...]  # single frames, as read_frame takes them
+    closing: tuple[tuple[float, float, float], ...]  # windows (start, end, step)
+    size: tuple[int, int]
+
+    def windows(self) -> list[tuple[float, float, float]]:
+        return [self.opening, *self.closing]
+
+    def targets(self) -> list[float]:
+        times = list(self.middle)
+        for start, end, step in self.windows():
+            k = 0
+            while start + k * step <= end + 1e-9:
+                times.append(round(start + k * step, 6))
+                k += 1
+        return sorted(set(times))
+
+
+def select_expression(targets: Sequence[float]) -> str:
+    """ffmpeg `select`: a frame is kept when a target time falls in (previous frame, this frame]
+    (the first frame when a target is at or before it): the first frame at or after each target."""
+    terms = [f"gt({t:.6f},prev_t)*lte({t:.6f},t)" for t in targets]
+    return "+".join([f"isnan(prev_t)*lte({min(targets):.6f},t)", *terms]) if terms else "0"
+
+
+LABEL_FRAMES = "label-frames.bgr"
+LABEL_TIMES = "label-frames.json"
+
+
+def label_branch(folder: Path, plan: SamplePlan) -> RawBranch:
+    """The plan's frames as a branch of screening's one decode: BGR at the display size, logged
+    by showinfo (their times), written raw into `folder`."""
+    width, height = plan.size
+    return RawBranch(
+        folder / LABEL_FRAMES,
+        (
+            ("select", (select_expression(plan.targets()),), {}),
+            ("scale", (width, height), {}),
+            ("setsar", ("1",), {}),
+            ("showinfo", (), {}),
+        ),
+        pix_fmt="bgr24",
+    )
+
+
+def save_times(folder: Path, plan: SamplePlan, times: Sequence[float]) -> None:
+    """After a completed decode: the frames' times and size beside them (what `load` reads)."""
+    (folder / LABEL_TIMES).write_text(json.dumps({"size": list(plan.size), "times": list(times)}))
+
+
+class DecodedFrames:
+    """The frames of a `label_branch`, served as `read_window`/`read_frame` serve a file (the same
+    choice of frames, with no decode of their own)."""
+
+    def __init__(self, times: Sequence[float], images: Sequence[np.ndarray]) -> None:
+        self.frames = [Frame(round(t, 3), image) for t, image in zip(times, images, strict=True)]
+
+    @classmethod
+    def load(cls, folder: Path) -> DecodedFrames | None:
+        """The frames a completed decode left in `folder` (`save_times` marks it complete); None
+        when they are missing or do not add up (the caller then reads the file itself)."""
+        try:
+            index = json.loads((folder / LABEL_TIMES).read_text())
+            width, height = (int(v) for v in index["size"])
+            times = [float(t) for t in index["times"]]
+            data = (folder / LABEL_FRAMES).read_bytes()
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        frame_bytes = width * height * 3
+        if len(data) != len(times) * frame_bytes:
+            return None
+        images = [
+            np.frombuffer(data, np.uint8, frame_bytes, i * frame_bytes).reshape(height, width, 3)
+            for i in range(len(times))
+        ]
+        return cls(times, images)
+
+    def _first_at(self, t: float) -> Frame | None:
+        return next((f for f in self.frames if f.t >= t - 5e-4), None)
+
+    def read_window(
+        self, path: Path, start: float, end: float, step: float, size: tuple[int, int], timeout: float = 0.0
+    ) -> list[Frame]:
+        chosen: list[Frame] = []
+        k = 0
+        while start + k * step <= end + 1e-9:
+            frame = self._first_at(start + k * step)
+            if (
+                frame is not None
+                and frame.t < start + (k + 1) * step
+                and (not chosen or chosen[-1] is not frame)
+            ):
+                chosen.append(frame)
+            k += 1
+        return chosen
+
+    def read_frame(self, path: Path, t: float, size: tuple[int, int], timeout: float = 0.0) -> Frame | None:
+        return self._first_at(t)

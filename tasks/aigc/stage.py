@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from tasks.aigc.declared import DeclaredReport, read_declarations
+from tasks.aigc.frames import DecodedFrames
 from tasks.aigc.metadata import MetadataReport, read_metadata
 from tasks.aigc.spoken import SpokenReport, listen
 from tasks.aigc.verdict import STAGE, aigc_finding
@@ -45,11 +46,13 @@ def screen_aigc(
     asr: AsrEngine | None = None,
     save_crop: SaveCrop | None = None,
     spoken: SpokenReport | None = None,
+    frames: DecodedFrames | None = None,
 ) -> Finding:
     """Every kind of AI-label evidence of one file, judged; a broken part is reported, not raised.
 
     `spoken`: disclosures already found in a transcript the caller made (the screening flow shares
     one Whisper pass with the subtitle check); without it the opening and closing seconds are heard here.
+    `frames`: the label frames screening's one decode already made; without them they are read here.
     """
     metadata = MetadataReport()
     try:
@@ -64,7 +67,11 @@ def screen_aigc(
             from tasks.engines.ocr import get_ocr_engine
 
             ocr = get_ocr_engine()
-        visual = scan_video(media, ocr, sampling_rules(media, rules))
+        if frames is not None:
+            sampling = sampling_rules(media, rules)
+            visual = scan_video(media, ocr, sampling, frames.read_window, frames.read_frame)
+        else:
+            visual = scan_video(media, ocr, sampling_rules(media, rules))
     except Exception as exc:
         log.exception("label OCR failed for %s", media.path)
         visual.problems.append(f"画面文字识别失败：{exc}")

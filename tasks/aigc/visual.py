@@ -320,6 +320,22 @@ def sample_times(duration: float, opening_end: float, rules: ContestRules) -> tu
     return middle, [closing_start] if closing_start > opening_end + 0.5 else []
 
 
+def sample_plan(media: MediaProbe, rules: ContestRules) -> framing.SamplePlan | None:
+    """The frames `scan_video` reads, as a plan another decode can serve (screening's)."""
+    video = media.video
+    if video is None:
+        return None
+    size = framing.frame_size(video.display_width, video.display_height)
+    duration = media.duration or video.duration or 0.0
+    opening_end = rules.aigc_opening_seconds + rules.aigc_min_label_seconds + 1.0
+    if duration:
+        opening_end = min(opening_end, duration)
+    middle, closing = sample_times(duration, opening_end, rules) if duration else ([], [])
+    return framing.SamplePlan(
+        (0.0, opening_end, STEP), tuple(middle), tuple((start, duration, 1.0) for start in closing), size
+    )
+
+
 def scan_video(
     media: MediaProbe,
     engine: OcrEngine,

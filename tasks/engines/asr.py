@@ -202,10 +202,37 @@ def _t2s(text: str) -> str:
     return to_simplified(text)
 
 
+@dataclass(frozen=True, slots=True)
+class DecodeSettings:
+    """Whisper's search, sized to the audio (measured in bench/whisper.py on the speech fixtures).
+
+    faster-whisper's defaults retry a window at temperatures 0.2 … 1.0 (sampling `best_of` = 5
+    candidates each) whenever the greedy/beam result has a low mean log-probability, which short or
+    cut-off audio always has: on a 2-second clip that chain cost 14× the first pass and produced no
+    better text. Here one bounded retry at most, and only where the first pass loops (its text
+    compresses too well: the quality test that catches a real decoding failure), never for a merely
+    unsure window. Word timestamps stay on: the subtitle check (coverage, speech CER) and the spoken
+    disclosure search (its clauses) time everything by words.
+    """
+
+    beam_size: int = 5
+    temperatures: tuple[float, ...] = (0.0, 0.4)
+    best_of: int = 2
+    compression_ratio_threshold: float = 2.4
+    log_prob_threshold: float | None = -1.0
+    word_timestamps: bool = True
+
+
+DEFAULT_DECODE = DecodeSettings()
+
+
 class WhisperEngine:
     """faster-whisper on the CPU: int8, 2 threads, VAD, word timestamps. Thread-safe (one call at a time)."""
 
-    def __init__(self, model_dir: Path, *, cpu_threads: int = 2) -> None:
+    def __init__(
+        self, model_dir: Path, *, cpu_threads: int = 2, settings: DecodeSettings = DEFAULT_DECODE
+    ) -> None:
+        self.settings = settings
         # Belt and braces: faster-whisper asks huggingface_hub only for names, never for a local
         # directory, but nothing in this process may reach a hub.
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -246,10 +273,16 @@ class WhisperEngine:
             # Whisper falls back to sampling when greedy decoding loops: a fixed seed makes the
             # same audio give the same transcript (and the same verdict) on every run.
             ctranslate2.set_random_seed(0)
+            settings = self.settings
             segments, info = self._model.transcribe(
                 samples,
                 vad_filter=True,
-                word_timestamps=True,
+                beam_size=settings.beam_size,
+                best_of=settings.best_of,
+                temperature=list(settings.temperatures),
+                compression_ratio_threshold=settings.compression_ratio_threshold,
+                log_prob_threshold=settings.log_prob_threshold,
+                word_timestamps=settings.word_timestamps,
                 hotwords=hotwords or None,
                 # Each window on its own: a hallucinated line must not seed the next one.
                 condition_on_previous_text=False,

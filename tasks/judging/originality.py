@@ -23,6 +23,7 @@ import ffmpeg
 import numpy as np
 
 from tasks.media import runner
+from tasks.media.decode import RawBranch
 
 SAMPLE_FPS = 2.0
 THUMB = 32
@@ -101,20 +102,35 @@ def signature_command(path: Path, fps: float = SAMPLE_FPS) -> list[str]:
 MAX_SIGNATURE_BYTES = 1 << 28
 
 
+def signature_branch(path: Path, fps: float = SAMPLE_FPS) -> RawBranch:
+    """The signature's thumbnails as a branch of screening's one full decode, written to `path`:
+    a screened video's signature costs no decode of its own (`signature_from_raw` reads it)."""
+    return RawBranch(
+        path,
+        (("fps", (fps,), {}), ("scale", (THUMB, THUMB), {"flags": "area"}), ("format", ("gray",), {})),
+    )
+
+
+def signature_from_raw(data: bytes, fps: float = SAMPLE_FPS) -> Signature:
+    """Pure: raw grey 32×32 thumbnails (a trailing partial frame ignored) → their signature."""
+    size = THUMB * THUMB
+    usable = len(data) // size * size
+    frames = np.frombuffer(data[:usable], dtype=np.uint8).reshape(-1, THUMB, THUMB)
+    signature = hash_frames(frames)
+    return Signature(signature.hashes, signature.informative, fps)
+
+
 def video_signature(path: Path, fps: float = SAMPLE_FPS, timeout: float = 1800) -> Signature:
-    """Decode `path` once into grey 32×32 thumbnails at `fps`, then hash them."""
+    """Decode `path` once into grey 32×32 thumbnails at `fps`, then hash them (for a video that
+    screening did not sign: one screened before the signature rode on its decode)."""
     done = runner.run(signature_command(path, fps), timeout=timeout, max_stdout=MAX_SIGNATURE_BYTES)
     if done.timed_out:
         raise SignatureError(f"取帧超时（{timeout:.0f}秒）")
     if done.truncated:
         raise SignatureError("取帧数据超出上限，视频时长异常")
-    size = THUMB * THUMB
-    usable = len(done.stdout) // size * size
-    if done.returncode != 0 and not usable:
+    if done.returncode != 0 and len(done.stdout) < THUMB * THUMB:
         raise SignatureError(f"无法解码视频：{done.log_tail(1) or '?'}")
-    frames = np.frombuffer(done.stdout[:usable], dtype=np.uint8).reshape(-1, THUMB, THUMB)
-    signature = hash_frames(frames)
-    return Signature(signature.hashes, signature.informative, fps)
+    return signature_from_raw(done.stdout, fps)
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:

@@ -7,6 +7,10 @@ stretches of seconds, and a full-size comparison of every frame would cost more 
 A `GrayTap` adds a second branch to that same process: a few gray frames a second of chosen
 horizontal bands (the subtitle check's samples), piped out as raw video and handed to a callback
 while the decode runs. `sample_gray` runs the same branch alone when no full decode is wanted.
+
+A `RawBranch` adds a branch written raw to a file: consumers that need only a few small frames
+(the originality signature's 2 fps 32×32 thumbnails) read them once the decode is over, instead of
+decoding the whole video again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
 import numpy as np
@@ -29,6 +34,7 @@ _LEVEL = re.compile(
 _STATS_TIME = re.compile(r"time=\s*(-?\d+):(\d+):(\d+(?:\.\d+)?)")
 _BLACK = re.compile(r"black_start:\s*(?P<start>[\d.]+)\s+black_end:\s*(?P<end>[\d.]+)")
 _FREEZE = re.compile(r"lavfi\.freezedetect\.freeze_(?P<what>start|end):\s*(?P<t>[\d.]+)")
+_SHOWN = re.compile(r"showinfo.*\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:\s*(?P<t>-?[\d.]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,7 @@ class DecodeReport:
     errors: list[DecodeError] = field(default_factory=list)
     black: list[Stretch] = field(default_factory=list)
     frozen: list[Stretch] = field(default_factory=list)
+    shown: list[float] = field(default_factory=list)  # pts times of the frames a branch's showinfo saw
 
 
 def _seconds(match: re.Match[str]) -> float:
@@ -94,6 +101,11 @@ def parse_decode_log(log: str) -> tuple[float, list[DecodeError], list[Stretch],
     return position, errors, black, frozen
 
 
+def shown_times(log: str) -> list[float]:
+    """Pure: the pts times that a `showinfo` filter logged, in order."""
+    return [float(found["t"]) for found in _SHOWN.finditer(log)]
+
+
 @dataclass(frozen=True, slots=True)
 class GrayTap:
     """Gray samples of horizontal bands: `fps` frames a second, optionally scaled to `scale` (w, h)
@@ -113,6 +125,31 @@ class GrayTap:
     @property
     def frame_shape(self) -> tuple[int, int]:
         return (sum(h for _, h in self.bands), self.width)
+
+
+Filters = tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RawBranch:
+    """Frames of the one decode through `filters` (name, args, kwargs), written raw as `pix_fmt`
+    to `path`; read it after the decode (`read_bytes`)."""
+
+    path: Path
+    filters: Filters
+    pix_fmt: str = "gray"
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes() if self.path.is_file() else b""
+
+
+def _branch_output(video: ffmpeg.nodes.FilterableStream, branch: RawBranch) -> ffmpeg.nodes.OutputStream:
+    stream = video
+    for name, args, kwargs in branch.filters:
+        stream = stream.filter(name, *args, **kwargs)
+    # vfr: exactly the frames the filters let through (rawvideo would otherwise be filled up to a
+    # constant rate with duplicates between sparse selected frames).
+    return ffmpeg.output(stream, str(branch.path), format="rawvideo", pix_fmt=branch.pix_fmt, fps_mode="vfr")
 
 
 def _tap_stream(video: ffmpeg.nodes.FilterableStream, tap: GrayTap) -> ffmpeg.nodes.FilterableStream:
@@ -141,19 +178,29 @@ _GLOBAL_ARGS = (*runner.GLOBAL_ARGS, "-loglevel", "level+info", "-stats_period",
 
 
 def decode_command(
-    path: Path, *, black_min: float, freeze_min: float, tap: GrayTap | None = None
+    path: Path,
+    *,
+    black_min: float,
+    freeze_min: float,
+    tap: GrayTap | None = None,
+    branches: tuple[RawBranch, ...] = (),
 ) -> list[str]:
     video = ffmpeg.input(str(path)).video
-    if tap is None:
-        stream = _detectors(video, black_min=black_min, freeze_min=freeze_min)
-        return ffmpeg.output(stream, "-", format="null").global_args(*_GLOBAL_ARGS).compile()
-    split = video.split()
-    detectors = _detectors(split[0], black_min=black_min, freeze_min=freeze_min)
-    outputs = ffmpeg.merge_outputs(
-        ffmpeg.output(detectors, "-", format="null"),
-        ffmpeg.output(_tap_stream(split[1], tap), "pipe:1", format="rawvideo", pix_fmt="gray"),
-    )
-    return outputs.global_args(*_GLOBAL_ARGS).compile()
+    ways = 1 + (tap is not None) + len(branches)
+    parts = video.split() if ways > 1 else None
+    take = iter(range(ways))
+
+    def _next() -> ffmpeg.nodes.FilterableStream:
+        return parts[next(take)] if parts is not None else video
+
+    detectors = _detectors(_next(), black_min=black_min, freeze_min=freeze_min)
+    outputs = [ffmpeg.output(detectors, "-", format="null")]
+    if tap is not None:
+        outputs.append(ffmpeg.output(_tap_stream(_next(), tap), "pipe:1", format="rawvideo", pix_fmt="gray"))
+    outputs += [_branch_output(_next(), branch) for branch in branches]
+    merged = ffmpeg.merge_outputs(*outputs) if len(outputs) > 1 else outputs[0]
+    # -y: a decode run again after a reader failure rewrites its branch files.
+    return merged.global_args(*_GLOBAL_ARGS).overwrite_output().compile()
 
 
 def sample_command(path: Path, tap: GrayTap) -> list[str]:
@@ -205,8 +252,10 @@ def full_decode(
     black_min: float = 3.0,
     freeze_min: float = 5.0,
     tap: GrayTap | None = None,
+    branches: tuple[RawBranch, ...] = (),
 ) -> DecodeReport:
-    cmd = decode_command(path, black_min=black_min, freeze_min=freeze_min, tap=tap)
+    """The one full decode; `tap` reads while it runs, `branches` are written to their files."""
+    cmd = decode_command(path, black_min=black_min, freeze_min=freeze_min, tap=tap, branches=branches)
     started = time.monotonic()
     timed_out = False
     if tap is not None:
@@ -218,6 +267,7 @@ def full_decode(
         log, returncode, timed_out = done.log, done.returncode, done.timed_out
     position, errors, black, frozen = parse_decode_log(log)
     return DecodeReport(
+        shown=shown_times(log),
         completed=returncode == 0 and not timed_out,
         timed_out=timed_out,
         decoded_seconds=position,
