@@ -1,5 +1,6 @@
 """docker/: the compose file against the Compose Specification's JSON Schema (no Docker engine here),
-and the Dockerfile against what the code needs at run time. The image itself is not built here."""
+and the Dockerfile against what the code needs at run time. The image itself is built and run by
+tests/containers/ (`make test-containers`), which takes minutes."""
 
 from __future__ import annotations
 
