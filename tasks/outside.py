@@ -223,6 +223,7 @@ _SEPARATORS = frozenset(" \u00a0\u3000.-‐‑‒–—―－·・()（）[]【�
 _MAX_GAP = 2  # at most this many separators in a row inside one number
 _MOBILE = re.compile(r"(?:0{0,2}86)?(1[3-9]\d{9})")
 _LANDLINE = re.compile(r"(?:0{0,2}86)?(0\d{2,3}\d{7,8})")
+_SERVICE = re.compile(r"([48]00\d{7})")  # 400/800 service numbers
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+\s*@\s*[A-Za-z0-9\-]+(?:\s*\.\s*[A-Za-z0-9\-]+)+")
 CONTACT_PLACEHOLDER = "（联系方式已隐去）"
 
@@ -266,7 +267,7 @@ def _phone_numbers(text: str) -> Iterable[Contact]:
         # A bracket or plus just before the first digit belongs to the number: (023)…, +86…
         while start > 0 and text[start - 1] in "(（+":
             start -= 1
-        match = _MOBILE.fullmatch(run) or _LANDLINE.fullmatch(run)
+        match = _MOBILE.fullmatch(run) or _LANDLINE.fullmatch(run) or _SERVICE.fullmatch(run)
         if match:
             yield Contact("phone", start, end, match.group(1))
         index = max(end, index + 1)

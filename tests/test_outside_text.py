@@ -142,6 +142,7 @@ PHONE_FORMS = [
     "+86 138 9606 8058",
     "电话：13896068058",
     "（023）6388-1234",
+    "400-123-4567",
 ]
 
 
@@ -150,7 +151,7 @@ def test_phone_numbers_in_any_form_are_found_and_scrubbed(form: str) -> None:
     text = f"本片简介。联系{form}，欢迎观看。"
     found = find_contacts(text)
     assert [c.kind for c in found] == ["phone"]
-    assert found[0].value in {"13896068058", "02363881234"}
+    assert found[0].value in {"13896068058", "02363881234", "4001234567"}
     scrubbed = scrub_contacts(text)
     assert CONTACT_PLACEHOLDER in scrubbed
     assert find_contacts(scrubbed) == []

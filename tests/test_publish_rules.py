@@ -338,3 +338,15 @@ def test_page_shows_the_notice_beside_the_player_and_embeds_subtitles() -> None:
 def test_work_slug() -> None:
     assert work_slug("0123456789ABCDEF0123456789abcdef") == "0123456789abcdef0123456789abcdef"
     assert re.fullmatch(r"[0-9a-f]{16}", work_slug("作品-1"))
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["138.9606.8058", "023-6388 1234", "(023)63881234", "一三八九六零六八零五八", "1 3 8 9 6 0 6 8 0 5 8"],
+)
+def test_a_synopsis_loses_a_phone_number_in_any_form_and_keeps_its_text(form: str) -> None:
+    synopsis = f"本片讲述红岩英烈的故事，欢迎联系{form}交流观后感。"
+    published = scrub(synopsis)
+    assert personal_data_in(published) == []
+    assert form not in published and "8058" not in published and "1234" not in published
+    assert published.startswith("本片讲述红岩英烈的故事")

@@ -11,18 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from tasks.intake.text import halfwidth, squash
 from tasks.judging.rubric import CATEGORIES
-from tasks.outside import same_identity
+from tasks.outside import find_contacts, same_identity
 
 if TYPE_CHECKING:
     from tasks.intake.details import IntakeDetails
 
-# Mobile (optionally +86), landline with area code, 400/800 numbers; digits may be spaced or dashed.
-PHONE = re.compile(
-    r"(?<![\d])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
-    r"|(?<![\d])0\d{2,3}[\s-]?\d{7,8}(?!\d)"
-    r"|(?<![\d])[48]00[\s-]?\d{3}[\s-]?\d{4}(?!\d)"
-)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 # A clause that hands over a contact: 「联系人：左老师」「联系电话023-…」「微信：…」, up to the next stop.
 _CONTACT_CLAUSE = re.compile(
@@ -38,7 +31,10 @@ def scrub(text: str) -> str:
     Matched on the half-width form (full-width digits count), cut from the text as written:
     `halfwidth` keeps every index, so the spans line up."""
     flat = halfwidth(text)
-    spans = sorted(m.span() for p in (_CONTACT_CLAUSE, EMAIL, ID_NUMBER, PHONE) for m in p.finditer(flat))
+    spans = sorted(
+        [m.span() for p in (_CONTACT_CLAUSE, ID_NUMBER) for m in p.finditer(flat)]
+        + [(c.start, c.end) for c in find_contacts(text)]  # phone numbers and addresses in any form
+    )
     kept, position = [], 0
     for start, end in spans:
         if start > position:
@@ -50,9 +46,10 @@ def scrub(text: str) -> str:
 
 
 def personal_data_in(text: str) -> list[str]:
-    """The phone numbers, e-mail addresses and ID numbers found in `text` (for tests and checks)."""
-    flat = halfwidth(text)
-    return [m.group(0) for pattern in (PHONE, EMAIL, ID_NUMBER) for m in pattern.finditer(flat)]
+    """The phone numbers, e-mail addresses (tasks.outside.find_contacts: any form) and ID numbers
+    found in `text` (for tests and checks)."""
+    found = [text[c.start : c.end] for c in find_contacts(text)]
+    return found + [m.group(0) for m in ID_NUMBER.finditer(halfwidth(text))]
 
 
 def plain_synopsis(synopsis: str, category: str | None) -> str:
