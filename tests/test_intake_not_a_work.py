@@ -215,3 +215,29 @@ def test_a_missing_path_is_a_usage_error_and_the_others_are_taken_in(
         assert f"找不到“{missing}”" in capsys.readouterr().err
         (work,) = _works(capsys)  # the good one taken in (once)
         assert work["title"] == "红岩家书"
+
+
+@pytest.mark.usefixtures("prefect_server", "stand_in_engines")
+def test_a_mailbox_message_that_is_no_package_is_kept_unmatched_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.intake import intake
+    from tests.intake_dovecot import dovecot
+
+    with dovecot(tmp_path / "dovecot") as imap:
+        imap.deliver(_mail("咨询：截止时间", "<imap-question@example.cn>", body="请问截止时间是哪天？"))
+        for key, value in {
+            "IMAP_HOST": imap.host,
+            "IMAP_PORT": str(imap.port),
+            "IMAP_SSL": "false",
+            "IMAP_USER": imap.user,
+            "IMAP_PASSWORD": imap.password,
+        }.items():
+            monkeypatch.setenv(f"GUANGYING_{key}", value)
+        get_settings.cache_clear()
+        (first,) = intake(sources=True, screen=False)
+        assert first["error"].startswith("邮件「咨询：截止时间」不是作品包") and "id" not in first
+        assert intake(sources=True, screen=False) == []  # seen: the mailbox is read once
+    assert _works(capsys) == []
+    (mail,) = _unmatched(capsys)
+    assert mail["message_id"] == "<imap-question@example.cn>" and mail["source"].startswith("imap:")
