@@ -106,7 +106,7 @@ def ingest_package_task(pending: Pending, analysis: Analysis) -> IngestOutcome:
             for_submission=pending.for_submission,
         )
         for source, item in pending.seen:
-            mark_seen(session, source, item, submission_id=outcome.submission_id)
+            mark_seen(session, source, item, submission_id=outcome.submission_id or None)
     return outcome
 
 
@@ -453,6 +453,9 @@ def _screen_all(
     with session_scope(_engine(settings)) as session:
         unfinished = set(unfinished_submissions(session))
     for outcome in outcomes:
+        if outcome.refused:  # not a package at all: no work, no 受理编号
+            results.append({"package": outcome.package, "error": outcome.refused, "intake": "not_a_work"})
+            continue
         resumed = outcome.duplicate and screen and outcome.submission_id in unfinished
         if outcome.duplicate and not resumed:
             results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})

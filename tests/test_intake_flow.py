@@ -45,9 +45,9 @@ def test_ingest_screens_videos_into_the_submission(
         archive.writestr("../../outside.txt", b"x")
     stated = ["--received-at", "2026-11-28 15:20", "--by", "王老师"]  # arrived in time, handed over later
     code = main(["ingest", *stated, str(good), str(evil), str(tmp_path / "不存在.zip")])
-    out = capsys.readouterr().out
-    assert code == 1  # a path that does not exist
-    assert "找不到" in out and "不存在.zip" in out and "超过附件1规定的150字以内" in out
+    out, err = capsys.readouterr()
+    assert code == 2  # a path that does not exist: a usage error, the others taken in all the same
+    assert "找不到" in err and "不存在.zip" in err and "超过附件1规定的150字以内" in out
     assert not (tmp_path.parent / "outside.txt").exists()
 
     items = {item["title"]: item for item in _status(capsys)}

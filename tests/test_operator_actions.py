@@ -101,11 +101,12 @@ def test_recheck_rejudges_intake_after_the_deadline_setting_changes(
     assert rechecked["decisions"][-1]["action"] == "recheck"
 
 
-def test_a_folder_of_random_files_is_findings_never_a_traceback(
+def test_a_folder_of_random_files_is_refused_never_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in_engines: StandIns
 ) -> None:
     """Once a random data.bin was taken for the 文稿 and its bytes sent as a flow parameter (a 750 KB
-    traceback, exit 0), and the fake 视频.mp4 got no result."""
+    traceback, exit 0), and the fake 视频.mp4 got no result. Random bytes, a fake video and a note are
+    no package at all: refused in one sentence, no work, nothing decoded."""
     import os
 
     junk = tmp_path / "杂项"
@@ -117,10 +118,9 @@ def test_a_folder_of_random_files_is_findings_never_a_traceback(
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
     (item,) = _json_lines(captured.out)
-    assert code == 1 and item["verdict"] == "fail" and item["state"] == "screened"
-    video = [f for f in item["findings"] if f["file"] == "视频.mp4"]
-    assert any(f["check"] == "integrity" and f["status"] == "fail" for f in video)
-    assert stand_in_engines.asr.heard == []  # a file that does not probe is never decoded further
+    assert code == 1 and "id" not in item and item["error"].startswith("「杂项」不是作品包")
+    assert main(["status", "--json"]) == 0 and _json_lines(capsys.readouterr().out) == []
+    assert stand_in_engines.asr.heard == []  # nothing is screened
 
 
 def _json_lines(out: str) -> list[dict]:  # type: ignore[type-arg]

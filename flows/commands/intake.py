@@ -47,7 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=run_sources)
 
     status = sub.add_parser("status", help="查看作品库中每件作品的受理和审核状态")
-    status.add_argument("--json", action="store_true", help="每件作品输出一行JSON")
+    status.add_argument("--json", action="store_true", help="每件作品（或每封邮件）输出一行JSON")
+    status.add_argument(
+        "--unmatched",
+        action="store_true",
+        help="改为列出未受理邮件：不是作品包（无视频、无登记表等材料、无网盘链接）且不属于任何作品的邮件，原件已保存",
+    )
     status.set_defaults(handler=run_status)
 
     export = sub.add_parser("export", help="导出作品汇总表（.xlsx）")
@@ -149,12 +154,15 @@ def run_ingest(args: argparse.Namespace) -> int:
         except StatedTimeError as exc:
             print(f"guangying：--received-at：{for_terminal(exc)}。", file=sys.stderr)
             return 2
+    missing = _missing_paths(list(args.paths))
+    if len(missing) == len(args.paths):
+        return 2  # nothing to take in: a usage error, nothing started
     if args.for_submission:
         resolved = _resolve_id(args.for_submission)
         if resolved is None:
             return 2
         args.for_submission = resolved
-    paths, results = _empty_folders(list(args.paths))
+    paths, results = _empty_folders([p for p in args.paths if p not in missing])
     if not args.for_submission:
         paths, known = _already_taken_in(paths, screening=not args.no_screen)
         results += known
@@ -168,7 +176,17 @@ def run_ingest(args: argparse.Namespace) -> int:
             received_at=received_at,
             received_set_by=args.by,
         )
-    return _print_results(results, args.json)
+    code = _print_results(results, args.json)
+    return 2 if missing else code  # a path that does not exist outranks the verdicts (see README)
+
+
+def _missing_paths(paths: list[Path]) -> list[Path]:
+    """Paths on the command line that do not exist: each one sentence on stderr (a usage error; the
+    paths that exist are still taken in)."""
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        print(f"guangying：找不到“{for_terminal(path)}”（文件或文件夹不存在）。", file=sys.stderr)
+    return missing
 
 
 def run_sources(args: argparse.Namespace) -> int:
@@ -221,6 +239,8 @@ def _resolve_id(prefix: str) -> str | None:
 def run_status(args: argparse.Namespace) -> int:
     from tasks.intake.received import beijing_time
 
+    if args.unmatched:
+        return _run_unmatched(args.json)
     items = _all_items()
     if args.json:
         try:
@@ -248,6 +268,35 @@ def run_status(args: argparse.Namespace) -> int:
     for line in render(header, rows, (8, 24, 24, 16, 34, 10, 6)):
         print(line)
     print(f"\n共{len(items)}件作品。查看某件作品的回执：guangying receipt <受理编号>")
+    return 0
+
+
+def _run_unmatched(as_json: bool) -> int:
+    """`status --unmatched`: the 未受理邮件, one line (or JSON object) each."""
+    from tasks.catalogue.db import open_catalogue, session_scope
+    from tasks.catalogue.submissions import unmatched_mails
+    from tasks.config import get_settings
+    from tasks.intake.received import beijing_time
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        rows = unmatched_mails(session)
+    if as_json:
+        for row in rows:
+            print(json_line(row), flush=True)
+        return 0
+    if not rows:
+        print("没有未受理邮件。")
+        return 0
+    for row in rows:
+        print(
+            f"{beijing_time(row['sent_at']) or '时间不明'}  {for_terminal(row['sender'] or '发件人不明')}  "
+            f"「{for_terminal(row['subject'] or '（无主题）')}」"
+        )
+        print(f"    {for_terminal(row['why'])}")
+        print(
+            f"    原始邮件：{for_terminal(row['object_key'] or '未保存')}  Message-ID：{for_terminal(row['message_id'])}"
+        )
+    print(f"\n共{len(rows)}封未受理邮件（不是作品包，未登记为作品）。原始邮件保存在作品库的原件存储中。")
     return 0
 
 

@@ -140,6 +140,23 @@ class SeenSourceItem(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
+class UnmatchedMail(Base):
+    """未受理邮件 (0009): an e-mail that was no submission package (no video, form or Netdisk link)
+    and belongs to no work. Kept so that nothing is lost: the raw mail in the originals bucket, who
+    sent it, when and why it was not taken in. One row per Message-ID (a mail without one: its sha256)."""
+
+    __tablename__ = "unmatched_mail"
+
+    message_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sender: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # its Date (received time)
+    why: Mapped[str] = mapped_column(Text)
+    object_key: Mapped[str | None] = mapped_column(String(200))  # the raw .eml in the originals bucket
+    source: Mapped[str | None] = mapped_column(String(400))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 class Decision(Base):
     """An operator's decision on a submission (an agreed extension, a waived finding, a rejection),
     recorded with who, when and why. Findings are never edited: the verdict reads decisions beside them."""

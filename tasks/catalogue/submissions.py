@@ -15,7 +15,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tasks.catalogue.models import Decision as DecisionRecord
-from tasks.catalogue.models import File, FindingRecord, IntakePackage, SeenSourceItem, Submission
+from tasks.catalogue.models import (
+    File,
+    FindingRecord,
+    IntakePackage,
+    SeenSourceItem,
+    Submission,
+    UnmatchedMail,
+)
 from tasks.catalogue.records import upsert_file
 from tasks.catalogue.views import FileView, FindingView, NetdiskView, PackageView, SubmissionView
 from tasks.decisions import Decision, DecisionAction, decided_verdict
@@ -60,6 +67,7 @@ class IngestOutcome:
     duplicate: bool = False
     title: str | None = None
     kind: str | None = None  # tasks.intake.threading.PackageKind: new work, supplement or resend
+    refused: str | None = None  # not a package at all (tasks.intake.not_a_work): why; no submission
 
 
 def _aware(moment: datetime) -> datetime:
@@ -100,7 +108,10 @@ def record_analysis(
 
     A reply, a supplement or a resend joins the work it belongs to (`tasks.intake.threading`); the
     work keeps the received time of its first package, and every intake check is judged again on
-    all it holds. A package that may belong to several works becomes one of its own, with a finding."""
+    all it holds. A package that may belong to several works becomes one of its own, with a finding.
+    One that belongs to no work and is no package at all (`tasks.intake.not_a_work`) is refused: no
+    submission; an e-mail of that kind is kept among the 未受理邮件 (`record_unmatched_mail`)."""
+    from tasks.intake.not_a_work import refusal
     from tasks.intake.threading import PackageKind, ambiguous_finding, match_work
 
     known = _already_recorded(session, analysis)
@@ -108,6 +119,10 @@ def record_analysis(
         return known
     match = match_work(session, analysis) if for_submission is None else None
     target = for_submission or (match.submission_id if match else None)
+    if target is None and match is None and (why := refusal(analysis)) is not None:
+        if analysis.package.original is not None:
+            record_unmatched_mail(session, analysis, why, store, bucket, now=now)
+        return IngestOutcome("", analysis.package.name, refused=why)
     submission, created = _submission_for(session, analysis.package, target)
     added = _record_files(session, analysis, submission, store, bucket)
     resent = analysis.files and not added  # every file was already the work's
@@ -124,6 +139,56 @@ def record_analysis(
     return IngestOutcome(
         submission.id, analysis.package.name, created=created, title=submission.title, kind=str(kind)
     )
+
+
+def record_unmatched_mail(
+    session: Session, analysis: Analysis, why: str, store: ObjectStore, bucket: str, *, now: datetime
+) -> UnmatchedMail:
+    """An e-mail that is no package and belongs to no work, kept: its raw bytes stored as an original,
+    one row per Message-ID (the same mail again changes nothing)."""
+    package = analysis.package
+    key = (package.message_id or f"<sha256-{analysis.fingerprint}@guangying>")[:500]
+    row = session.get(UnmatchedMail, key)
+    if row is not None:
+        return row
+    stored = store_original(store, bucket, package.original) if package.original else None
+    row = UnmatchedMail(
+        message_id=key,
+        sender=package.sender and package.sender[:300],
+        subject=package.name[:500],
+        sent_at=package.received_at.astimezone(UTC),
+        why=why,
+        object_key=f"{stored.bucket}/{stored.key}" if stored else None,
+        source=package.source[:400],
+        recorded_at=now.astimezone(UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def unmatched_mails(session: Session) -> list[dict[str, str | None]]:
+    """The 未受理邮件 in the order they were sent, as `status --unmatched --json` prints them (times in
+    Beijing time with their offset)."""
+    from tasks.rules import SHANGHAI
+
+    rows = sorted(
+        session.scalars(select(UnmatchedMail)),
+        key=lambda r: (_aware(r.sent_at or r.recorded_at), r.message_id),
+    )
+    return [
+        {
+            "message_id": r.message_id,
+            "sender": r.sender,
+            "subject": r.subject,
+            "sent_at": _aware(r.sent_at).astimezone(SHANGHAI).isoformat() if r.sent_at else None,
+            "why": r.why,
+            "object_key": r.object_key,
+            "source": r.source,
+            "recorded_at": _aware(r.recorded_at).astimezone(SHANGHAI).isoformat(),
+        }
+        for r in rows
+    ]
 
 
 def _already_recorded(session: Session, analysis: Analysis) -> IngestOutcome | None:
