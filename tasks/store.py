@@ -210,13 +210,7 @@ class MinioStore:
     ) -> bool:
         if self.exists(bucket, key):
             return False
-        self.client.put_object(
-            self._bucket(bucket),
-            _safe_key(key).as_posix(),
-            io.BytesIO(data),
-            len(data),
-            content_type=content_type,
-        )
+        self.replace_bytes(bucket, key, data, content_type)
         return True
 
     def replace_bytes(

@@ -57,11 +57,8 @@ def _paused_run(after: float, timeout: float = 90) -> Any:
     raise AssertionError("the judging run never paused")
 
 
-def test_pause_and_resume_with_typed_input(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], clock: datetime
-) -> None:
-    from prefect.flow_runs import resume_flow_run
-
+def _judging_paused(tmp_path: Path) -> tuple[threading.Thread, dict[str, Any], Any]:
+    """The judging flow started in a thread on a prepared catalogue, and its run once paused."""
     _prepare(tmp_path)
     result: dict[str, Any] = {}
 
@@ -69,9 +66,17 @@ def test_pause_and_resume_with_typed_input(
         result["value"] = judging_flow(special=1, excellent=3, poll_interval_s=1, timeout_s=120)
 
     worker = threading.Thread(target=run)
-    started = time.time()
+    started = time.time()  # the Prefect server stamps the pause; only runs paused after this count
     worker.start()
-    paused = _paused_run(started)
+    return worker, result, _paused_run(started)
+
+
+def test_pause_and_resume_with_typed_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clock: datetime
+) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    worker, result, paused = _judging_paused(tmp_path)
     resume_flow_run(paused.id, run_input={"special": ["0099"], "excellent": [], "approver": "李老师"})
     again = _paused_run(paused.state.timestamp.timestamp())  # the mistake pauses it again
     assert again.id == paused.id
@@ -120,16 +125,7 @@ def _form_schema(run: Any) -> dict[str, Any]:
 def test_the_approval_form_is_chinese_titled_and_needs_an_approver(tmp_path: Path) -> None:
     from prefect.flow_runs import resume_flow_run
 
-    _prepare(tmp_path)
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        result["value"] = judging_flow(special=1, excellent=3, poll_interval_s=1, timeout_s=120)
-
-    worker = threading.Thread(target=run)
-    started = time.time()
-    worker.start()
-    paused = _paused_run(started)
+    worker, result, paused = _judging_paused(tmp_path)
     schema = _form_schema(paused)
     titles = {name: field.get("title") for name, field in schema["properties"].items()}
     assert titles == {
