@@ -6,7 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ffmpeg/ffprobe for media, a CJK font for drawtext, 7z for .7z/.rar packages, dovecot for the IMAP
-# tests, LibreOffice (headless) to read legacy .doc forms, Chromium for the showcase-page test.
+# tests, LibreOffice (headless) to read legacy .doc forms and make the certificates, Chromium for the
+# page tests; Calc (the 评分表 print test) and poppler-utils (pdftotext in the certificate test).
 APT_PACKAGES := ffmpeg fonts-noto-cjk p7zip-full dovecot-imapd libreoffice-writer-nogui libreoffice-calc-nogui chromium poppler-utils
 STAMP := $(VENV)/.installed
 # The lock: every Python package at the version the tests passed with (see `make lock`); pip takes it
