@@ -218,8 +218,8 @@ def test_a_roster_imported_again_in_another_spelling_updates_the_same_expert(tmp
     settings = get_settings()
     first = write_roster(tmp_path / "一.csv", [["张明", "重庆大学", "微纪录片", 3, ""]])
     again = write_roster(tmp_path / "二.csv", [["张\u3000明", "重庆大学", "微纪录片", 5, ""]])
-    assert import_roster(settings, first, SUITE_NOW)[1] == {"added": 1, "updated": 0, "deactivated": 0}
-    assert import_roster(settings, again, SUITE_NOW)[1] == {"added": 0, "updated": 1, "deactivated": 0}
+    assert import_roster(settings, first, SUITE_NOW).counts == {"added": 1, "updated": 0, "deactivated": 0}
+    assert import_roster(settings, again, SUITE_NOW).counts == {"added": 0, "updated": 1, "deactivated": 0}
 
 
 def test_a_latin_name_inside_chinese_text_is_found() -> None:

@@ -85,7 +85,10 @@ def _texts(path: Path) -> list[tuple[object, str]]:
 def _no_live_text(path: Path) -> None:
     """No cell of `path` holding submitters' text is a formula (the 评分表's own totals are)."""
     cells = _texts(path)
-    assert [t for v, t in cells if isinstance(v, str) and v.startswith(FORMULA)] == ["s"]
+    hostile = [
+        t for v, t in cells if isinstance(v, str) and FORMULA in v
+    ]  # 《…》 in the 名单, bare elsewhere
+    assert hostile and set(hostile) == {"s"}
     formulas = [v for v, t in cells if t == "f"]
     assert all(str(v).startswith("=SUM(") for v in formulas), formulas
 
