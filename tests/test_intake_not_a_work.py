@@ -19,6 +19,7 @@ from tasks.intake.not_a_work import ContentFact, is_a_package, refusal
 from tasks.intake.package import Package, analyse
 from tasks.roles import FileRole
 from tasks.rules import DEFAULT_RULES, SHANGHAI
+from tests.fixtures import SUITE_NOW
 from tests.intake_packages import clip, good_form, package_files, zip_package
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
@@ -58,7 +59,7 @@ def test_the_rule_of_what_is_a_package(
 
 
 def _analysed(path: Path, scratch: Path) -> str | None:
-    package = Package(name=path.name, paths=[path], source="test", received_at=datetime.now(SHANGHAI))
+    package = Package(name=path.name, paths=[path], source="test", received_at=SUITE_NOW)
     return refusal(analyse(package, scratch, DEFAULT_RULES))
 
 
