@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from flows.screen import configured_screen_video
@@ -287,14 +288,15 @@ def collect_inbox_task(scratch: Path) -> Collected:
     return Collected(pending, unreadable)
 
 
-def imap_password(settings: Settings) -> str | None:
-    """From the environment (GUANGYING_IMAP_PASSWORD) or a Prefect Secret block (imap_password_block)."""
-    if settings.imap_password is not None:
-        return settings.imap_password.get_secret_value()
-    if settings.imap_password_block:
+def secret_setting(value: SecretStr | None, block: str | None) -> str | None:
+    """A password from the environment (`value`) or else the Prefect Secret block named `block`
+    (the mailbox's IMAP password, the outbox's SMTP password)."""
+    if value is not None:
+        return value.get_secret_value()
+    if block:
         from prefect.blocks.system import Secret
 
-        secret = cast(Secret, Secret.load(settings.imap_password_block))  # sync in a sync flow
+        secret = cast(Secret, Secret.load(block))  # sync in a sync flow
         return str(secret.get())
     return None
 
@@ -305,7 +307,7 @@ def collect_mailbox_task(scratch: Path) -> Collected:
     account = ImapAccount(
         host=settings.imap_host or "",
         user=settings.imap_user or "",
-        password=imap_password(settings) or "",
+        password=secret_setting(settings.imap_password, settings.imap_password_block) or "",
         port=settings.imap_port,
         ssl=settings.imap_ssl,
         folder=settings.imap_folder,

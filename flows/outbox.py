@@ -5,27 +5,16 @@ last step are its doors; the operations live in `tasks.outbox.service`."""
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 
 from prefect import flow, task
 
+from flows.intake import secret_setting
 from tasks.config import Settings, get_settings
 from tasks.failures import cause
 from tasks.outbox import service
 from tasks.outbox.model import KIND_LABELS, kind_named
 from tasks.outbox.smtp import SmtpAccount, SmtpTransport
-
-
-def smtp_password(settings: Settings) -> str | None:
-    """From the environment (GUANGYING_SMTP_PASSWORD) or a Prefect Secret block (smtp_password_block)."""
-    if settings.smtp_password is not None:
-        return settings.smtp_password.get_secret_value()
-    if settings.smtp_password_block:
-        from prefect.blocks.system import Secret
-
-        secret = cast(Secret, Secret.load(settings.smtp_password_block))  # sync in a sync flow
-        return str(secret.get())
-    return None
 
 
 def smtp_account(settings: Settings) -> SmtpAccount | None:
@@ -35,7 +24,7 @@ def smtp_account(settings: Settings) -> SmtpAccount | None:
     return SmtpAccount(
         host=settings.smtp_host,
         user=settings.smtp_user,
-        password=smtp_password(settings),
+        password=secret_setting(settings.smtp_password, settings.smtp_password_block),
         port=settings.smtp_port,
         ssl=settings.smtp_ssl,
         starttls=settings.smtp_starttls,
