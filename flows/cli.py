@@ -193,22 +193,13 @@ def explain(exc: BaseException) -> str:
             f"{real}，无法写入（数据目录 {where}）。请腾出空间或恢复写入权限后重新运行，已受理的作品不受影响"
         )
     if isinstance(exc, OperationalError):
-        from tasks.config import get_settings
+        from tasks.config import get_settings, make_url_safe
 
         url = make_url_safe(get_settings().catalogue_url)
         return f"无法连接作品库（{url}），请检查数据库是否在运行以及 GUANGYING_DATABASE_URL 的设置"
     first_line = (str(exc).strip().splitlines() or [""])[0]
     return f"运行出错（{type(exc).__name__}: {first_line}）"
 
-
-def make_url_safe(url: str) -> str:
-    """The catalogue URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "无法解析的地址"
 
 
 SIGPIPE_STATUS = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)

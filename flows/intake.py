@@ -17,10 +17,10 @@ from typing import Any, cast
 from prefect import flow, task
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from flows.screen import configured_screen_video
-from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.db import catalogue_session, open_catalogue
 from tasks.catalogue.models import File, Submission
 from tasks.catalogue.submissions import (
     IngestOutcome,
@@ -80,9 +80,6 @@ class Pending:
     seen: list[tuple[str, str]] = field(default_factory=list)  # (source, item) to mark once recorded
 
 
-def _engine(settings: Settings) -> Engine:
-    return open_catalogue(settings.catalogue_url)
-
 
 @task(name="analyse-package", **IO_RETRIES)
 def analyse_package_task(pending: Pending, scratch: Path) -> Analysis:
@@ -95,7 +92,7 @@ def analyse_package_task(pending: Pending, scratch: Path) -> Analysis:
 def ingest_package_task(pending: Pending, analysis: Analysis) -> IngestOutcome:
     """Store and record one analysed package: a new work, or a supplement or resend of its work."""
     settings = get_settings()
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         outcome = record_analysis(
             session,
             analysis,
@@ -115,7 +112,7 @@ def ingest_package_task(pending: Pending, analysis: Analysis) -> IngestOutcome:
 def finish_submission_task(submission_id: str) -> dict[str, Any]:
     """State and verdict from the stages that have completed, and the 回执 written beside the catalogue."""
     settings = get_settings()
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         submission = session.get(Submission, submission_id)
         if submission is None:
             return {}
@@ -141,7 +138,7 @@ class Unscreened:
 def fetch_unscreened_task(submission_id: str, scratch: Path) -> Unscreened:
     settings = get_settings()
     store = open_store(settings)
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         submission = session.get(Submission, submission_id)
         if submission is None:
             return Unscreened(WorkContext(submission_id=submission_id), [])
@@ -257,7 +254,7 @@ def collect_drop_folder_task(folder: Path) -> Collected:
     settings = get_settings()
     source = f"folder:{folder.resolve()}"
     unreadable: list[Unreadable] = []
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         packages = drop_folder_packages(
             folder, seen=lambda item: is_seen(session, source, item), unreadable=unreadable
         )
@@ -271,7 +268,7 @@ def collect_inbox_task(scratch: Path) -> Collected:
     source = f"inbox:{bucket}"
     pending: list[Pending] = []
     unreadable: list[Unreadable] = []
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         batches = inbox_batches(
             store,
             bucket,
@@ -313,7 +310,7 @@ def collect_mailbox_task(scratch: Path) -> Collected:
         folder=settings.imap_folder,
     )
     pending = []
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         for package in imap_packages(
             account, scratch, seen=lambda mid: is_seen(session, account.source, mid)
         ):
@@ -341,7 +338,7 @@ def intake(
     settings = get_settings()
     now = settings.now()
     stated_at = parse_stated_time(received_at, now=now) if received_at not in (None, "") else None
-    _engine(settings)  # migrate once here: concurrent first opens from task threads would race
+    open_catalogue(settings.catalogue_url)  # migrate once here: concurrent first opens from task threads would race
     with scratch_folder(settings.data_dir, "intake") as scratch:
         pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
         pending = with_mail_opened(pending, scratch / "mail", now, results)
@@ -452,7 +449,7 @@ def _screen_all(
     resumed. Only videos not screened yet are screened: a supplement or a resend without a new video
     is judged again in seconds. With `resume_unfinished` (the nightly run) every other unfinished
     submission is finished too."""
-    with session_scope(_engine(settings)) as session:
+    with catalogue_session(settings) as session:
         unfinished = set(unfinished_submissions(session))
     for outcome in outcomes:
         if outcome.refused:  # not a package at all: no work, no 受理编号

@@ -42,6 +42,16 @@ EXPECTED: dict[str, str] = {
 }
 
 
+def make_url_safe(url: str) -> str:
+    """The catalogue URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "无法解析的地址"
+
+
 class CatalogueUrlError(ValueError):
     """A GUANGYING_DATABASE_URL that cannot be used; the message is for people."""
 

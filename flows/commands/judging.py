@@ -240,10 +240,11 @@ def run_assign(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.assignment import InfeasibleAssignment
     from tasks.judging.records import active_experts
-    from tasks.judging.service import _session, assign_catalogue, check_originality
+    from tasks.catalogue.db import catalogue_session
+    from tasks.judging.service import assign_catalogue, check_originality
 
     settings = get_settings()
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         if not active_experts(session):
             return _error("作品库中还没有专家名单。请先用 guangying experts PATH 导入。")
     if not args.no_originality:
@@ -256,7 +257,7 @@ def run_assign(args: argparse.Namespace) -> int:
     if args.redo:
         from tasks.judging.records import judged_works
 
-        with _session(settings) as session:
+        with catalogue_session(settings) as session:
             known = {w.work.number for w in judged_works(session)}
         redo = [n.zfill(4) if n.isdigit() else n for n in args.redo]
         unknown = [n for n in redo if n not in known]
@@ -277,19 +278,19 @@ def run_category(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.records import current_assignment, judged_works, set_category
     from tasks.judging.rubric import CATEGORIES, canonical_category
-    from tasks.judging.service import _session
+    from tasks.catalogue.db import catalogue_session
 
     category = canonical_category(args.category)
     if category is None:
         return _error(f"“{args.category}”不是作品类别之一（{'、'.join(CATEGORIES)}）")
     settings = get_settings()
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         judged_works(session)
         row = set_category(session, args.number, category, settings.operator_name, settings.now())
     if row is None:
         return _error(f"找不到评审编号为“{args.number}”的参评作品")
     print(f"✓ 编号{args.number}的类别已改为“{category}”（{settings.operator_name}）")
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         experts = current_assignment(session).get(args.number, [])
     if experts:
         print(
@@ -302,7 +303,8 @@ def run_category(args: argparse.Namespace) -> int:
 def run_originality(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.records import STATUS_LABELS, DecisionError, duplicate_rows, resolve_pair
-    from tasks.judging.service import _session, check_originality
+    from tasks.catalogue.db import catalogue_session
+    from tasks.judging.service import check_originality
 
     settings = get_settings()
     if args.check:
@@ -316,7 +318,7 @@ def run_originality(args: argparse.Namespace) -> int:
         status = "dismissed" if args.dismiss else "confirmed"
         copy = (args.copy.zfill(4) if args.copy.isdigit() else args.copy) if args.copy else None
         try:
-            with _session(settings) as session:
+            with catalogue_session(settings) as session:
                 found = resolve_pair(
                     session,
                     target,
@@ -333,7 +335,7 @@ def run_originality(args: argparse.Namespace) -> int:
             return _error(f"找不到编号为{target}的疑点")
         done = f"确认，编号{copy}为抄袭方，不列入建议名单" if args.confirm else "排除"
         print(f"✓ 疑点{target}已{done}（{settings.operator_name}）")
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         rows = [(r.id, r.status, r.message, r.evidence) for r in duplicate_rows(session)]
     for pair_id, status, message, evidence in rows:
         if args.json:

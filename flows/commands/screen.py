@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def where_recorded(count: int) -> str:
-    from flows.cli import make_url_safe
+    from tasks.config import make_url_safe
     from tasks.config import get_settings
 
     settings = get_settings()

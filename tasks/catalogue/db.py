@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from tasks.config import Settings
 
 MIGRATIONS = files("tasks.catalogue") / "migrations" / "versions"
 
@@ -75,3 +77,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+def catalogue_session(settings: Settings) -> AbstractContextManager[Session]:
+    """The one way every service opens the catalogue: the settings' database, migrated, one transaction."""
+    return session_scope(open_catalogue(settings.catalogue_url))

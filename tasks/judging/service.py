@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.db import catalogue_session
 from tasks.catalogue.models import File
 from tasks.chinese_bytes import decode_chinese
 from tasks.config import Settings
@@ -53,9 +52,6 @@ from tasks.subtitles.model import Cue
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
 
 
-def _session(settings: Settings) -> AbstractContextManager[Session]:
-    return session_scope(open_catalogue(settings.catalogue_url))
-
 
 # Roster ----------------------------------------------------------------------------------------
 
@@ -80,7 +76,7 @@ def import_roster(
     result = RosterImport(roster)
     if not roster.ok:
         return result
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         result.dropped = records.dropped_experts(session, roster.experts)
         holding = [d for d in result.dropped if d.scored or d.pending]
         if holding and dropped_scores not in ("keep", "drop"):
@@ -110,7 +106,7 @@ def check_originality(
     then the near-duplicate pairs, recorded for an operator."""
     report = OriginalityReport()
     store = open_store(settings)
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         works = records.judged_works(session)
         items = [(w.work.number, f) for w in works for f in w.videos]
         cached = {f.sha256: records.cached_signature(session, f.sha256) for _, f in items}
@@ -126,12 +122,12 @@ def check_originality(
                     report.problems.append(f"编号{number}（{file.name}）无法取帧：{exc}")
                     continue
                 report.computed += 1
-                with _session(settings) as session:
+                with catalogue_session(settings) as session:
                     records.save_signature(session, file.sha256, signature)
                 cached[file.sha256] = signature
             signatures.append((number, file.name, signature))
     report.pairs = find_pairs(signatures)
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         works = records.judged_works(session)
         report.new = records.record_pairs(session, works, report.pairs)
     return report
@@ -154,7 +150,7 @@ def assign_catalogue(
     """Fill the open slots of every eligible work; earlier assignments are kept (those of experts a
     later roster dropped only where their scores were kept); `redo` releases those works' experts
     who have not scored them first (a corrected category), so they are assigned anew."""
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         works = records.judged_works(session)
         for number in redo:
             records.release_work(session, number, settings.operator_name, settings.now())
@@ -264,14 +260,14 @@ def write_packets(
     bucket = settings.bucket_evidence
     profile = viewing_profile()
     report = PacketReport()
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         works = {w.work.number: w for w in records.judged_works(session)}
         by_expert, report.skipped = _packet_assignment(session, works, include_scored)
     if experts is not None:
         wanted = set(experts)
         by_expert = {name: numbers for name, numbers in by_expert.items() if name in wanted}
     episodes: dict[str, list[tuple[str, str | None, tuple[Cue, ...]]]] = {}  # 编号 → (stem, key, cues)
-    with _session(settings) as session, scratch_folder(settings.data_dir, "packets") as scratch:
+    with catalogue_session(settings) as session, scratch_folder(settings.data_dir, "packets") as scratch:
         for number in sorted({n for numbers in by_expert.values() for n in numbers}):
             item = works[number]
             episodes[number] = []
@@ -353,7 +349,7 @@ def import_scores(
     each against what the earlier ones stored."""
     sheets = []
     for path in paths:
-        with _session(settings) as session:
+        with catalogue_session(settings) as session:
             works = records.judged_works(session)
             context = records.scoring_context(session, works, replace)
             try:
@@ -380,7 +376,7 @@ class Standing:
 
 
 def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         works = {w.work.number: w for w in records.judged_works(session)}
         assignment = {n: names for n, names in records.current_assignment(session).items() if n in works}
         scores = [s for s in records.stored_scores(session) if s.work in works]
@@ -432,7 +428,7 @@ def check_tiers(tiers: dict[str, list[str]], known: set[str]) -> list[str]:
 def approve(settings: Settings, approval: Approval, out_dir: Path | None = None) -> tuple[int, list[Path]]:
     """Record the approved list (who, when, what was proposed) and write the 优秀作品名单."""
     tiers = approval.tiers
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         works = records.judged_works(session)
         problems = check_tiers(tiers, {w.work.number for w in works})
         if problems:
