@@ -201,7 +201,6 @@ def explain(exc: BaseException) -> str:
     return f"运行出错（{type(exc).__name__}: {first_line}）"
 
 
-
 SIGPIPE_STATUS = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 

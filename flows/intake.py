@@ -80,7 +80,6 @@ class Pending:
     seen: list[tuple[str, str]] = field(default_factory=list)  # (source, item) to mark once recorded
 
 
-
 @task(name="analyse-package", **IO_RETRIES)
 def analyse_package_task(pending: Pending, scratch: Path) -> Analysis:
     """Unpack and read one package (a fresh scratch folder per attempt, so a retry starts clean)."""
@@ -338,7 +337,9 @@ def intake(
     settings = get_settings()
     now = settings.now()
     stated_at = parse_stated_time(received_at, now=now) if received_at not in (None, "") else None
-    open_catalogue(settings.catalogue_url)  # migrate once here: concurrent first opens from task threads would race
+    open_catalogue(
+        settings.catalogue_url
+    )  # migrate once here: concurrent first opens from task threads would race
     with scratch_folder(settings.data_dir, "intake") as scratch:
         pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
         pending = with_mail_opened(pending, scratch / "mail", now, results)

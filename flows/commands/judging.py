@@ -237,10 +237,10 @@ def run_assign(args: argparse.Namespace) -> int:
         return _error("--per-work 至少为1")
     if args.experts or args.works:
         return _assign_tables(args)
+    from tasks.catalogue.db import catalogue_session
     from tasks.config import get_settings
     from tasks.judging.assignment import InfeasibleAssignment
     from tasks.judging.records import active_experts
-    from tasks.catalogue.db import catalogue_session
     from tasks.judging.service import assign_catalogue, check_originality
 
     settings = get_settings()
@@ -275,10 +275,10 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def run_category(args: argparse.Namespace) -> int:
+    from tasks.catalogue.db import catalogue_session
     from tasks.config import get_settings
     from tasks.judging.records import current_assignment, judged_works, set_category
     from tasks.judging.rubric import CATEGORIES, canonical_category
-    from tasks.catalogue.db import catalogue_session
 
     category = canonical_category(args.category)
     if category is None:
@@ -301,9 +301,9 @@ def run_category(args: argparse.Namespace) -> int:
 
 
 def run_originality(args: argparse.Namespace) -> int:
+    from tasks.catalogue.db import catalogue_session
     from tasks.config import get_settings
     from tasks.judging.records import STATUS_LABELS, DecisionError, duplicate_rows, resolve_pair
-    from tasks.catalogue.db import catalogue_session
     from tasks.judging.service import check_originality
 
     settings = get_settings()

@@ -58,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def where_recorded(count: int) -> str:
-    from tasks.config import make_url_safe
-    from tasks.config import get_settings
+    from tasks.config import get_settings, make_url_safe
 
     settings = get_settings()
     store = settings.s3_endpoint or settings.store_dir.resolve()

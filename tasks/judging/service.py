@@ -52,7 +52,6 @@ from tasks.subtitles.model import Cue
 LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
 
 
-
 # Roster ----------------------------------------------------------------------------------------
 
 
