@@ -54,7 +54,18 @@ class ObjectStore(Protocol):
         """Remove `key` (published copies being withdrawn, never originals); True when it existed."""
         ...
 
-    def url(self, bucket: str, key: str, expires: timedelta = timedelta(days=7)) -> str: ...
+    def url(self, bucket: str, key: str, expires: timedelta = timedelta(days=7)) -> str:
+        """A link to the object: a presigned HTTP(S) URL valid for `expires` (S3), a file:// URI (local)."""
+        ...
+
+    # Capabilities, so no caller needs to know which store it holds.
+    shareable: bool
+    """True when `url` opens on another machine (an expert's), False for a local folder's file:// URIs."""
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        """The object's own file on this machine, to read in place (never to write), or None when the
+        store keeps it elsewhere (fetch it with `get_file`)."""
+        ...
 
 
 def sha256_of(path: Path) -> str:
@@ -83,6 +94,8 @@ def _safe_key(key: str) -> PurePosixPath:
 
 class LocalStore:
     """A folder per bucket under `root`; writes are atomic and stored files are made read-only."""
+
+    shareable = False
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -157,9 +170,14 @@ class LocalStore:
     def url(self, bucket: str, key: str, expires: timedelta = timedelta(days=7)) -> str:
         return self._path(bucket, key).resolve().as_uri()
 
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        return self._path(bucket, key)
+
 
 class MinioStore:
     """S3-compatible storage through the `minio` SDK (MinIO, SeaweedFS, …)."""
+
+    shareable = True
 
     def __init__(
         self,
@@ -252,6 +270,9 @@ class MinioStore:
         return self.client.presigned_get_object(
             self._bucket(bucket), _safe_key(key).as_posix(), expires=expires
         )
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        return None
 
 
 def open_store(settings: Settings) -> ObjectStore:

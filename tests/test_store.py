@@ -54,3 +54,21 @@ def test_local_originals_are_read_only(tmp_path: Path) -> None:
     source.write_bytes(b"video")
     stored = store_original(store, "originals", source)
     assert (tmp_path / "originals" / stored.key).stat().st_mode & 0o222 == 0
+
+
+def test_capabilities_say_where_an_object_can_be_read_and_shared(store: ObjectStore, tmp_path: Path) -> None:
+    """No caller asks which store it holds: `local_path` reads in place or says to fetch, `shareable`
+    says whether a link reaches another machine."""
+    bucket = f"evidence-{tmp_path.name[-8:].lower().replace('_', '-')}"
+    store.put_bytes(bucket, "viewing/abc/720p.mp4", b"viewing-copy")
+    path = store.local_path(bucket, "viewing/abc/720p.mp4")
+    if isinstance(store, LocalStore):
+        assert path is not None and path.read_bytes() == b"viewing-copy"
+        assert store.shareable is False
+        assert store.url(bucket, "viewing/abc/720p.mp4").startswith("file://")
+        with pytest.raises(ValueError, match="unsafe object key"):
+            store.local_path(bucket, "../escape")
+    else:
+        assert path is None
+        assert store.shareable is True
+        assert store.url(bucket, "viewing/abc/720p.mp4").startswith("http")

@@ -45,7 +45,7 @@ from tasks.publish.records import credited_authors
 from tasks.publish.subtitles import video_subtitles
 from tasks.rules import SHANGHAI
 from tasks.scratch import scratch_folder
-from tasks.store import LocalStore, ObjectStore, open_store
+from tasks.store import ObjectStore, open_store
 from tasks.subtitles.files import parse_subtitles
 from tasks.subtitles.model import Cue
 
@@ -135,9 +135,7 @@ def check_originality(
 def _local_copy(store: ObjectStore, object_key: str, scratch: Path) -> Path:
     """The original as a local file: read in place from a local store, else fetched into `scratch`."""
     bucket, _, key = object_key.partition("/")
-    if isinstance(store, LocalStore):
-        return store._path(bucket, key)
-    return store.get_file(bucket, key, scratch / key.replace("/", "_"))
+    return store.local_path(bucket, key) or store.get_file(bucket, key, scratch / key.replace("/", "_"))
 
 
 # Assignment ------------------------------------------------------------------------------------
@@ -254,7 +252,7 @@ def write_packets(
     page and sheet carry presigned links to the viewing copies, valid for `lifetime`. Works the
     expert already scored are left out unless `include_scored`."""
     store = open_store(settings)
-    if links and isinstance(store, LocalStore):
+    if links and not store.shareable:
         raise ValueError("--links 需要 MinIO/S3 对象存储：本机存储没有专家可以访问的链接")
     bucket = settings.bucket_evidence
     profile = viewing_profile()

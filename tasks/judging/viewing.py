@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tasks.media.probe import ProbeError
 from tasks.publish.renditions import RenditionProfile, TranscodeError, make_renditions
-from tasks.store import LocalStore, ObjectStore
+from tasks.store import ObjectStore
 
 VIEWING_SHORT_SIDE = 720
 
@@ -61,10 +61,5 @@ def ensure_viewing_copy(
 
 def place_copy(store: ObjectStore, bucket: str, key: str, target: Path) -> Path:
     """A copy of the viewing copy at `target` (the packet's own file: nothing links back to the store)."""
-    import shutil
-
     target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(store, LocalStore):
-        shutil.copyfile(store._path(bucket, key), target)
-        return target
     return store.get_file(bucket, key, target)

@@ -32,7 +32,7 @@ from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.packets import PacketWork
 from tasks.judging.service import write_packets
 from tasks.scratch import scratch_folder
-from tasks.store import LocalStore, ObjectStore, open_store
+from tasks.store import ObjectStore, open_store
 
 from . import records
 from .addresses import address_in_text, mail_sender, valid_address
@@ -204,7 +204,7 @@ def packet_drafts(
                 if (number, name) not in scored:  # a packet never re-sends a scored work
                     by_expert.setdefault(name, []).append(number)
     experts = {e.name: e for e in session.scalars(select(JudgingExpert))}
-    links = not isinstance(store, LocalStore)
+    links = store.shareable
     expires = now + LINK_LIFETIME if links else None
     limit = int(settings.outbox_attachment_limit_mb * 1024 * 1024)
     for name, numbers in sorted(by_expert.items()):

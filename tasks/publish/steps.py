@@ -19,7 +19,7 @@ from tasks.publish.renditions import RenditionProfile, Renditions, make_renditio
 from tasks.publish.showcase import PAGE_KEY, render_page
 from tasks.publish.webvtt import TRACK_LABEL, ChosenCues, episode_subtitles
 from tasks.publish.work import EpisodeSource, entry_keys
-from tasks.store import LocalStore, ObjectStore, sha256_of
+from tasks.store import ObjectStore, sha256_of
 
 CONTENT_TYPES = {
     ".mp4": "video/mp4",
@@ -40,9 +40,8 @@ def content_type(key: str) -> str:
 
 def locate(store: ObjectStore, bucket: str, key: str) -> str:
     """A published file as the operator reaches it: a path in the embedded default, else the key."""
-    if isinstance(store, LocalStore):
-        return str((store.root / bucket / key).resolve())
-    return key
+    path = store.local_path(bucket, key)
+    return str(path.resolve()) if path is not None else key
 
 
 def _put_bytes(store: ObjectStore, bucket: str, key: str, data: bytes) -> bool:
