@@ -15,10 +15,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from prefect import flow, task
-from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from flows.retries import IO_RETRIES
 from flows.screen import configured_screen_video
 from tasks.catalogue.db import catalogue_session, open_catalogue
 from tasks.catalogue.models import File, Submission
@@ -60,7 +60,6 @@ from tasks.scratch import scratch_folder
 from tasks.store import open_store
 
 log = logging.getLogger(__name__)
-IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
 
 
 @dataclass(slots=True)

@@ -14,8 +14,8 @@ from uuid import UUID
 from prefect import flow, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.context import get_run_context
-from prefect.tasks import exponential_backoff
 
+from flows.retries import IO_RETRIES
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import get_settings
 from tasks.failures import cause
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 # The manifests' `updated_at` before anything was ever published (a fixed value keeps them stable).
 NEVER = datetime(2026, 1, 1, tzinfo=UTC)
-IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
 
 
 def _run_id() -> str | None:

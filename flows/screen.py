@@ -9,8 +9,8 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.context import get_run_context
-from prefect.tasks import exponential_backoff
 
+from flows.retries import IO_RETRIES
 from tasks import screening
 from tasks.aigc.frames import DecodedFrames
 from tasks.aigc.spoken import SpokenReport, from_transcript
@@ -33,7 +33,6 @@ from tasks.technical import technical_findings
 
 # I/O can fail for passing reasons (a busy NFS mount, a database restart): retry with backoff.
 # A rule that fails is a result, not an error: rule tasks never retry.
-IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": exponential_backoff(backoff_factor=2)}
 
 
 @task(name="probe", tags=["ffprobe"], **IO_RETRIES)
