@@ -76,9 +76,10 @@ def test_the_list_xlsx_prints_on_a4_one_page_wide_with_borders(tmp_path: Path) -
     assert sheet["B5"].data_type == "s"  # a title that looks like a formula stays text
 
 
-def test_certificates_are_pdfs_with_title_tier_and_organisers(tmp_path: Path) -> None:
+def test_certificates_are_pdfs_with_title_tier_and_organisers(tmp_path: Path, data_dir: Path) -> None:
     pdfs = write_certificates(tmp_path / "证书", WORKS[:2], WHEN)
     assert [p.name for p in pdfs] == ["荣誉证书-01-红岩魂.pdf", "荣誉证书-02-山城记忆.pdf"]
+    assert list((data_dir / "scratch").iterdir()) == []  # the LibreOffice scratch is gone
     first = subprocess.run(
         ["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True, text=True, timeout=60
     )

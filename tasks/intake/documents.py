@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,9 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from tasks.chinese_bytes import decode_chinese
+from tasks.config import get_settings
 from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.scratch import scratch_folder
 from tasks.zipdir import ZipDirectoryTooLarge, check_zip_directory
 
 # Wingdings/Webdings code points that people tick boxes with (Insert ▸ Symbol in Word).
@@ -277,12 +278,13 @@ def convert_doc(path: Path, out_dir: Path, timeout: float = 180.0) -> Path | Non
         return None
     out_dir.mkdir(parents=True, exist_ok=True)
     # A private profile: a concurrent desktop LibreOffice (or another worker) would block a shared one.
-    with tempfile.TemporaryDirectory(prefix="guangying-lo-") as profile:
-        source = Path(profile) / ("input" + path.suffix.lower())
+    with scratch_folder(get_settings().data_dir, "libreoffice") as scratch:
+        profile = scratch.resolve()
+        source = profile / ("input" + path.suffix.lower())
         shutil.copyfile(path, source)
         cmd = [
             binary,
-            f"-env:UserInstallation=file://{profile}/user",
+            f"-env:UserInstallation={(profile / 'user').as_uri()}",
             "--headless",
             "--norestore",
             "--convert-to",
@@ -291,7 +293,7 @@ def convert_doc(path: Path, out_dir: Path, timeout: float = 180.0) -> Path | Non
             str(out_dir),
             str(source),
         ]
-        env = {**os.environ, "HOME": profile}
+        env = {**os.environ, "HOME": str(profile)}
         try:
             subprocess.run(cmd, capture_output=True, timeout=timeout, check=True, env=env)
         except (subprocess.SubprocessError, OSError):

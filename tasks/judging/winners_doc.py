@@ -15,7 +15,6 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,10 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.config import get_settings
 from tasks.judging.rubric import TIERS
 from tasks.outside import append_row, for_document, set_text
 from tasks.publish.manifest import ORGANISERS
 from tasks.rules import SHANGHAI
+from tasks.scratch import scratch_folder
 
 CONTEST = "「红色光影 英雄重庆」党史短视频征集展播活动"
 TITLE = f"{CONTEST}优秀作品名单"
@@ -260,8 +261,8 @@ def write_certificates(
     if binary is None:
         raise RuntimeError("未安装 LibreOffice，无法生成荣誉证书PDF")
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="guangying-cert-") as scratch:
-        base = Path(scratch)
+    with scratch_folder(get_settings().data_dir, "certificates") as scratch:
+        base = scratch.resolve()
         sources = [
             _certificate(base / f"{_slug(i, w)}.docx", certificate_lines(w, awarded))
             for i, w in enumerate(_ordered(works), 1)
@@ -270,7 +271,7 @@ def write_certificates(
             return []
         cmd = [
             binary,
-            f"-env:UserInstallation=file://{base}/profile",  # a private profile: no lock with others
+            f"-env:UserInstallation={(base / 'profile').as_uri()}",  # a private profile: no lock with others
             "--headless",
             "--norestore",
             "--convert-to",
@@ -281,7 +282,7 @@ def write_certificates(
         ]
         try:
             subprocess.run(
-                cmd, capture_output=True, timeout=timeout, check=True, env={**os.environ, "HOME": scratch}
+                cmd, capture_output=True, timeout=timeout, check=True, env={**os.environ, "HOME": str(base)}
             )
         except (subprocess.SubprocessError, OSError) as exc:
             raise RuntimeError(f"LibreOffice 生成荣誉证书PDF失败（{type(exc).__name__}）") from exc

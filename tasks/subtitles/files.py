@@ -3,14 +3,15 @@ and soft subtitle streams extracted from the container with ffmpeg. Parsing is p
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pysubs2
 
 from tasks.chinese_bytes import decode_chinese_with_encoding
+from tasks.config import get_settings
 from tasks.media import runner
 from tasks.media.probe import MediaProbe
+from tasks.scratch import scratch_folder
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 
 SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
@@ -82,7 +83,7 @@ def read_soft_tracks(media: MediaProbe, timeout: float = 120.0) -> list[Subtitle
     if not streams:
         return []
     tracks: dict[int, SubtitleTrack] = {}
-    with tempfile.TemporaryDirectory(prefix="guangying-subs-") as tmp:
+    with scratch_folder(get_settings().data_dir, "subtitles") as tmp:
         wanted = []
         for stream in streams:
             index, codec = int(stream["index"]), stream.get("codec_name", "unknown")
