@@ -14,9 +14,9 @@ from deployments.definitions import CONCURRENCY_LIMITS, DEPLOYMENTS, build, ensu
 
 
 def main() -> None:
-    from flows.cli import _Parser
+    from flows.commands.parsing import Parser
 
-    parser = _Parser(
+    parser = Parser(
         prog="python -m deployments", description="注册或运行光影的 Prefect 部署（流程的运行入口）。"
     )
     sub = parser.add_subparsers(dest="command", required=True, title="命令", metavar="COMMAND")

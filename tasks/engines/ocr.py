@@ -8,13 +8,12 @@ warm-up call at construction so that a missing model fails at start-up, not mid-
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
+from tasks.engines.values import OcrLine
 from tasks.lazy import one_per_process
 
 log = logging.getLogger(__name__)
@@ -27,40 +26,6 @@ RAPIDOCR_PARAMS: dict[str, Any] = {
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class OcrLine:
-    """One recognised text line; `box` holds 4 corner points in the given image's pixel coordinates."""
-
-    text: str
-    box: tuple[tuple[float, float], ...]
-    score: float
-
-    def _sides(self, axis: int, one: tuple[int, int], other: tuple[int, int]) -> float:
-        """Mean length of two opposite sides of the box (robust to slight rotation); a box of
-        fewer than four points: its extent along `axis`."""
-        if len(self.box) < 4:
-            values = [p[axis] for p in self.box]
-            return float(max(values) - min(values)) if values else 0.0
-        box = self.box
-        return (math.dist(box[one[0]], box[one[1]]) + math.dist(box[other[0]], box[other[1]])) / 2.0
-
-    @property
-    def height(self) -> float:
-        """Text box height in px: the mean of the two short-ish sides."""
-        return self._sides(1, (1, 2), (3, 0))
-
-    @property
-    def width(self) -> float:
-        return self._sides(0, (0, 1), (2, 3))
-
-    @property
-    def bounds(self) -> tuple[float, float, float, float]:
-        """Axis-aligned (x0, y0, x1, y1)."""
-        xs = [p[0] for p in self.box]
-        ys = [p[1] for p in self.box]
-        return (min(xs), min(ys), max(xs), max(ys))
 
 
 class OcrEngine(Protocol):

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.engines.asr import SAMPLE_RATE, Transcript
-from tasks.engines.ocr import OcrLine
+from tasks.engines.values import SAMPLE_RATE, OcrLine, Transcript
 from tasks.media.probe import probe
 
 
