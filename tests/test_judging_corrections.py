@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from tasks.beijing_time import numeric_date_time
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import DuplicatePair
 from tasks.config import get_settings
 from tasks.findings import Status
 from tasks.judging.rubric import CRITERIA
 from tasks.judging.scores import ScoringContext, read_score_sheet
+from tests.fixtures import SUITE_NOW
 from tests.judging_catalogue import ROSTER, ROSTER_HEADER, WORKS, add_works, write_roster
 
 HEADER = ["评审专家", "编号", *CRITERIA]
@@ -243,6 +245,7 @@ def test_a_confirmed_copy_is_excluded_recorded_and_not_flipped_silently(
         assert confirmed_copy_numbers(session) == {"0002"}
     code, _, err = _run(capsys, "originality", "--dismiss", "1", "--note", "误判")
     assert code == 2 and "已确认" in err and "--force" in err
+    assert f"于{numeric_date_time(SUITE_NOW)}已确认" in err  # Beijing time, not the catalogue's UTC
     assert flagged() == {"0002"}
     code, out, _ = _run(capsys, "originality", "--dismiss", "1", "--note", "复核：系授权转载", "--force")
     assert code == 0 and flagged() == set()

@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.beijing_time import plain_date
 from tasks.judging.winners_doc import (
     ListedWork,
-    chinese_date,
     fitted_widths,
     write_certificates,
     write_docx,
@@ -93,6 +93,6 @@ def test_certificates_are_pdfs_with_title_tier_and_organisers(tmp_path: Path, da
 
 
 def test_dates_and_fitted_widths_are_pure_rules() -> None:
-    assert chinese_date(datetime(2026, 12, 5, 17, 0, tzinfo=SHANGHAI)) == "2026年12月5日"
+    assert plain_date(datetime(2026, 12, 5, 17, 0, tzinfo=SHANGHAI)) == "2026年12月5日"
     widths = fitted_widths([("序号", "作品名称"), ("1", "一部名字很长很长很长的作品")], 10.0, minimum=2.0)
     assert widths[0] == 2.0 and round(sum(widths), 6) == 10.0

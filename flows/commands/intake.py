@@ -237,7 +237,7 @@ def _resolve_id(prefix: str) -> str | None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from tasks.intake.received import beijing_time
+    from tasks.beijing_time import numeric_date_time
 
     if args.unmatched:
         return _run_unmatched(args.json)
@@ -258,7 +258,7 @@ def run_status(args: argparse.Namespace) -> int:
             item.id[:8],
             item.title or "—",
             item.submitter or item.unit or "—",
-            beijing_time(item.received_at.isoformat()),
+            numeric_date_time(item.received_at),
             state_label(item.state),
             verdict_label(item.verdict),
             f"{len(item.problems)}项",
@@ -273,10 +273,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 def _run_unmatched(as_json: bool) -> int:
     """`status --unmatched`: the 未受理邮件, one line (or JSON object) each."""
+    from tasks.beijing_time import numeric_date_time
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.submissions import unmatched_mails
     from tasks.config import get_settings
-    from tasks.intake.received import beijing_time
 
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
         rows = unmatched_mails(session)
@@ -289,7 +289,7 @@ def _run_unmatched(as_json: bool) -> int:
         return 0
     for row in rows:
         print(
-            f"{beijing_time(row['sent_at']) or '时间不明'}  {for_terminal(row['sender'] or '发件人不明')}  "
+            f"{numeric_date_time(row['sent_at']) if row['sent_at'] else '时间不明'}  {for_terminal(row['sender'] or '发件人不明')}  "
             f"「{for_terminal(row['subject'] or '（无主题）')}」"
         )
         print(f"    {for_terminal(row['why'])}")

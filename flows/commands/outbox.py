@@ -89,6 +89,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from tasks.beijing_time import numeric_date_time
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.models import OutboxMessage
     from tasks.config import get_settings
@@ -105,8 +106,8 @@ def run_show(args: argparse.Namespace) -> int:
             f"收件人：{row.recipient or '（无收件地址）'}",
             f"主题：{row.subject}",
         ]
-        if row.approved_by:
-            lines.append(f"批准：{row.approved_by}，{row.approved_at:%Y-%m-%d %H:%M}")
+        if row.approved_by and row.approved_at:
+            lines.append(f"批准：{row.approved_by}，{numeric_date_time(row.approved_at)}")
         if row.message_id:
             lines.append(f"Message-ID：{row.message_id}")
         if row.in_reply_to:

@@ -170,7 +170,7 @@ def record_unmatched_mail(
 def unmatched_mails(session: Session) -> list[dict[str, str | None]]:
     """The 未受理邮件 in the order they were sent, as `status --unmatched --json` prints them (times in
     Beijing time with their offset)."""
-    from tasks.rules import SHANGHAI
+    from tasks.beijing_time import iso
 
     rows = sorted(
         session.scalars(select(UnmatchedMail)),
@@ -181,11 +181,11 @@ def unmatched_mails(session: Session) -> list[dict[str, str | None]]:
             "message_id": r.message_id,
             "sender": r.sender,
             "subject": r.subject,
-            "sent_at": _aware(r.sent_at).astimezone(SHANGHAI).isoformat() if r.sent_at else None,
+            "sent_at": iso(r.sent_at) if r.sent_at else None,
             "why": r.why,
             "object_key": r.object_key,
             "source": r.source,
-            "recorded_at": _aware(r.recorded_at).astimezone(SHANGHAI).isoformat(),
+            "recorded_at": iso(r.recorded_at),
         }
         for r in rows
     ]

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tasks.beijing_time import iso
 from tasks.decisions import Decision, DecisionAction, in_force
 from tasks.findings import Status
 from tasks.intake.details import IntakeDetails
-from tasks.rules import SHANGHAI
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -119,7 +119,7 @@ class PackageView:
         return {
             "kind": self.kind,
             "name": self.name,
-            "received_at": self.received_at.astimezone(SHANGHAI).isoformat(),
+            "received_at": iso(self.received_at),
             "source": self.source,
             "roles": list(self.roles),
         }
@@ -207,7 +207,7 @@ class SubmissionView:
             "category": self.category,
             "state": self.state,
             "verdict": self.verdict,
-            "received_at": self.received_at.astimezone(SHANGHAI).isoformat(),  # Beijing time, +08:00
+            "received_at": iso(self.received_at),  # Beijing time, +08:00
             "received_basis": self.received_basis,
             "received_set_by": self.received_set_by,
             "source": self.source,

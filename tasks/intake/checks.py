@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tasks.beijing_time import padded_date, padded_date_time
 from tasks.findings import Check, Finding, Status
 from tasks.intake.details import IntakeDetails
 from tasks.intake.forms import RegistrationForm
@@ -18,7 +19,7 @@ from tasks.intake.netdisk import NetdiskLink
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import char_count, format_duration, halfwidth, squash
 from tasks.roles import ROLE_LABELS, FileRole
-from tasks.rules import DEFAULT_RULES, SHANGHAI, ContestRules
+from tasks.rules import DEFAULT_RULES, ContestRules
 
 NAMING_EXAMPLE = "例如“张明（江北区融媒体中心）+山城记忆”"
 REQUIRED_ROLES = (
@@ -411,10 +412,9 @@ def check_deadline(
 ) -> list[Finding]:
     """五「2026年11月30日前」: judged on the package's own received time (an e-mail's Date, a time an
     operator stated, else the files' arrival), never on when it happened to be processed."""
-    local = received_at.astimezone(SHANGHAI)
     how = BASIS_LABELS.get(basis or "", "")
-    shown = f"{local:%Y年%m月%d日 %H:%M}（北京时间{'，' + how if how else ''}）"
-    due = f"{deadline.astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
+    shown = f"{padded_date_time(received_at)}（北京时间{'，' + how if how else ''}）"
+    due = padded_date_time(deadline)
     evidence = {"received_at": received_at.isoformat(), "deadline": deadline.isoformat(), "basis": basis}
     if received_at > deadline:
         return [
@@ -494,7 +494,7 @@ def _netdisk(link: NetdiskLink, status: Status, message: str) -> Finding:
 def _awaiting_download(link: NetdiskLink, now: datetime, rules: ContestRules) -> list[Finding]:
     """A link with its code, not downloaded yet: waiting, and whether the code lasts long enough."""
     expires = link.expires_at
-    day = f"{expires.astimezone(SHANGHAI):%Y年%m月%d日}" if expires else ""
+    day = padded_date(expires) if expires else ""
     expiry = f"，提取码{day}到期" if expires else ""
     findings = [
         _netdisk(

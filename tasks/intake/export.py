@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tasks.beijing_time import numeric_date_time
 from tasks.findings import Check
 from tasks.intake.receipt import state_label, verdict_label
-from tasks.intake.received import beijing_time
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
 from tasks.intake.text import format_duration, squash
 from tasks.outside import append_row
@@ -74,7 +74,7 @@ def export_rows(items: Sequence[SubmissionView]) -> list[list[Any]]:
                 "经工作人员决定" if item.verdict_by_person else "",
                 len(item.problems),
                 item.id,
-                beijing_time(item.received_at.isoformat()),
+                numeric_date_time(item.received_at),
             ]
         )
     return rows

@@ -14,12 +14,13 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from tasks.beijing_time import padded_date, padded_date_time, padded_month_day
 from tasks.decisions import DecisionAction, in_force
 from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS, Check, Status, Verdict
 from tasks.intake.received import BASIS_LABELS
 from tasks.intake.text import format_duration
 from tasks.roles import ROLE_LABELS, FileRole
-from tasks.rules import DEFAULT_RULES, SHANGHAI
+from tasks.rules import DEFAULT_RULES
 from tasks.states import FINAL_STATES, STATE_LABELS, SubmissionState
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def verdict_label(verdict: str | None) -> str:
 def _when(moment: datetime | None) -> str:
     if not moment:
         return "未知"
-    return f"{moment.astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
+    return padded_date_time(moment)
 
 
 def _basis(item: SubmissionView) -> str:
@@ -202,7 +203,7 @@ def _arrivals(item: SubmissionView) -> list[str]:
 
     lines = []
     for package in item.packages:
-        day = f"{package.received_at.astimezone(SHANGHAI):%m月%d日}"
+        day = padded_month_day(package.received_at)
         if package.kind == PackageKind.SUPPLEMENT:
             roles = "、".join(dict.fromkeys(ROLE_LABELS.get(r, r) for r in package.roles)) or "无新文件"
             lines.append(f"    {day}补交：{roles}")
@@ -237,7 +238,7 @@ def render_receipt(item: SubmissionView, *, issued: datetime) -> str:
     )
     lines = [
         "“红色光影 英雄重庆”党史短视频征集展播活动 作品受理回执",
-        f"{RECEIPT_DATE_LABEL}{issued.astimezone(SHANGHAI):%Y年%m月%d日}",
+        f"{RECEIPT_DATE_LABEL}{padded_date(issued)}",
         "",
         _greeting(item),
         f"    您报送的{work}已于{_when(item.received_at)}（北京时间{_basis(item)}）收到。",

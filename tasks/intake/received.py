@@ -15,6 +15,7 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
+from tasks.beijing_time import numeric_date_time
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 
 
@@ -101,17 +102,10 @@ def parse_stated_time(
     moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
     if now is not None and moment > now:
         raise StatedTimeError(
-            f"收到时间“{text}”（北京时间{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}）晚于当前时间"
-            f"（{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}），不能登记将来的时间，未作任何改动"
+            f"收到时间“{text}”（北京时间{numeric_date_time(moment)}）晚于当前时间"
+            f"（{numeric_date_time(now)}），不能登记将来的时间，未作任何改动"
         )
     return moment
-
-
-def beijing_time(text: str | None) -> str:
-    """「2026-11-28 15:20」 in Beijing time, whatever offset the catalogue stored."""
-    if not text:
-        return ""
-    return f"{datetime.fromisoformat(text).astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
 def _header_time(value: str) -> datetime | None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tasks.beijing_time import numeric_date_time
 from tasks.catalogue.models import (
     DuplicatePair,
     File,
@@ -478,7 +479,7 @@ def resolve_pair(
         if copy not in works:
             raise DecisionError(f"确认疑点{pair_id}须用 --copy 指明抄袭的一方（{'或'.join(works)}）")
     if row.status not in ("open", status) and not force:
-        when = f"{row.resolved_at:%Y-%m-%d %H:%M}" if row.resolved_at else ""
+        when = numeric_date_time(row.resolved_at) if row.resolved_at else ""
         raise DecisionError(
             f"疑点{pair_id}已由{row.resolved_by or '操作员'}于{when}{STATUS_LABELS.get(row.status, row.status)}；"
             "改判请加 --force（原结论会留在记录中）"

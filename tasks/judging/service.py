@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tasks.beijing_time import numeric_date_time
 from tasks.catalogue.db import catalogue_session
 from tasks.catalogue.models import File
 from tasks.chinese_bytes import decode_chinese
@@ -43,7 +44,6 @@ from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy,
 from tasks.judging.winners_doc import ListedWork, write_documents
 from tasks.publish.records import credited_authors
 from tasks.publish.subtitles import video_subtitles
-from tasks.rules import SHANGHAI
 from tasks.scratch import scratch_folder
 from tasks.store import ObjectStore, open_store
 from tasks.subtitles.files import parse_subtitles
@@ -287,7 +287,7 @@ def write_packets(
                     report.problems.append(f"编号{number}{label}：无法生成观看版本（{exc}）")
                 episodes[number].append((stem, key, _episode_cues(session, store, bucket, file)))
     access = (
-        f"观看方式：链接（有效期至 {(now + lifetime).astimezone(SHANGHAI):%Y-%m-%d %H:%M}，北京时间）"
+        f"观看方式：链接（有效期至 {numeric_date_time(now + lifetime)}，北京时间）"
         if links
         else "观看方式：打开本文件夹中的「评审.html」，或播放「视频」文件夹中的视频"
     )

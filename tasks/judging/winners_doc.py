@@ -22,11 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.beijing_time import plain_date
 from tasks.config import get_settings
 from tasks.judging.rubric import TIERS
 from tasks.outside import append_row, for_document, set_text
 from tasks.publish.manifest import ORGANISERS
-from tasks.rules import SHANGHAI
 from tasks.scratch import scratch_folder
 
 CONTEST = "「红色光影 英雄重庆」党史短视频征集展播活动"
@@ -46,12 +46,6 @@ class ListedWork:
     category: str
     tier: str
     authors: tuple[str, ...] = ()
-
-
-def chinese_date(moment: datetime) -> str:
-    """Pure: 「2026年12月6日」 (Beijing time, no leading zeros)."""
-    local = moment.astimezone(SHANGHAI)
-    return f"{local.year}年{local.month}月{local.day}日"
 
 
 def _ordered(works: Sequence[ListedWork]) -> list[ListedWork]:
@@ -158,7 +152,7 @@ def write_docx(path: Path, works: Sequence[ListedWork], approved_at: datetime) -
                 )
         for c, column in enumerate(table.columns):
             column.width = Cm(widths[c])
-    _paragraph(document, f"{ISSUER}\n{chinese_date(approved_at)}", SERIF, 16, align="right")
+    _paragraph(document, f"{ISSUER}\n{plain_date(approved_at)}", SERIF, 16, align="right")
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
@@ -217,7 +211,7 @@ def certificate_lines(work: ListedWork, awarded: datetime) -> dict[str, str]:
         "credits": f"报送单位：{work.entrant}" + (f"\n作者：{credited}" if credited else ""),
         "award": f"在{CONTEST}中，荣获{work.tier}作品。\n特发此证，以资鼓励。",
         "organisers": "\n".join(ORGANISERS),
-        "date": chinese_date(awarded),
+        "date": plain_date(awarded),
     }
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tasks.beijing_time import day_key, padded_date_time, padded_month_day
 from tasks.findings import Check, Status
 from tasks.intake.receipt import CONTACT, MAILBOX, RECEIPT_DATE_LABEL, render_receipt, state_label
 from tasks.judging.packets import PacketWork
 from tasks.roles import ROLE_LABELS
-from tasks.rules import SHANGHAI
 from tasks.states import SubmissionState
 
 from .model import Attachment, Draft, Kind
@@ -23,10 +23,6 @@ CONTEST = "“红色光影 英雄重庆”党史短视频征集展播活动"
 
 if TYPE_CHECKING:
     from tasks.catalogue.views import SubmissionView
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment.astimezone(SHANGHAI):%Y年%m月%d日 %H:%M}"
 
 
 def _work(item: SubmissionView) -> str:
@@ -70,14 +66,14 @@ def netdisk_reminder(item: SubmissionView, now: datetime, days: int) -> Draft | 
         f"{CONTEST} 提醒",
         "",
         _greeting(item),
-        f"    您报送的作品{_work(item)}（受理编号 {item.id}）的百度网盘链接将于{_when(expires)}"
+        f"    您报送的作品{_work(item)}（受理编号 {item.id}）的百度网盘链接将于{padded_date_time(expires)}"
         "（北京时间）失效，我们尚未下载到作品视频。",
         f"    请延长该链接的有效期，或将作品视频重新分享后回复本邮件发送至{MAILBOX}，并注明受理编号。",
         *_footer(),
     ]
     return Draft(
         kind=Kind.REMINDER,
-        purpose=f"netdisk:{item.id}:{expires.astimezone(SHANGHAI):%Y%m%d}",
+        purpose=f"netdisk:{item.id}:{day_key(expires)}",
         subject=f"提醒：作品{_work(item)}的百度网盘链接即将失效（受理编号 {item.id[:8]}）",
         body="\n".join(body) + "\n",
         submission_id=item.id,
@@ -109,14 +105,14 @@ def missing_reminder(item: SubmissionView, now: datetime, due: datetime | None, 
         "",
         _greeting(item),
         f"    您报送的作品{_work(item)}（受理编号 {item.id}）尚缺少以下材料：{'、'.join(missing)}。",
-        f"    请于{_when(due)}（北京时间）前补交：将材料以“报送人（单位）+作品名称”命名，"
+        f"    请于{padded_date_time(due)}（北京时间）前补交：将材料以“报送人（单位）+作品名称”命名，"
         f"回复本邮件发送至{MAILBOX}，并注明受理编号。",
         *_footer(),
     ]
     return Draft(
         kind=Kind.REMINDER,
-        purpose=f"missing:{item.id}:{due.astimezone(SHANGHAI):%Y%m%d}",
-        subject=f"提醒：作品{_work(item)}尚缺材料，请于{due.astimezone(SHANGHAI):%m月%d日}前补交",
+        purpose=f"missing:{item.id}:{day_key(due)}",
+        subject=f"提醒：作品{_work(item)}尚缺材料，请于{padded_month_day(due)}前补交",
         body="\n".join(body) + "\n",
         submission_id=item.id,
     )
@@ -139,7 +135,7 @@ def packet_notice(
     sheet: PacketFile,
 ) -> Draft:
     """An expert's review packet: their works by 评审编号 (never the submitter), with links."""
-    expiry = f"（链接有效期至{_when(expires_at)}，北京时间）" if expires_at else ""
+    expiry = f"（链接有效期至{padded_date_time(expires_at)}，北京时间）" if expires_at else ""
     lines = [
         f"{CONTEST} 评审材料",
         "",
@@ -187,7 +183,7 @@ def result_notice(item: SubmissionView, tier: str | None, approved_at: datetime)
         _greeting(item),
         f"    您报送的作品{_work(item)}（受理编号 {item.id}）已完成评审。",
         f"    {result}",
-        f"    （名单审定时间：{_when(approved_at)}，北京时间）",
+        f"    （名单审定时间：{padded_date_time(approved_at)}，北京时间）",
         *_footer(),
     ]
     return Draft(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from tasks.beijing_time import padded_date_time, plain_date_time, plain_month_day
 from tasks.outside import for_html
 from tasks.report.summary import JudgingState, StatusSummary, seconds_label
-from tasks.rules import SHANGHAI
 
 BAR_HEIGHT = 26
 CHART_WIDTH = 720
@@ -74,7 +74,7 @@ def render(
     summary: StatusSummary, *, generated_at: datetime, contest: str = "“红色光影 英雄重庆”党史短视频征集"
 ) -> str:
     """The whole page. `generated_at` is printed in Beijing time (never read from the clock here)."""
-    stamp = generated_at.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+    stamp = padded_date_time(generated_at)
     rows = "".join(
         f"<tr><td>{escape(str(r['状态']))}</td><td>{escape(str(r['审核结论']))}</td>"
         f'<td class="n">{r["作品数"]}</td></tr>'
@@ -82,7 +82,7 @@ def render(
     )
     charts = [
         bar_chart("received-per-day", "每日收到作品数（北京时间）",
-                  [(f"{d.month}月{d.day}日", n) for d, n in summary.per_day]),
+                  [(plain_month_day(d), n) for d, n in summary.per_day]),
         bar_chart("verdicts", "审核结论", [(label, n) for label, n in summary.by_verdict],
                   colours=VERDICT_COLOURS),
         bar_chart("failures-by-rule", "不通过的检查项（按作品数）", [(label, n) for label, n in summary.failures]),
@@ -122,10 +122,9 @@ def judging_section(state: JudgingState) -> str:
         else '<p class="empty">所有专家的评分表均已交回。</p>'
     )
     if state.approved_at is not None:
-        when = state.approved_at.astimezone(SHANGHAI)
         approved = (
             f"<p>最新批准的优秀作品名单：{len(state.listed)}件（审批人{for_html(state.approved_by or '')}，"
-            f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}）。</p>"
+            f"{plain_date_time(state.approved_at)}）。</p>"
         )
         listed = "".join(
             f"<tr><td>{for_html(row.tier)}</td><td>《{for_html(row.title)}》</td>"

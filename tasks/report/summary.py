@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from tasks.beijing_time import beijing_day
 from tasks.findings import CHECK_LABELS, Check, Status
 from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.text import format_duration
-from tasks.rules import SHANGHAI
 
 # Chinese names of the flows, for the stage-duration chart.
 FLOW_LABELS: dict[str, str] = {
@@ -116,7 +116,7 @@ def summarise(
         (f.submission_id, f.check) for f in findings if f.status in FAILING and f.submission_id in known
     }
     failures = _ordered(Counter(CHECK_LABELS.get(check, check) for _, check in failed))
-    days = Counter(s.received_at.astimezone(SHANGHAI).date() for s in submissions)
+    days = Counter(beijing_day(s.received_at) for s in submissions)
     durations = []
     completed: dict[str, list[float]] = {}
     for run in runs or []:
