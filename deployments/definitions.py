@@ -47,6 +47,10 @@ FLOW_NAMES = {
     "flows/publish.py:publish": "publish",
     "flows/report.py:report": "report",
     "flows/outbox.py:outbox_flow": "outbox",
+    "flows/actions.py:experts_flow": "experts",
+    "flows/actions.py:packets_flow": "packets",
+    "flows/actions.py:scores_flow": "scores",
+    "flows/actions.py:ranking_flow": "ranking",
 }
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
@@ -115,6 +119,32 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         "从活动邮箱发出已批准的邮件（每封至多一次）",
         form=forms.OutboxForm,
         parameters={"send": True},
+    ),
+    # The operator's actions (flows/actions.py): each calls the same service as the CLI command of
+    # the same name; a refusal ends the run Failed with its Chinese message.
+    DeploymentSpec(
+        name="experts",
+        entrypoint="flows/actions.py:experts_flow",
+        description="导入评审专家名单（姓名、单位、专长、最大评审数、联系方式）；名单有错误则整表不导入",
+        form=forms.ExpertsForm,
+    ),
+    DeploymentSpec(
+        name="packets",
+        entrypoint="flows/actions.py:packets_flow",
+        description="生成每位专家的评审包（评审.html、720p观看视频、字幕、评分表），可拷贝到U盘离线使用",
+        form=forms.PacketsForm,
+    ),
+    DeploymentSpec(
+        name="scores",
+        entrypoint="flows/actions.py:scores_flow",
+        description="导入专家交回的评分表；有错误的表整表不导入",
+        form=forms.ScoresForm,
+    ),
+    DeploymentSpec(
+        name="ranking",
+        entrypoint="flows/actions.py:ranking_flow",
+        description="汇总评分、排名，给出优秀作品名单建议（结果见运行的制品页）",
+        form=forms.RankingForm,
     ),
 )
 

@@ -4,6 +4,8 @@ title and description the Prefect UI shows above each input. The fields mirror t
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 RUN_PARAMETERS = Field(None, title="运行参数", description="逐项填写；不改动的项使用默认值")
@@ -92,3 +94,52 @@ class OutboxForm(BaseModel):
     )
     approver: str | None = Field(None, title="批准人", description="按类别批准时必填，会记录在每封邮件上")
     send: bool = Field(True, title="发送已批准的邮件", description="通过 SMTP 从活动邮箱发出已批准的邮件")
+
+
+OPERATOR = Field(
+    None, title="操作人", description="记录在作品库中的操作人姓名；留空则为运行该流程的机器上配置的操作人"
+)
+
+
+class ExpertsForm(BaseModel):
+    path: str = Field(
+        title="专家名单文件",
+        description="工作机上可读到的专家名单表格（.xlsx/.csv：姓名、单位、专长、最大评审数、联系方式）",
+    )
+    dropped_scores: Literal["保留已交评分", "删除其评分"] | None = Field(
+        None,
+        title="新名单去掉的专家",
+        description="新名单不含某些已分配作品的专家时须选择：保留已交评分（未评的作品重新分配），"
+        "或删除其评分（其全部作品重新分配）；留空则这种情况下不导入",
+    )
+    operator: str | None = OPERATOR
+
+
+class PacketsForm(BaseModel):
+    out: str = Field(title="输出文件夹", description="在工作机上生成各专家评审包的文件夹（不存在则新建）")
+    links: bool = Field(
+        False, title="改用限时链接", description="不拷贝视频，改用对象存储（MinIO/S3）的限时观看链接"
+    )
+    days: float = Field(7, title="链接有效天数", description="限时链接的有效天数，最长7天")
+    include_scored: bool = Field(
+        False, title="重发已评分的作品", description="也把专家已评分的作品放入评审包（默认不重发）"
+    )
+
+
+class ScoresForm(BaseModel):
+    paths: list[str] = Field(
+        title="评分表文件", description="工作机上可读到的专家交回的评分表（.xlsx/.csv），每行一个"
+    )
+    replace: bool = Field(
+        False, title="更正已导入的评分", description="用新表替换此前导入的同一专家对同一作品的评分"
+    )
+    operator: str | None = OPERATOR
+
+
+class RankingForm(BaseModel):
+    special: float = Field(
+        0.1, title="特别优秀名额", description="比例（小于1，如 0.1 表示 10%）或件数（如 2）"
+    )
+    excellent: float = Field(
+        0.3, title="特别优秀与优秀合计名额", description="比例（小于1，如 0.3 表示 30%）或件数"
+    )

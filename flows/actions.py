@@ -1,0 +1,178 @@
+"""The operator's actions as flows, one deployment each (deployments/definitions.py): the Prefect UI's
+form (deployments/forms.py) calls the same service in `tasks/` as the CLI command of the same name.
+
+Wiring only: each flow calls the service, publishes its result in Chinese as a Markdown artifact
+(key `action-<name>`), and on a refusal ends the run Failed with the service's Chinese message
+(nothing changed). No SQL and no rule here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, Failed, State
+
+from tasks.config import Settings, get_settings
+from tasks.findings import STATUS_LABELS
+from tasks.judging import service as judging
+from tasks.judging.ranking import TierPolicy, agreement_label
+from tasks.judging.tables import TableError
+from tasks.outside import for_markdown
+
+# How a form names what becomes of the scores of experts a new roster leaves out (`experts --keep-scores`
+# / `--drop-scores`).
+DROPPED_SCORES = {"保留已交评分": "keep", "删除其评分": "drop"}
+
+
+def _settings(operator: str | None) -> Settings:
+    """The settings, with the operator the form names (a worker's login name is nobody's)."""
+    settings = get_settings()
+    name = (operator or "").strip()
+    return settings.model_copy(update={"operator": name}) if name else settings
+
+
+def _publish(name: str, title: str, lines: Iterable[str]) -> None:
+    create_markdown_artifact(
+        key=f"action-{name}", markdown="\n".join([f"# {title}", "", *lines]), description=title
+    )
+
+
+def _done(name: str, title: str, lines: Iterable[str], result: Any = None) -> State:
+    _publish(name, title, lines)
+    return Completed(message=title, data=result)
+
+
+def _refused(name: str, title: str, message: str, lines: Iterable[str] = ()) -> State:
+    """The run ends Failed with `message` (Chinese, as the CLI says it): nothing was changed."""
+    _publish(name, title, [f"**未执行：** {for_markdown(message)}", "", *lines])
+    return Failed(message=message)
+
+
+def _findings(findings: Iterable[Any]) -> list[str]:
+    return [f"- [{STATUS_LABELS.get(f.status, f.status)}] {for_markdown(f.message)}" for f in findings]
+
+
+# Judging ---------------------------------------------------------------------------------------
+
+
+@flow(name="experts", log_prints=False)
+def experts_flow(
+    path: str,
+    dropped_scores: Literal["保留已交评分", "删除其评分"] | None = None,
+    operator: str | None = None,
+) -> State:
+    """`guangying experts PATH [--keep-scores|--drop-scores]`: import the roster of experts."""
+    title = "导入评审专家名单"
+    settings = _settings(operator)
+    choice = DROPPED_SCORES.get(dropped_scores) if dropped_scores else None
+    try:
+        result = judging.import_roster(settings, Path(path), settings.now(), choice)
+    except TableError as exc:
+        return _refused("experts", title, str(exc))
+    findings = _findings(result.roster.findings)
+    named = "、".join(
+        f"{for_markdown(d.name)}（已评{len(d.scored)}件、待评{len(d.pending)}件）" for d in result.dropped
+    )
+    if result.needs_choice:
+        return _refused(
+            "experts",
+            title,
+            f"新名单不含以下专家：{named}。未导入。请选择如何处理其评审：保留已交评分（未评的作品重新分配），"
+            "或删除其评分并重新分配其全部作品。",
+        )
+    if result.counts is None:
+        return _refused("experts", title, "专家名单有错误，未导入。请更正后重新导入。", findings)
+    counts = result.counts
+    lines = [
+        f"已导入专家名单：{len(result.roster.experts)}人（新增{counts['added']}，更新{counts['updated']}，"
+        f"停用{counts['deactivated']}）",
+        *([f"停用：{named}"] if result.dropped else []),
+        *(["", *findings] if findings else []),
+    ]
+    return _done("experts", title, lines, counts)
+
+
+@flow(name="packets", log_prints=False)
+def packets_flow(out: str, links: bool = False, days: float = 7, include_scored: bool = False) -> State:
+    """`guangying packets --out DIR [--links] [--days N] [--all]`: each expert's review packet."""
+    title = "生成评审包"
+    settings = get_settings()
+    try:
+        report = judging.write_packets(
+            settings,
+            Path(out),
+            settings.now(),
+            links=links,
+            lifetime=timedelta(days=days),
+            include_scored=include_scored,
+        )
+    except ValueError as exc:
+        return _refused("packets", title, str(exc))
+    lines = [f"- 已生成：{for_markdown(path.resolve())}" for path in report.folders]
+    lines += [f"- [未重发] 编号{n}：专家{for_markdown(e)}已评分" for e, n in report.skipped]
+    lines += [f"- [无法生成] {for_markdown(m)}" for m in report.problems]
+    lines.append(
+        f"\n共{len(report.folders)}位专家的评审包；观看版本新生成{report.made}个、沿用{report.reused}个。"
+        if report.folders
+        else "\n没有需要发送的评审包（还没有分配评审专家，或所分配的作品都已评分）。"
+    )
+    if report.problems:
+        return _refused("packets", title, f"{len(report.problems)}个观看版本无法生成", lines)
+    return _done("packets", title, lines, [str(p) for p in report.folders])
+
+
+@flow(name="scores", log_prints=False)
+def scores_flow(paths: list[str], replace: bool = False, operator: str | None = None) -> State:
+    """`guangying scores PATH... [--replace]`: import the experts' score sheets (each whole or not at all)."""
+    title = "导入评分表"
+    settings = _settings(operator)
+    sheets = judging.import_scores(settings, [Path(p) for p in paths], settings.now(), replace=replace)
+    lines, failed = [], []
+    for sheet in sheets:
+        name = for_markdown(sheet.path.name)
+        if sheet.already_imported or (sheet.ok and not sheet.scores and sheet.already_in):
+            lines.append(f"- {name}：已导入过，未做改动。")
+        elif sheet.ok:
+            lines.append(f"- {name}：导入{len(sheet.scores)}条评分。")
+        else:
+            failed.append(sheet.path.name)
+            lines.append(f"- {name}：有错误，整表未导入。")
+        lines += ["  " + line for line in _findings(f for f in sheet.findings if not sheet.already_imported)]
+    if failed:
+        return _refused("scores", title, f"{'、'.join(failed)}有错误，整表未导入", lines)
+    return _done("scores", title, lines, len(sheets))
+
+
+@flow(name="ranking", log_prints=False)
+def ranking_flow(special: float = 0.1, excellent: float = 0.3) -> State:
+    """`guangying ranking`: the scores pooled, the works ranked, the proposed list."""
+    current = judging.standing(get_settings(), TierPolicy(special, excellent))
+    ranking = current.ranking
+    lines = [
+        "| 名次 | 编号 | 作品名称 | 得分 | 原始均分 | 评分数 | 建议等次 | 备注 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for item in ranking.works:
+        title = current.works[item.number].work.title if item.number in current.works else ""
+        lines.append(
+            f"| {item.rank or '—'} | {for_markdown(item.number)} | {for_markdown(title)} "
+            f"| {f'{item.score:.2f}' if item.score is not None else '—'} "
+            f"| {f'{item.raw_mean:.2f}' if item.raw_mean is not None else '—'} "
+            f"| {item.scores}/{item.expected} | {item.tier or ''} | {for_markdown('；'.join(item.notes))} |"
+        )
+    lines += [
+        "",
+        f"评审一致性（ICC(1)）：原始分{ranking.agreement_raw}（{agreement_label(ranking.agreement_raw)}），"
+        f"校正后{ranking.agreement_normalised}（{agreement_label(ranking.agreement_normalised)}）",
+    ]
+    if current.missing:
+        lines.append(f"尚有{len(current.missing)}份评分未交回。")
+    lines += _findings(ranking.findings)
+    if not ranking.works:
+        lines = ["还没有分配评审的作品。"]
+    return _done("ranking", "评审排名与优秀作品名单建议", lines, [w.to_dict() for w in ranking.works])
