@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Self
 
@@ -28,9 +26,11 @@ from tasks.config import get_settings
 from tasks.judging import service
 from tasks.judging.assignment import DEFAULT_PER_WORK
 from tasks.judging.model import Approval
-from tasks.judging.ranking import TierPolicy, agreement_label
+from tasks.judging.numbers import numbers_of, work_label
+from tasks.judging.proposal import proposal_markdown
+from tasks.judging.ranking import TierPolicy
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
-from tasks.outside import for_markdown, for_terminal
+from tasks.outside import for_markdown
 
 APPROVAL_TIMEOUT_S = 7 * 24 * 3600
 
@@ -67,28 +67,6 @@ class ApprovalInput(RunInput):
         if description is not None:
             model._description = description
         return model
-
-
-_LEADING_NUMBER = re.compile(r"\s*([0-9０-９]+)")
-
-
-def work_label(number: str, title: str) -> str:
-    """「0004 《红岩家书》」: how a work is listed in the approval form (one line, no controls)."""
-    return f"{number} 《{for_terminal(' '.join(title.split()))}》"
-
-
-def numbers_of(entries: list[str]) -> list[str]:
-    """The 评审编号 of the form's entries (「0004 《红岩家书》」, 「0004」 or 「4」); an entry with no
-    leading number is kept as typed, for check_tiers to name."""
-    numbers = []
-    for entry in entries:
-        found = _LEADING_NUMBER.match(entry)
-        if found:
-            digits = unicodedata.normalize("NFKC", found.group(1))
-            numbers.append(digits.zfill(4))
-        elif entry.strip():
-            numbers.append(entry.strip())
-    return numbers
 
 
 def _run_id() -> str | None:
@@ -156,28 +134,7 @@ def assign_flow(
 
 @task(name="judging-ranking")
 def ranking_task(special: float, excellent: float) -> dict[str, Any]:
-    current = service.standing(get_settings(), TierPolicy(special, excellent))
-    ranking = current.ranking
-    return {
-        "rows": [
-            {**w.to_dict(), "title": current.works[w.number].work.title if w.number in current.works else ""}
-            for w in ranking.works
-        ],
-        "proposal": ranking.proposal(),
-        "findings": [f.message for f in ranking.findings],
-        "agreement_raw": ranking.agreement_raw,
-        "agreement_normalised": ranking.agreement_normalised,
-        "missing": len(current.missing),
-    }
-
-
-def _change_lines(numbers: list[str]) -> list[str]:
-    """What a list drops from and adds to the public showcase (tasks.publish.selection)."""
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.publish.selection import list_change
-
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        return list_change(session, numbers).lines()
+    return service.standing(get_settings(), TierPolicy(special, excellent)).to_json()
 
 
 @task(name="judging-record-approval")
@@ -188,34 +145,6 @@ def record_task(
     approval = Approval(tiers, proposal, by, settings.now(), note=note, via=via, flow_run_id=_run_id())
     approval_id, paths = service.approve(settings, approval)
     return {"approval_id": approval_id, "documents": [str(p) for p in paths], "tiers": tiers, "by": by}
-
-
-def _proposal_markdown(ranking: dict[str, Any]) -> str:
-
-    lines = ["# 优秀作品名单建议", ""]
-    lines.append(
-        f"评审一致性（ICC）：原始分 {ranking['agreement_raw']}（{agreement_label(ranking['agreement_raw'])}），"
-        f"校正后 {ranking['agreement_normalised']}（{agreement_label(ranking['agreement_normalised'])}）"
-    )
-    lines += [
-        "",
-        "| 名次 | 编号 | 作品名称 | 得分 | 原始均分 | 评分数 | 建议等次 | 备注 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in ranking["rows"]:  # a title (or a note quoting one) never makes a row, a link or an image
-        lines.append(
-            f"| {row['rank'] or '—'} | {for_markdown(row['work'])} | {for_markdown(row['title'])} "
-            f"| {row['score'] if row['score'] is not None else '—'} "
-            f"| {row['raw_mean'] if row['raw_mean'] is not None else '—'} | {row['scores']}/{row['expected']} "
-            f"| {for_markdown(row['tier'] or '')} | {for_markdown('；'.join(row['notes']))} |"
-        )
-    if ranking["findings"]:
-        lines += ["", "## 提示", *[f"- {for_markdown(m)}" for m in ranking["findings"]]]
-    lines += [
-        "",
-        "得分为评分模型对作品水平的估计（各专家的宽严和分差从全部评分中一并估出并校正），详见 README “评审”一节。",
-    ]
-    return "\n".join(lines)
 
 
 @flow(name="judging", log_prints=False)
@@ -232,7 +161,7 @@ def judging_flow(
     ranking = ranking_task(special, excellent)
     proposal = ranking["proposal"]
     create_markdown_artifact(
-        key="judging-proposal", markdown=_proposal_markdown(ranking), description="优秀作品名单建议"
+        key="judging-proposal", markdown=proposal_markdown(ranking), description="优秀作品名单建议"
     )
     settings = get_settings()
     if approve:
@@ -245,7 +174,7 @@ def judging_flow(
     special_list, excellent_list = proposal[TIER_SPECIAL], proposal[TIER_EXCELLENT]
     by = approver or ""
     description = "请核对建议名单：可增删作品后提交，须填写审批人；取消勾选“批准该名单”则不记录。"
-    warned = _change_lines([*special_list, *excellent_list])
+    warned = service.publication_change(settings, [*special_list, *excellent_list])
     while True:
         form = ApprovalInput.with_initial_data(
             description="\n\n".join([description, *(for_markdown(line) for line in warned)]),
@@ -262,7 +191,7 @@ def judging_flow(
         problems = service.check_tiers(tiers, set(titles))
         if not by:
             problems.append("未填写审批人")
-        change = _change_lines([*tiers[TIER_SPECIAL], *tiers[TIER_EXCELLENT]])
+        change = service.publication_change(settings, [*tiers[TIER_SPECIAL], *tiers[TIER_EXCELLENT]])
         if not problems and change != warned and change:  # edited: confirm what the edit drops/adds
             special_list, excellent_list, warned = tiers[TIER_SPECIAL], tiers[TIER_EXCELLENT], change
             description = "修改后的名单会改变正在展播的作品，请核对后再次提交以确认："

@@ -275,7 +275,8 @@ def test_approve_on_the_terminal_needs_an_approver(
 
 
 def test_the_form_lists_works_with_titles_and_reads_back_numbers() -> None:
-    from flows.judging import ApprovalInput, numbers_of, work_label
+    from flows.judging import ApprovalInput
+    from tasks.judging.numbers import numbers_of, work_label
 
     label = work_label("0004", "红岩\n家书\x1b[31m")
     assert label == "0004 《红岩 家书\\x1b[31m》"  # one line, controls shown, never live

@@ -420,14 +420,14 @@ def test_a_broken_ranking_fails_these_tests(
 def test_the_proposal_artifact_escapes_titles_and_notes() -> None:
     import re
 
-    from flows.judging import _proposal_markdown
+    from tasks.judging.proposal import proposal_markdown
 
     row = {
         **_rank(_totals(EXAMPLE, EXAMPLE_EXPERTS)).works[0].to_dict(),
         "title": "红岩|家书](http://x) ![图](http://y)",
         "notes": ["专家*张*的评分|偏高"],
     }
-    markdown = _proposal_markdown(
+    markdown = proposal_markdown(
         {
             "rows": [row],
             "findings": ["专家[张](http://z)偏高"],

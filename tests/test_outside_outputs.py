@@ -11,11 +11,12 @@ import pytest
 from openpyxl import load_workbook
 
 from flows.cli import main
-from flows.judging import _proposal_markdown, ranking_task
+from flows.judging import ranking_task
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import Submission
 from tasks.config import get_settings
 from tasks.judging.packets import HEADER_ROW
+from tasks.judging.proposal import proposal_markdown
 from tasks.judging.rubric import CRITERIA, MAXIMA
 from tasks.publish.showcase import render_page
 from tests.judging_catalogue import START, write_roster
@@ -157,7 +158,7 @@ def test_judging_outputs_escape_the_probe_and_see_through_its_spellings(
     code, out, _ = _run(capsys, "ranking")
     assert code == 0 and "=HYPERLINK(" in out
     ranking = ranking_task.fn(0.5, 0.5)
-    markdown = _proposal_markdown(ranking)
+    markdown = proposal_markdown(ranking)
     rows = [line for line in markdown.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 1 + len(ranking["rows"])  # the header, then one row per work: no forged row
     assert all(len(re.findall(r"(?<!\\)\|", row)) == 9 for row in rows)

@@ -191,26 +191,22 @@ def run_experts(args: argparse.Namespace) -> int:
 
 
 def _assign_tables(args: argparse.Namespace) -> int:
-    from tasks.judging.assignment import InfeasibleAssignment, assign
-    from tasks.judging.roster import parse_roster
-    from tasks.judging.service import read_works_table
+    from tasks.judging.assignment import InfeasibleAssignment
+    from tasks.judging.service import assign_tables
     from tasks.judging.tables import TableError
 
     if not (args.experts and args.works):
         return _error("--experts 与 --works 须同时给出")
     try:
-        roster = parse_roster(args.experts)
-        works = read_works_table(args.works)
+        roster, result = assign_tables(args.experts, args.works, args.per_work, args.min_matched)
     except TableError as exc:
         return _error(str(exc))
-    if not roster.ok:
+    except InfeasibleAssignment as exc:
+        return _error(f"无法分配：{exc.message}", 1)
+    if result is None:
         if not args.json:
             _print_findings(roster.findings)
         return _error("专家名单有错误，无法分配", 1)
-    try:
-        result = assign(works, roster.experts, args.per_work, min_matched=args.min_matched)
-    except InfeasibleAssignment as exc:
-        return _error(f"无法分配：{exc.message}", 1)
     return _print_assignment(result.experts, result, args.json)
 
 
@@ -237,16 +233,14 @@ def run_assign(args: argparse.Namespace) -> int:
         return _error("--per-work 至少为1")
     if args.experts or args.works:
         return _assign_tables(args)
-    from tasks.catalogue.db import catalogue_session
     from tasks.config import get_settings
     from tasks.judging.assignment import InfeasibleAssignment
-    from tasks.judging.records import active_experts
-    from tasks.judging.service import assign_catalogue, check_originality
+    from tasks.judging.numbers import normal_number
+    from tasks.judging.service import assign_catalogue, check_originality, has_roster, unknown_works
 
     settings = get_settings()
-    with catalogue_session(settings) as session:
-        if not active_experts(session):
-            return _error("作品库中还没有专家名单。请先用 guangying experts PATH 导入。")
+    if not has_roster(settings):
+        return _error("作品库中还没有专家名单。请先用 guangying experts PATH 导入。")
     if not args.no_originality:
         report = check_originality(settings)
         if not args.json:
@@ -255,15 +249,10 @@ def run_assign(args: argparse.Namespace) -> int:
             for pair in report.pairs:
                 print(f"  [提示] {pair.message()}")
     if args.redo:
-        from tasks.judging.records import judged_works
-
-        with catalogue_session(settings) as session:
-            known = {w.work.number for w in judged_works(session)}
-        redo = [n.zfill(4) if n.isdigit() else n for n in args.redo]
-        unknown = [n for n in redo if n not in known]
+        args.redo = [normal_number(n) for n in args.redo]
+        unknown = unknown_works(settings, args.redo)
         if unknown:
             return _error(f"找不到评审编号为“{'、'.join(unknown)}”的参评作品")
-        args.redo = redo
     try:
         works, result = assign_catalogue(settings, args.per_work, args.min_matched, redo=args.redo)
     except InfeasibleAssignment as exc:
@@ -275,36 +264,29 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def run_category(args: argparse.Namespace) -> int:
-    from tasks.catalogue.db import catalogue_session
     from tasks.config import get_settings
-    from tasks.judging.records import current_assignment, judged_works, set_category
-    from tasks.judging.rubric import CATEGORIES, canonical_category
+    from tasks.judging.records import DecisionError
+    from tasks.judging.service import correct_category
 
-    category = canonical_category(args.category)
-    if category is None:
-        return _error(f"“{args.category}”不是作品类别之一（{'、'.join(CATEGORIES)}）")
     settings = get_settings()
-    with catalogue_session(settings) as session:
-        judged_works(session)
-        row = set_category(session, args.number, category, settings.operator_name, settings.now())
-    if row is None:
-        return _error(f"找不到评审编号为“{args.number}”的参评作品")
-    print(f"✓ 编号{args.number}的类别已改为“{category}”（{settings.operator_name}）")
-    with catalogue_session(settings) as session:
-        experts = current_assignment(session).get(args.number, [])
-    if experts:
+    try:
+        change = correct_category(settings, args.number, args.category)
+    except DecisionError as exc:
+        return _error(str(exc))
+    print(f"✓ 编号{args.number}的类别已改为“{change.category}”（{settings.operator_name}）")
+    if change.experts:
         print(
-            f"  编号{args.number}已分配给{'、'.join(experts)}（按原类别）。"
+            f"  编号{args.number}已分配给{'、'.join(change.experts)}（按原类别）。"
             f"如需按新类别重新分配，请运行 guangying assign --redo {args.number}（已评分的专家保留）。"
         )
     return 0
 
 
 def run_originality(args: argparse.Namespace) -> int:
-    from tasks.catalogue.db import catalogue_session
     from tasks.config import get_settings
-    from tasks.judging.records import STATUS_LABELS, DecisionError, duplicate_rows, resolve_pair
-    from tasks.judging.service import check_originality
+    from tasks.judging.numbers import normal_number
+    from tasks.judging.records import STATUS_LABELS, DecisionError
+    from tasks.judging.service import check_originality, decide_pair, duplicates
 
     settings = get_settings()
     if args.check:
@@ -316,33 +298,22 @@ def run_originality(args: argparse.Namespace) -> int:
     target = args.dismiss or args.confirm
     if target:
         status = "dismissed" if args.dismiss else "confirmed"
-        copy = (args.copy.zfill(4) if args.copy.isdigit() else args.copy) if args.copy else None
+        copy = normal_number(args.copy) if args.copy else None
         try:
-            with catalogue_session(settings) as session:
-                found = resolve_pair(
-                    session,
-                    target,
-                    status,
-                    settings.operator_name,
-                    args.note,
-                    settings.now(),
-                    copy=copy,
-                    force=args.force,
-                )
+            found = decide_pair(settings, target, status, args.note, copy, args.force)
         except DecisionError as exc:
             return _error(str(exc))
         if not found:
             return _error(f"找不到编号为{target}的疑点")
         done = f"确认，编号{copy}为抄袭方，不列入建议名单" if args.confirm else "排除"
         print(f"✓ 疑点{target}已{done}（{settings.operator_name}）")
-    with catalogue_session(settings) as session:
-        rows = [(r.id, r.status, r.message, r.evidence) for r in duplicate_rows(session)]
-    for pair_id, status, message, evidence in rows:
+    rows = duplicates(settings)
+    for row in rows:
         if args.json:
-            _json({"id": pair_id, "status": status, "message": message, "evidence": evidence})
+            _json({"id": row.id, "status": row.status, "message": row.message, "evidence": row.evidence})
         else:
-            copy_note = f"（抄袭方：编号{evidence['copy']}）" if evidence.get("copy") else ""
-            print(f"[{pair_id}] {STATUS_LABELS.get(status, status)}：{message}{copy_note}")
+            copy_note = f"（抄袭方：编号{row.evidence['copy']}）" if row.evidence.get("copy") else ""
+            print(f"[{row.id}] {STATUS_LABELS.get(row.status, row.status)}：{row.message}{copy_note}")
     if not rows and not args.json:
         print("没有疑似重复的作品。")
     return 0
@@ -441,20 +412,18 @@ def run_ranking(args: argparse.Namespace) -> int:
 
 def _ranking_table(args: argparse.Namespace) -> int:
     """`ranking --scores TABLE`: the same model on a long table, without a catalogue."""
-    from tasks.judging.long_table import read_long_table
-    from tasks.judging.ranking import rank
+    from tasks.judging.service import rank_table
     from tasks.judging.tables import TableError
     from tasks.outside import for_terminal
 
     try:
-        table = read_long_table(args.scores)
+        table, ranking = rank_table(args.scores, _policy(args))
     except TableError as exc:
         return _error(for_terminal(exc))
-    if table.problems:
+    if ranking is None:
         for problem in table.problems:
             print(f"  [错误] {for_terminal(problem)}", file=sys.stderr)
         return _error(f"评分表有错误，未排名（{for_terminal(args.scores.name)}）", 1)
-    ranking = rank(table.totals, table.assigned, _policy(args))
     return _print_ranking(ranking, table.titles, 0, args.json)
 
 
@@ -504,38 +473,19 @@ def _print_ranking(ranking: Any, titles: dict[str, str], missing: int, as_json: 
     return 0
 
 
-def _numbers(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    parts = [p.strip() for p in text.replace("，", ",").replace("、", ",").split(",")]
-    return [p.zfill(4) if p.isdigit() else p for p in parts if p]
-
-
-def _publication_change(settings: Any, numbers: list[str]) -> list[str]:
-    """What the new list drops from and adds to the public showcase (tasks.publish.selection)."""
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.publish.selection import list_change
-
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        return list_change(session, numbers).lines()
-
-
 def run_approve(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.model import Approval
+    from tasks.judging.numbers import numbers_in
     from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
-    from tasks.judging.service import approve, check_tiers, standing
+    from tasks.judging.service import approve, check_tiers, publication_change, standing
     from tasks.outside import for_terminal
 
     settings = get_settings()
     current = standing(settings, _policy(args))
     proposal = current.ranking.proposal()
-    tiers = {
-        TIER_SPECIAL: _numbers(args.set_special)
-        or ([] if args.set_special is not None else proposal[TIER_SPECIAL]),
-        TIER_EXCELLENT: _numbers(args.set_excellent)
-        or ([] if args.set_excellent is not None else proposal[TIER_EXCELLENT]),
-    }
+    edited = {TIER_SPECIAL: args.set_special, TIER_EXCELLENT: args.set_excellent}
+    tiers = {t: numbers_in(text) if text is not None else proposal[t] for t, text in edited.items()}
     problems = check_tiers(tiers, set(current.works))
     if problems:
         return _error("；".join(problems))
@@ -550,7 +500,7 @@ def run_approve(args: argparse.Namespace) -> int:
         print(f"{tier}（{len(numbers)}件）：")
         for number in numbers:
             print(f"  {number} 《{for_terminal(current.works[number].work.title)}》")
-    for line in _publication_change(settings, [n for numbers in tiers.values() for n in numbers]):
+    for line in publication_change(settings, [n for numbers in tiers.values() for n in numbers]):
         print(for_terminal(line))
     if not args.yes:
         if not sys.stdin.isatty():

@@ -29,12 +29,11 @@ from tasks.intake.details import IntakeDetails
 from tasks.judging.assignment import AssignmentResult
 from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.model import Approval, Expert, Work, matched
+from tasks.judging.numbers import NUMBER_WIDTH
 from tasks.judging.originality import Pair, Signature
 from tasks.judging.scores import Score, ScoreSheet, ScoringContext
 from tasks.outside import identity
 from tasks.roles import FileRole
-
-NUMBER_WIDTH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,7 +447,7 @@ def confirmed_copy_numbers(session: Session) -> set[str]:
 
 
 class DecisionError(ValueError):
-    """An originality decision that cannot be recorded as asked; the message is Chinese."""
+    """A judging decision (originality, category) that cannot be recorded as asked; the message is Chinese."""
 
 
 STATUS_LABELS = {"open": "待核实", "dismissed": "已排除", "confirmed": "已确认"}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.findings import Check, Finding, Status
+from tasks.judging.numbers import normal_number
 from tasks.judging.rubric import CRITERIA, MAXIMA
 from tasks.judging.tables import Row, cell_text, read_table
 from tasks.outside import identity
@@ -95,8 +96,7 @@ def _number(value: Any) -> float | None:
 
 
 def _work_number(value: Any) -> str:
-    text = cell_text(value)
-    return text.zfill(4) if text.isdigit() else text
+    return normal_number(cell_text(value))
 
 
 def _preamble_expert(preamble: list[list[Any]]) -> str | None:

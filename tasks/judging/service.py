@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from tasks.findings import Check, Finding, Status
 from tasks.judging import records
 from tasks.judging.assignment import DEFAULT_PER_WORK, AssignmentResult, assign
 from tasks.judging.blind import blind_webvtt, file_stem, redact
+from tasks.judging.long_table import LongTable, read_long_table
 from tasks.judging.model import Approval, Work
 from tasks.judging.originality import Pair, Signature, SignatureError, find_pairs, video_signature
 from tasks.judging.packet_page import (
@@ -37,12 +39,13 @@ from tasks.judging.packet_page import (
 from tasks.judging.packets import PacketWork, sheet_name, write_sheet
 from tasks.judging.ranking import Ranking, TierPolicy, rank
 from tasks.judging.roster import Roster, parse_roster
-from tasks.judging.rubric import TIERS, canonical_category
+from tasks.judging.rubric import CATEGORIES, TIERS, canonical_category
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy, viewing_profile
 from tasks.judging.winners_doc import ListedWork, write_documents
 from tasks.publish.records import credited_authors
+from tasks.publish.selection import list_change
 from tasks.publish.subtitles import video_subtitles
 from tasks.scratch import scratch_folder
 from tasks.store import ObjectStore, open_store
@@ -84,6 +87,12 @@ def import_roster(
         result.counts = records.save_roster(session, roster.experts, path.name, now)
         records.release_dropped(session, holding, dropped_scores == "keep", settings.operator_name, now)
     return result
+
+
+def has_roster(settings: Settings) -> bool:
+    """Whether a roster was imported (some expert is active)."""
+    with catalogue_session(settings) as session:
+        return bool(records.active_experts(session))
 
 
 # Originality -----------------------------------------------------------------------------------
@@ -132,6 +141,34 @@ def check_originality(
     return report
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateListing:
+    id: int
+    status: str  # open, dismissed, confirmed (records.STATUS_LABELS)
+    message: str
+    evidence: dict[str, Any]
+
+
+def duplicates(settings: Settings) -> list[DuplicateListing]:
+    """Every suspected duplicate recorded, with what an operator decided about it."""
+    with catalogue_session(settings) as session:
+        return [
+            DuplicateListing(r.id, r.status, r.message, r.evidence) for r in records.duplicate_rows(session)
+        ]
+
+
+def decide_pair(
+    settings: Settings, pair_id: int, status: str, note: str, copy: str | None = None, force: bool = False
+) -> bool:
+    """Dismiss or confirm suspected duplicate `pair_id` (confirmed: `copy` is the 评审编号 of the copy,
+    left off the proposed list), recorded with the operator and the time; False when there is no
+    such pair. A decision that cannot apply raises records.DecisionError (a Chinese sentence)."""
+    with catalogue_session(settings) as session:
+        return records.resolve_pair(
+            session, pair_id, status, settings.operator_name, note, settings.now(), copy=copy, force=force
+        )
+
+
 def _local_copy(store: ObjectStore, object_key: str, scratch: Path) -> Path:
     """The original as a local file: read in place from a local store, else fetched into `scratch`."""
     bucket, _, key = object_key.partition("/")
@@ -156,6 +193,47 @@ def assign_catalogue(
         result = assign([w.work for w in works], experts, per_work, existing, min_matched)
         records.save_assignment(session, works, result)
     return works, result
+
+
+def unknown_works(settings: Settings, numbers: Sequence[str]) -> list[str]:
+    """The 评审编号 among `numbers` that name no work under judging."""
+    with catalogue_session(settings) as session:
+        known = {w.work.number for w in records.judged_works(session)}
+    return [n for n in numbers if n not in known]
+
+
+def assign_tables(
+    roster_path: Path, works_path: Path, per_work: int = DEFAULT_PER_WORK, min_matched: int = 0
+) -> tuple[Roster, AssignmentResult | None]:
+    """`guangying assign --experts --works`: the same assignment on two tables, without a catalogue;
+    no result when the roster has a failing finding. Raises TableError for an unreadable table and
+    InfeasibleAssignment when the slots cannot be filled."""
+    roster = parse_roster(roster_path)
+    works = read_works_table(works_path)
+    if not roster.ok:
+        return roster, None
+    return roster, assign(works, roster.experts, per_work, min_matched=min_matched)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryChange:
+    category: str  # the canonical category now in force
+    experts: list[str]  # the experts assigned under the old category (kept until `assign --redo`)
+
+
+def correct_category(settings: Settings, number: str, text: str) -> CategoryChange:
+    """Override the category the 登记表 gave work `number` (recorded with the operator and the time).
+    An unknown category or work raises records.DecisionError (a Chinese sentence)."""
+    category = canonical_category(text)
+    if category is None:
+        raise records.DecisionError(f"“{text}”不是作品类别之一（{'、'.join(CATEGORIES)}）")
+    with catalogue_session(settings) as session:
+        records.judged_works(session)  # numbers every eligible work first
+        row = records.set_category(session, number, category, settings.operator_name, settings.now())
+    if row is None:
+        raise records.DecisionError(f"找不到评审编号为“{number}”的参评作品")
+    with catalogue_session(settings) as session:
+        return CategoryChange(category, records.current_assignment(session).get(number, []))
 
 
 def read_works_table(path: Path) -> list[Work]:
@@ -371,6 +449,21 @@ class Standing:
     ranking: Ranking
     missing: list[tuple[str, str]]
 
+    def to_json(self) -> dict[str, Any]:
+        """The ranking as the `judging` flow passes it on: rows with titles, the proposal, the hints."""
+        ranking = self.ranking
+        return {
+            "rows": [
+                {**w.to_dict(), "title": self.works[w.number].work.title if w.number in self.works else ""}
+                for w in ranking.works
+            ],
+            "proposal": ranking.proposal(),
+            "findings": [f.message for f in ranking.findings],
+            "agreement_raw": ranking.agreement_raw,
+            "agreement_normalised": ranking.agreement_normalised,
+            "missing": len(self.missing),
+        }
+
 
 def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
     with catalogue_session(settings) as session:
@@ -383,6 +476,21 @@ def standing(settings: Settings, policy: TierPolicy | None = None) -> Standing:
     scored = {(s.work, s.expert) for s in scores}
     missing = sorted((n, e) for n, names in assignment.items() for e in names if (n, e) not in scored)
     return Standing(works, ranking, missing)
+
+
+def rank_table(path: Path, policy: TierPolicy | None = None) -> tuple[LongTable, Ranking | None]:
+    """`guangying ranking --scores TABLE`: the same model on a long table, without a catalogue; no
+    ranking while the table has problems. Raises TableError for an unreadable table."""
+    table = read_long_table(path)
+    if table.problems:
+        return table, None
+    return table, rank(table.totals, table.assigned, policy or TierPolicy())
+
+
+def publication_change(settings: Settings, numbers: Sequence[str]) -> list[str]:
+    """What a list of 评审编号 drops from and adds to the public showcase, in sentences."""
+    with catalogue_session(settings) as session:
+        return list_change(session, list(numbers)).lines()
 
 
 SHOWN_EXAMPLES = 5  # a repeated reason names this many cases, then counts the rest
