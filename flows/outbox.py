@@ -13,7 +13,6 @@ from flows.intake import secret_setting
 from tasks.config import Settings, get_settings
 from tasks.failures import cause
 from tasks.outbox import service
-from tasks.outbox.model import KIND_LABELS, kind_named
 from tasks.outbox.smtp import SmtpAccount, SmtpTransport
 
 
@@ -59,23 +58,8 @@ def outbox_flow(
     """Draft, approve every draft of the kinds named (recorded with `approver`), send the approved."""
     settings = get_settings()
     new = draft_task()
-    result: dict[str, Any] = {"drafted": new, "approved": [], "refused": []}
-    kinds = [kind_named(str(k)) for k in approve_kinds or []]
-    unknown = [str(k) for k, kind in zip(approve_kinds or [], kinds, strict=True) if kind is None]
-    if unknown:
-        result["refused"].append(
-            f"没有这类邮件：{'、'.join(unknown)}（可选：{'、'.join(KIND_LABELS.values())}）"
-        )
-    if any(kinds) and not (approver or "").strip():
-        result["refused"].append("按类别批准需要填写批准人，未批准任何邮件。")
-    else:
-        for kind in kinds:
-            if kind is not None:
-                approved = service.approve(
-                    settings, kind=kind, by=(approver or "").strip(), now=settings.now()
-                )
-                result["approved"] += approved.approved
-                result["refused"] += approved.refused
+    approved = service.approve_kinds(settings, approve_kinds or [], approver or "", settings.now())
+    result: dict[str, Any] = {"drafted": new, "approved": approved.approved, "refused": approved.refused}
     if send:
         result["send"] = send_task()
     print(

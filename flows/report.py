@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,40 +9,19 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.config import get_settings
-from tasks.report import html
-from tasks.report.collect import catalogue_rows, judging_state, run_history
-from tasks.report.summary import StatusSummary, markdown, summarise
+from tasks.report.service import current_summary, write_report
+from tasks.report.summary import markdown
 
 TABLE_KEY = "guangying-submissions-by-state"
 SUMMARY_KEY = "guangying-summary"
-
-
-def current_summary(*, with_runs: bool = True) -> tuple[StatusSummary, str | None]:
-    """The contest now: the catalogue, and (when Prefect's API answers) the run history."""
-    settings = get_settings()
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        submissions, findings = catalogue_rows(session)
-        judging = judging_state(session)
-    runs, problem = run_history() if with_runs else ([], None)
-    summary = summarise(submissions, findings, runs)
-    summary.judging = judging
-    return summary, problem
-
-
-def write_report(out: Path, *, now: datetime) -> tuple[StatusSummary, str | None]:
-    """The self-contained Chinese HTML report at `out` (its folder must exist)."""
-    summary, problem = current_summary()
-    out.write_text(html.render(summary, generated_at=now), encoding="utf-8")
-    return summary, problem
 
 
 @task(name="publish-dashboards", retries=2, retry_delay_seconds=5)
 def publish_dashboards_task(title: str = "作品审核概况") -> dict[str, Any]:
     """The table of works by state and verdict and the Chinese markdown summary, as artifacts with
     fixed keys (each run adds a version: the Artifacts page shows the latest, with its history)."""
-    summary, _ = current_summary()
+    summary, _ = current_summary(get_settings())
     create_table_artifact(
         key=TABLE_KEY, table=summary.table or [{"状态": "—", "审核结论": "—", "作品数": 0}],
         description=f"按状态与审核结论统计的作品数（共 {summary.total} 件）",
@@ -70,6 +48,7 @@ def report(parameters: ReportParameters = REPORT_DEFAULTS) -> dict[str, Any]:
     """Refresh the dashboards and, with `out`, write the HTML status report."""
     counts = publish_dashboards_task()
     if parameters.out:
-        write_report(Path(parameters.out), now=get_settings().now())
+        settings = get_settings()
+        write_report(settings, Path(parameters.out), now=settings.now())
         print(f"状态报告已写入 {parameters.out}")
     return counts

@@ -120,10 +120,10 @@ def test_a_second_withdraw_and_a_second_revoke_are_refused(
 def test_withdraw_mistake_removes_the_work_from_every_list_but_keeps_its_originals(
     tmp_path: Path, media_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.report import current_summary
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.config import get_settings
     from tasks.judging.eligibility import eligible_submissions
+    from tasks.report.service import current_summary
 
     work = _taken_in(tmp_path, media_dir, capsys, "2026-11-28 10:00")
     assert main(["withdraw", work["id"][:8], "--mistake", "--note", "误投的测试文件"]) == 0
@@ -132,7 +132,7 @@ def test_withdraw_mistake_removes_the_work_from_every_list_but_keeps_its_origina
     out = tmp_path / "汇总.xlsx"
     assert main(["export", "--out", str(out)]) == 0
     assert "0件" in capsys.readouterr().out
-    assert current_summary(with_runs=False)[0].total == 0
+    assert current_summary(get_settings(), with_runs=False)[0].total == 0
     with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
         assert eligible_submissions(session) == []
     kept = tmp_path / "取回" / "原件"  # --out creates the folder, parents too, as its help says

@@ -48,32 +48,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.config import get_settings
     from tasks.outbox import records, service
 
     settings = get_settings()
     new = service.refresh_drafts(settings, settings.now())
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        rows = records.messages(session, include_superseded=args.all)
-        if args.json:
-            try:
-                for row in rows:
-                    print(json_line(records.row_json(row)), flush=True)
-            except BrokenPipeError:  # `guangying outbox --json | head`: the reader has enough
-                sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (silence the interpreter's final flush)
-            return 0
-        table = [
-            (
-                str(row.id),
-                KIND_LABELS.get(row.kind, row.kind),
-                for_terminal(row.recipient or "（无收件地址）"),
-                for_terminal(row.subject),
-                STATE_LABELS.get(row.state, row.state),
-                for_terminal(row.last_error or ""),
-            )
-            for row in rows
-        ]
+    rows = service.messages(settings, include_superseded=args.all)
+    if args.json:
+        try:
+            for row in rows:
+                print(json_line(records.row_json(row)), flush=True)
+        except BrokenPipeError:  # `guangying outbox --json | head`: the reader has enough
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (silence the interpreter's final flush)
+        return 0
+    table = [
+        (
+            str(row.id),
+            KIND_LABELS.get(row.kind, row.kind),
+            for_terminal(row.recipient or "（无收件地址）"),
+            for_terminal(row.subject),
+            STATE_LABELS.get(row.state, row.state),
+            for_terminal(row.last_error or ""),
+        )
+        for row in rows
+    ]
     if not table:
         print("没有待发邮件。")
         return 0
@@ -90,34 +88,32 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from tasks.beijing_time import numeric_date_time
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.models import OutboxMessage
     from tasks.config import get_settings
+    from tasks.outbox import service
 
     settings = get_settings()
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        row = session.get(OutboxMessage, args.number)
-        if row is None:
-            print(f"guangying：没有编号为{args.number}的邮件。请用 guangying outbox 查看。", file=sys.stderr)
-            return 2
-        lines = [
-            f"编号：{row.id}（{KIND_LABELS.get(row.kind, row.kind)}，{STATE_LABELS.get(row.state, row.state)}）",
-            f"发件人：{settings.outbox_from}",
-            f"收件人：{row.recipient or '（无收件地址）'}",
-            f"主题：{row.subject}",
-        ]
-        if row.approved_by and row.approved_at:
-            lines.append(f"批准：{row.approved_by}，{numeric_date_time(row.approved_at)}")
-        if row.message_id:
-            lines.append(f"Message-ID：{row.message_id}")
-        if row.in_reply_to:
-            lines.append(f"回复：{row.in_reply_to}")
-        if row.last_error:
-            lines.append(f"错误：{row.last_error}")
-        lines += [f"附件：{a['name']}（{a['size']}字节）" for a in row.attachments]
-        print("\n".join(for_terminal(line) for line in lines))
-        print()
-        print(for_terminal_lines(row.body), end="")
+    row = service.message(settings, args.number)
+    if row is None:
+        print(f"guangying：没有编号为{args.number}的邮件。请用 guangying outbox 查看。", file=sys.stderr)
+        return 2
+    lines = [
+        f"编号：{row.id}（{KIND_LABELS.get(row.kind, row.kind)}，{STATE_LABELS.get(row.state, row.state)}）",
+        f"发件人：{settings.outbox_from}",
+        f"收件人：{row.recipient or '（无收件地址）'}",
+        f"主题：{row.subject}",
+    ]
+    if row.approved_by and row.approved_at:
+        lines.append(f"批准：{row.approved_by}，{numeric_date_time(row.approved_at)}")
+    if row.message_id:
+        lines.append(f"Message-ID：{row.message_id}")
+    if row.in_reply_to:
+        lines.append(f"回复：{row.in_reply_to}")
+    if row.last_error:
+        lines.append(f"错误：{row.last_error}")
+    lines += [f"附件：{a['name']}（{a['size']}字节）" for a in row.attachments]
+    print("\n".join(for_terminal(line) for line in lines))
+    print()
+    print(for_terminal_lines(row.body), end="")
     return 0
 
 

@@ -45,33 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     cues.set_defaults(handler=run_subtitles)
 
 
-def _resolve(prefixes: list[str]) -> tuple[list[str], list[str]]:
-    """Full submission ids for the given prefixes, and the Chinese complaints about the others."""
-    from sqlalchemy import select
-
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.models import Submission
-    from tasks.config import get_settings
-
-    ids, errors = [], []
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        for prefix in prefixes:
-            matches = list(
-                session.scalars(select(Submission.id).where(Submission.id.startswith(prefix)).limit(2))
-            )
-            if len(matches) == 1:
-                ids.append(matches[0])
-            else:
-                errors.append(f"找不到唯一的受理编号“{prefix}”（匹配{len(matches)}件）")
-    return ids, errors
-
-
 def run(args: argparse.Namespace) -> int:
     from flows.publish import publish
+    from tasks.config import get_settings
+    from tasks.publish.service import resolve_submissions
 
     ids: list[str] | None = None
     if args.submission_ids:
-        ids, errors = _resolve(args.submission_ids)
+        ids, errors = resolve_submissions(get_settings(), args.submission_ids)
         if errors:
             for error in errors:
                 print(f"guangying：{error}。", file=sys.stderr)
@@ -132,64 +113,46 @@ SOURCE_NAMES = {
 
 
 def run_subtitles(args: argparse.Namespace) -> int:
-    from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.config import get_settings
-    from tasks.publish import subtitles
-    from tasks.store import open_store
+    from tasks.publish import service
+    from tasks.publish.subtitles import SubtitleError, cues_from_file
 
-    ids, errors = _resolve([args.submission_id])
+    settings = get_settings()
+    ids, errors = service.resolve_submissions(settings, [args.submission_id])
     if errors:
         print(f"guangying：{errors[0]}。", file=sys.stderr)
         return 2
-    settings = get_settings()
     by = args.by or settings.operator_name
     try:
-        file_cues = subtitles.cues_from_file(args.from_file) if args.from_file else None
-        with session_scope(open_catalogue(settings.catalogue_url)) as session:
-            found = subtitles.episodes(session, open_store(settings), ids[0], settings.bucket_originals)
-            if args.episode is not None:
-                found = [e for e in found if e.number == args.episode]
-                if not found:
-                    print(f"guangying：该作品没有第{args.episode}集。", file=sys.stderr)
-                    return 2
-            if (args.approve or file_cues) and len(found) > 1 and args.episode is None:
-                print("guangying：系列片请用 --episode N 指定要确认的一集。", file=sys.stderr)
-                return 2
-            for episode in found:
-                if args.revoke:
-                    done = subtitles.revoke(session, episode.file_id)
-                    print(f"第{episode.number}集：{'已撤销人工确认的字幕' if done else '没有已批准的字幕'}。")
-                elif file_cues is not None:
-                    subtitles.approve(
-                        session,
-                        episode.file_id,
-                        file_cues,
-                        by=by,
-                        at=settings.now(),
-                        origin=args.from_file.name,
-                    )
+        file_cues = cues_from_file(args.from_file) if args.from_file else None
+        found = service.subtitle_episodes(settings, ids[0], args.episode)
+        if args.episode is not None and not found:
+            print(f"guangying：该作品没有第{args.episode}集。", file=sys.stderr)
+            return 2
+        if (args.approve or file_cues) and len(found) > 1 and args.episode is None:
+            print("guangying：系列片请用 --episode N 指定要确认的一集。", file=sys.stderr)
+            return 2
+        for episode in found:
+            if args.revoke:
+                done = service.revoke_subtitles(settings, episode.file_id)
+                print(f"第{episode.number}集：{'已撤销人工确认的字幕' if done else '没有已批准的字幕'}。")
+            elif file_cues is not None:
+                service.approve_subtitles(settings, episode.file_id, file_cues, by, args.from_file.name)
+                print(
+                    f"第{episode.number}集：已按{args.from_file.name}批准{len(file_cues)}条字幕（确认人{by}）。"
+                )
+            elif args.approve:
+                if episode.candidate is None:
                     print(
-                        f"第{episode.number}集：已按{args.from_file.name}批准{len(file_cues)}条字幕（确认人{by}）。"
+                        f"guangying：第{episode.number}集没有可批准的字幕，请用 --from-file 提供。",
+                        file=sys.stderr,
                     )
-                elif args.approve:
-                    if episode.candidate is None:
-                        print(
-                            f"guangying：第{episode.number}集没有可批准的字幕，请用 --from-file 提供。",
-                            file=sys.stderr,
-                        )
-                        return 1
-                    subtitles.approve(
-                        session,
-                        episode.file_id,
-                        episode.candidate.cues,
-                        by=by,
-                        at=settings.now(),
-                        origin="候选字幕",
-                    )
-                    print(f"第{episode.number}集：已批准{len(episode.candidate.cues)}条字幕（确认人{by}）。")
-                else:
-                    _show(episode)
-    except subtitles.SubtitleError as exc:
+                    return 1
+                service.approve_subtitles(settings, episode.file_id, episode.candidate.cues, by, "候选字幕")
+                print(f"第{episode.number}集：已批准{len(episode.candidate.cues)}条字幕（确认人{by}）。")
+            else:
+                _show(episode)
+    except SubtitleError as exc:
         print(f"guangying：{exc}。", file=sys.stderr)
         return 1
     if args.approve or args.from_file or args.revoke:

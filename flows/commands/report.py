@@ -23,14 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flows.report import write_report
     from tasks.config import get_settings
+    from tasks.report.service import write_report
 
     out = Path(args.out)
     if not out.parent.is_dir():
         print(f"guangying：无法写入“{out}”：文件夹“{out.parent}”不存在。", file=sys.stderr)
         return 2
-    summary, problem = write_report(out, now=get_settings().now())
+    settings = get_settings()
+    summary, problem = write_report(settings, out, now=settings.now())
     print(f"状态报告已写入 {out}（共 {summary.total} 件作品）。")
     if problem:
         print(f"注意：{problem}", file=sys.stderr)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
@@ -16,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.db import catalogue_session
 from tasks.catalogue.models import (
     IntakePackage,
     JudgingExpert,
@@ -44,7 +43,7 @@ from .drafting import (
     receipt_draft,
     result_notice,
 )
-from .model import Draft, Kind, OutboxState
+from .model import KIND_LABELS, Draft, Kind, OutboxState, kind_named
 from .smtp import Outcome, Outgoing, Transport, build_message, classify
 
 log = logging.getLogger(__name__)
@@ -57,10 +56,6 @@ MAIL_SUFFIXES = (".eml", ".mbox")
 SYNTHETIC_ID_SUFFIX = "@guangying>"
 # A Message-ID that can be written into a header as it is (no spaces, line breaks or brackets inside).
 MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,400}>")
-
-
-def _session(settings: Settings) -> AbstractContextManager[Session]:
-    return session_scope(open_catalogue(settings.catalogue_url))
 
 
 # Recipients ------------------------------------------------------------------------------------
@@ -242,7 +237,7 @@ def refresh_drafts(settings: Settings, now: datetime) -> list[int]:
     same before; a newer draft supersedes an unsent older one. Returns the new messages' numbers."""
     store = open_store(settings)
     drafted = Drafted()
-    with _session(settings) as session, scratch_folder(settings.data_dir, "outbox") as scratch:
+    with catalogue_session(settings) as session, scratch_folder(settings.data_dir, "outbox") as scratch:
         drafts = chain(
             submission_drafts(session, settings, now),
             result_drafts(session),
@@ -312,13 +307,13 @@ def send_approved(settings: Settings, now: datetime, transport: Callable[[], Tra
     domain = sender.rpartition("@")[2]
     store = open_store(settings)
     report = SendReport()
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         report.unsure = records.interrupted(session)
         due = records.due_for_sending(session, now)
     connection: Transport | None = None
     try:
         for number in due:
-            with _session(settings) as session:
+            with catalogue_session(settings) as session:
                 row = records.claim(session, number, domain)
                 if row is None:
                     continue
@@ -332,7 +327,7 @@ def send_approved(settings: Settings, now: datetime, transport: Callable[[], Tra
             except Exception as exc:
                 outcome, error = classify(exc)
                 log.warning("sending outbox message %s failed: %s", number, error)
-                with _session(settings) as session:
+                with catalogue_session(settings) as session:
                     if outcome == Outcome.RETRY:
                         retry_at = backoff(attempts, now)
                         records.mark_retry(session, number, error, retry_at)
@@ -345,7 +340,7 @@ def send_approved(settings: Settings, now: datetime, transport: Callable[[], Tra
                     connection.close()
                     connection = None
                 continue
-            with _session(settings) as session:
+            with catalogue_session(settings) as session:
                 records.mark_sent(session, number, now)
             report.sent.append(number)
     finally:
@@ -357,14 +352,33 @@ def send_approved(settings: Settings, now: datetime, transport: Callable[[], Tra
 def approve(
     settings: Settings, *, ids: list[int] | None = None, kind: Kind | None = None, by: str, now: datetime
 ) -> records.Approved:
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         return records.approve(session, ids=ids or [], kind=kind, by=by, now=now)
+
+
+def approve_kinds(settings: Settings, names: Sequence[str], by: str, now: datetime) -> records.Approved:
+    """Approve every draft of the kinds named (a kind or its Chinese label), recorded with `by`, who
+    must be named; an unknown kind is refused with the kinds there are."""
+    kinds = [kind_named(str(name)) for name in names]
+    unknown = [str(name) for name, kind in zip(names, kinds, strict=True) if kind is None]
+    refused = (
+        [f"没有这类邮件：{'、'.join(unknown)}（可选：{'、'.join(KIND_LABELS.values())}）"] if unknown else []
+    )
+    if any(kinds) and not by.strip():
+        return records.Approved([], [*refused, "按类别批准需要填写批准人，未批准任何邮件。"])
+    approved: list[int] = []
+    for kind in kinds:
+        if kind is not None:
+            result = approve(settings, kind=kind, by=by.strip(), now=now)
+            approved += result.approved
+            refused += result.refused
+    return records.Approved(approved, refused)
 
 
 def confirm_sent(settings: Settings, number: int, by: str, now: datetime) -> str | None:
     """An operator found a 待核实 message in the Sent folder: recorded as sent. An error sentence
     when the message is not 待核实."""
-    with _session(settings) as session:
+    with catalogue_session(settings) as session:
         row = session.get(OutboxMessage, number)
         if row is None:
             return f"没有编号为{number}的邮件。"
@@ -372,3 +386,14 @@ def confirm_sent(settings: Settings, number: int, by: str, now: datetime) -> str
             return f"邮件{number}不是“待核实”状态，无需确认。"
         records.mark_sent(session, number, now, by=by)
     return None
+
+
+def messages(settings: Settings, *, include_superseded: bool = False) -> list[OutboxMessage]:
+    """Every message in the outbox by number (those a newer draft superseded only when asked)."""
+    with catalogue_session(settings) as session:
+        return records.messages(session, include_superseded=include_superseded)
+
+
+def message(settings: Settings, number: int) -> OutboxMessage | None:
+    with catalogue_session(settings) as session:
+        return session.get(OutboxMessage, number)
