@@ -33,6 +33,6 @@ def test_a_category_correction_is_checked_then_recorded(tmp_path: Path) -> None:
     assert service.has_roster(settings) is False
     service.import_roster(settings, write_roster(tmp_path / "名单.csv", ROSTER), settings.now())
     assert service.has_roster(settings) is True
-    works, result = service.assign_catalogue(settings, per_work=2)
+    _, result = service.assign_catalogue(settings, per_work=2)
     change = service.correct_category(settings, "0002", "vlog")
     assert change.category == "Vlog" and change.experts == list(result.experts["0002"])
