@@ -24,7 +24,9 @@ def test_numbers_as_people_type_them() -> None:
 def test_a_category_correction_is_checked_then_recorded(tmp_path: Path) -> None:
     settings = get_settings()
     add_works(WORKS)
-    with pytest.raises(DecisionError, match="“纪录片”不是作品类别之一（微专题、微纪录片、微动漫、Vlog、情景再现）"):
+    with pytest.raises(
+        DecisionError, match="“纪录片”不是作品类别之一（微专题、微纪录片、微动漫、Vlog、情景再现）"
+    ):
         service.correct_category(settings, "0001", "纪录片")
     with pytest.raises(DecisionError, match="找不到评审编号为“0099”的参评作品"):
         service.correct_category(settings, "0099", "微动漫")
