@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from tasks.judging.assignment import assign  # noqa: E402
 from tasks.judging.model import Expert, Work, conflict  # noqa: E402
-from tasks.judging.rubric import CATEGORIES  # noqa: E402
 from tasks.judging.units import normalise_unit, same_unit  # noqa: E402
+from tasks.rules import DEFAULT_RULES  # noqa: E402
 
 
 def instance(works: int, experts: int, k: int, seed: int) -> tuple[list[Work], list[Expert]]:
@@ -34,11 +34,16 @@ def instance(works: int, experts: int, k: int, seed: int) -> tuple[list[Work], l
     units = [f"重庆市第{i:03d}中学" for i in range(150)] + [f"重庆大学{i:02d}学院" for i in range(50)]
     cap = int(works * k / experts * 1.15) + 1
     roster = [
-        Expert(f"专家{i:02d}", rng.choice(units), frozenset(rng.sample(CATEGORIES, rng.randint(1, 2))), cap)
+        Expert(
+            f"专家{i:02d}",
+            rng.choice(units),
+            frozenset(rng.sample(DEFAULT_RULES.categories, rng.randint(1, 2))),
+            cap,
+        )
         for i in range(experts)
     ]
     items = [
-        Work(f"{i:04d}", f"作品{i}", rng.choice(units), rng.choice(CATEGORIES), (f"报送人{i}",))
+        Work(f"{i:04d}", f"作品{i}", rng.choice(units), rng.choice(DEFAULT_RULES.categories), (f"报送人{i}",))
         for i in range(works)
     ]
     return items, roster
@@ -71,7 +76,9 @@ def main() -> None:
     tracemalloc.stop()
     same = again.experts == result.experts
 
-    late = [Work(f"9{i:03d}", f"迟到{i}", "重庆市第001中学", CATEGORIES[i % 5]) for i in range(50)]
+    late = [
+        Work(f"9{i:03d}", f"迟到{i}", "重庆市第001中学", DEFAULT_RULES.categories[i % 5]) for i in range(50)
+    ]
     started = time.perf_counter()
     extended = assign([*works, *late], experts, args.k, existing=result.experts)
     rerun = time.perf_counter() - started

@@ -51,6 +51,7 @@ from samples.hostile import (  # noqa: E402
 from tasks.intake.forms import SummaryRow  # noqa: E402
 from tasks.intake.templates import write_registration_form, write_summary_xlsx  # noqa: E402
 from tasks.judging.rubric import CRITERIA  # noqa: E402
+from tasks.rules import DEFAULT_RULES  # noqa: E402
 
 GUANGYING = str(ROOT / ".venv" / "bin" / "guangying")
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
@@ -84,7 +85,7 @@ def _package(folder: Path, media: Path, extra: dict[str, Callable[[Path], Path]]
 
 
 def roster_rows(count: int) -> list[list[object]]:
-    categories = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
+    categories = DEFAULT_RULES.categories
     return [[f"专家{i}", f"单位{i % 997}", categories[i % 5], 30, ""] for i in range(count)]
 
 

@@ -47,9 +47,9 @@ sys.path.insert(0, str(ROOT))
 from tasks.judging.assignment import assign  # noqa: E402
 from tasks.judging.calibration import calibrate  # noqa: E402
 from tasks.judging.model import Expert, Work  # noqa: E402
-from tasks.judging.rubric import CATEGORIES  # noqa: E402
+from tasks.rules import DEFAULT_RULES  # noqa: E402
 
-STRENGTH = dict(zip(CATEGORIES, (6.0, 3.0, 0.0, -3.0, -6.0), strict=True))
+STRENGTH = dict(zip(DEFAULT_RULES.categories, (6.0, 3.0, 0.0, -3.0, -6.0), strict=True))
 CENTRE = 72.0
 
 
@@ -78,10 +78,18 @@ def instance(setting: Setting, seed: int) -> Instance:
     works, experts, k = setting.works, setting.experts, setting.k
     cap = int(works * k / experts * 1.15) + 1
     roster = [
-        Expert(f"专家{i:02d}", rng.choice(units), frozenset(rng.sample(CATEGORIES, rng.randint(1, 2))), cap)
+        Expert(
+            f"专家{i:02d}",
+            rng.choice(units),
+            frozenset(rng.sample(DEFAULT_RULES.categories, rng.randint(1, 2))),
+            cap,
+        )
         for i in range(experts)
     ]
-    items = [Work(f"{i:04d}", f"作品{i}", rng.choice(units), rng.choice(CATEGORIES)) for i in range(works)]
+    items = [
+        Work(f"{i:04d}", f"作品{i}", rng.choice(units), rng.choice(DEFAULT_RULES.categories))
+        for i in range(works)
+    ]
     quality = pd.Series(
         [CENTRE + STRENGTH[str(w.category)] + gen.normal(0, 7) for w in items],
         index=[w.number for w in items],

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from tasks.findings import CHECK_LABELS, Check, Finding, Status, Verdict, verdict
+from tasks.states import ALREADY_WITHDRAWN
 
 
 class DecisionAction(StrEnum):
@@ -130,7 +131,7 @@ def refusal(
             return f"第{revokes}项决定已经撤回过。"
         return None
     if withdrawn and action == DecisionAction.WITHDRAW:
-        return "该作品已经撤销过。"
+        return ALREADY_WITHDRAWN
     if withdrawn:
         return "该作品已撤销，不再作其他决定（如需恢复，请用 revoke 撤回撤销的决定）。"
     if action in (DecisionAction.ACCEPT_LATE, DecisionAction.WAIVE):

@@ -5,6 +5,7 @@ Each field cites the sentence of 《关于开展“红色光影 英雄重庆”�
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ class AspectRatio:
 
 @dataclass(frozen=True, slots=True)
 class ContestRules:
+    # 四（二）「推荐作品类别涵盖微专题、微纪录片、微动漫、Vlog、情景再现等多种形式」
+    categories: tuple[str, ...] = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
     # 四（二）「单集时长不超过5分钟，可成系列」
     max_episode_seconds: float = 300.0
     # 四（二）「画面清晰稳定（分辨率不低于1080P）」: 1080P is judged on the displayed frame's short side.
@@ -133,6 +136,22 @@ class ContestRules:
     subtitle_max_script_mismatch: float = 0.3
     # A track whose content characters are less than this share Chinese ideographs is "not Chinese".
     subtitle_min_han_ratio: float = 0.5
+
+    def category_named(self, text: str) -> str | None:
+        """The category `text` is (「微纪录片」「微纪录片类」「ｖｌｏｇ」), or None when it is none of them."""
+        wanted = _category_key(text).removesuffix("类")
+        return next((c for c in self.categories if _category_key(c) == wanted), None)
+
+    def category_mentioned(self, *texts: str) -> str | None:
+        """The one category named somewhere in `texts` (a title, a synopsis), None for none or several."""
+        joined = _category_key(" ".join(t for t in texts if t))
+        found = [c for c in self.categories if _category_key(c) in joined]
+        return found[0] if len(found) == 1 else None
+
+
+def _category_key(text: str) -> str:
+    """How a category is matched: full-width or half-width, any case, spaces around ignored."""
+    return unicodedata.normalize("NFKC", text or "").strip().lower()
 
 
 DEFAULT_RULES = ContestRules()

@@ -9,8 +9,8 @@ import pytest
 
 from tasks.judging.assignment import InfeasibleAssignment, assign
 from tasks.judging.model import Expert, Work, conflict, matched
-from tasks.judging.rubric import CATEGORIES
 from tasks.judging.units import normalise_unit, same_unit
+from tasks.rules import DEFAULT_RULES
 
 
 def test_units_written_differently_are_the_same_unit() -> None:
@@ -39,13 +39,14 @@ def _instance(seed: int, works: int, experts: int, caps: tuple[int, int], units:
         Expert(
             f"专家{i:02d}",
             rng.choice(unit_names),
-            frozenset(rng.sample(CATEGORIES, rng.randint(0, 2))),
+            frozenset(rng.sample(DEFAULT_RULES.categories, rng.randint(0, 2))),
             rng.randint(*caps),
         )
         for i in range(experts)
     ]
     items = [
-        Work(f"{i:04d}", unit=rng.choice(unit_names), category=rng.choice(CATEGORIES)) for i in range(works)
+        Work(f"{i:04d}", unit=rng.choice(unit_names), category=rng.choice(DEFAULT_RULES.categories))
+        for i in range(works)
     ]
     return items, roster
 
@@ -109,8 +110,12 @@ def test_constraints_on_a_larger_random_instance() -> None:
 
 
 def test_loads_within_one_when_caps_allow() -> None:
-    experts = [Expert(f"专家{i:02d}", f"单位{i % 4}", frozenset(CATEGORIES), 50) for i in range(10)]
-    works = [Work(f"{i:04d}", unit=f"单位{i % 5}", category=CATEGORIES[i % 5]) for i in range(37)]
+    experts = [
+        Expert(f"专家{i:02d}", f"单位{i % 4}", frozenset(DEFAULT_RULES.categories), 50) for i in range(10)
+    ]
+    works = [
+        Work(f"{i:04d}", unit=f"单位{i % 5}", category=DEFAULT_RULES.categories[i % 5]) for i in range(37)
+    ]
     result = assign(works, experts, per_work=3)
     _check_constraints(works, experts, result, 3)
     assert max(result.loads.values()) - min(result.loads.values()) <= 1

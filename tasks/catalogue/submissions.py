@@ -26,12 +26,12 @@ from tasks.catalogue.models import (
 from tasks.catalogue.records import upsert_file
 from tasks.catalogue.views import FileView, FindingView, NetdiskView, PackageView, SubmissionView
 from tasks.decisions import Decision, DecisionAction, decided_verdict
-from tasks.findings import Check, Finding, Status, Verdict
+from tasks.findings import Check, Finding, Status
 from tasks.intake.details import IntakeDetails
 from tasks.intake.received import ReceivedBasis
 from tasks.roles import FileRole
 from tasks.rules import ContestRules
-from tasks.states import FINAL_STATES, SubmissionState
+from tasks.states import FINAL_STATES, Move, Progress, SubmissionState, transition
 from tasks.store import ObjectStore, store_original
 
 if TYPE_CHECKING:  # the intake rules and parsers load only where a package is judged: `status` stays fast
@@ -53,7 +53,6 @@ RECOMPUTED_CHECKS = (
     Check.SUMMARY_TABLE,
     Check.EPISODES,
 )
-CATEGORIES = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
 
 
 @dataclass(slots=True)
@@ -73,13 +72,6 @@ class IngestOutcome:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive (they were stored in UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def guess_category(*texts: str) -> str | None:
-    """The 作品类别 (四（二）: 微专题、微纪录片、微动漫、Vlog、情景再现) when exactly one is named."""
-    joined = " ".join(t for t in texts if t).lower()
-    found = [c for c in CATEGORIES if c.lower() in joined]
-    return found[0] if len(found) == 1 else None
 
 
 def find_package(session: Session, fingerprint: str) -> IntakePackage | None:
@@ -357,7 +349,7 @@ def refresh_intake(
     )
     submission.submitter = (submitter or None) and submitter[:200]
     submission.unit = (unit or None) and unit[:200]
-    submission.category = guess_category(
+    submission.category = rules.category_mentioned(
         submission.title or "",
         form.intro if form else "",
         form.team if form else "",
@@ -429,25 +421,22 @@ def derive_if_screened(
     return True
 
 
-def update_verdict(session: Session, submission: Submission) -> str | None:
+def update_verdict(session: Session, submission: Submission, move: Move = Move.DERIVE) -> str | None:
     """The submission's state and verdict from all its findings (intake, technical, labels,
-    subtitles) and the operators' decisions on it (`tasks.decisions`).
-
-    Until every video has been screened the work is 审核中: no verdict, unless what is already
-    known fails it. Never a pass before every stage has completed for every video."""
+    subtitles) and the operators' decisions on it (`tasks.decisions`), through the one state
+    machine (`tasks.states.transition`): 审核中 until every video has been screened."""
     rows = session.scalars(select(FindingRecord).where(FindingRecord.submission_id == submission.id)).all()
     findings = [Finding(r.check, Status(r.status), r.message) for r in rows]
     result = decided_verdict(findings, decisions_of(session, submission.id)).verdict
     videos = videos_of(session, submission.id)
-    screened = bool(videos) and all(v.verdict is not None for v in videos)
-    if submission.state not in FINAL_STATES:
-        if screened:
-            submission.state = SubmissionState.SCREENED
-        elif not videos and submission.netdisk_url:
-            submission.state = SubmissionState.AWAITING_DOWNLOAD
-        else:
-            submission.state = SubmissionState.RECEIVED
-    submission.verdict = str(result) if screened or result == Verdict.FAIL else None
+    known = Progress(
+        videos=len(videos),
+        screened=sum(v.verdict is not None for v in videos),
+        netdisk=bool(submission.netdisk_url),
+        result=str(result),
+    )
+    standing = transition(submission.state, move, known)
+    submission.state, submission.verdict = standing.state, standing.verdict
     return submission.verdict
 
 
@@ -480,6 +469,7 @@ def record_decision(session: Session, submission: Submission, decision: Decision
     value), and a revocation undoes the effect of the decision it takes back. The caller re-judges
     the intake checks after a change of received time (`refresh_intake`)."""
     value = dict(decision.value or {})
+    move = Move.DERIVE
     if decision.action == DecisionAction.SET_RECEIVED:
         value |= {
             "previous": _aware(submission.received_at).isoformat(),
@@ -498,8 +488,7 @@ def record_decision(session: Session, submission: Submission, decision: Decision
         )
     )
     if decision.action == DecisionAction.WITHDRAW:
-        mistake = bool(value.get("mistake"))
-        submission.state = SubmissionState.REMOVED if mistake else SubmissionState.WITHDRAWN
+        move = Move.REMOVE if value.get("mistake") else Move.WITHDRAW
     elif decision.action == DecisionAction.RESCREEN:
         for video in videos_of(session, submission.id):
             video.verdict = None  # screen-submission screens it again; its findings are replaced then
@@ -508,21 +497,23 @@ def record_decision(session: Session, submission: Submission, decision: Decision
         submission.received_basis = str(ReceivedBasis.OPERATOR)
         submission.received_set_by = decision.decided_by[:200]
     elif decision.action == DecisionAction.REVOKE:
-        _undo(session, submission, int(value["revokes"]))
+        move = _undo(session, submission, int(value["revokes"]))
     session.flush()
-    return update_verdict(session, submission)
+    return update_verdict(session, submission, move)
 
 
-def _undo(session: Session, submission: Submission, number: int) -> None:
-    """The effect of decision `number` on the work taken back (the verdict reads in-force decisions)."""
+def _undo(session: Session, submission: Submission, number: int) -> Move:
+    """The effect of decision `number` on the work taken back (the verdict reads in-force decisions);
+    RESTORE when it was the withdrawal."""
     earlier = decisions_of(session, submission.id)
     target = next(d for d in earlier if d.number == number)
     if target.action == DecisionAction.WITHDRAW:
-        submission.state = SubmissionState.RECEIVED  # update_verdict puts it where its files say
-    elif target.action == DecisionAction.SET_RECEIVED and target.value:
+        return Move.RESTORE  # update_verdict puts it where its files say
+    if target.action == DecisionAction.SET_RECEIVED and target.value:
         submission.received_at = datetime.fromisoformat(target.value["previous"]).astimezone(UTC)
         submission.received_basis = target.value.get("previous_basis")
         submission.received_set_by = target.value.get("previous_set_by")
+    return Move.DERIVE
 
 
 def submissions(session: Session, *, removed: bool = False) -> list[Submission]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tasks.findings import Check, Finding, Status
 from tasks.judging.model import Expert
-from tasks.judging.rubric import CATEGORIES, canonical_category
 from tasks.judging.tables import Row, Table, cell_text, read_table
 from tasks.outside import identity
+from tasks.rules import DEFAULT_RULES
 
 REQUIRED = ("姓名", "单位", "专长", "最大评审数")
 OPTIONAL = ("联系方式",)
@@ -54,9 +54,9 @@ def _categories(table: Table, row: Row, findings: list[Finding]) -> frozenset[st
     for part in _SEPARATORS.split(text):
         if not part:
             continue
-        category = canonical_category(part)
+        category = DEFAULT_RULES.category_named(part)
         if category is None:
-            known = "、".join(CATEGORIES)
+            known = "、".join(DEFAULT_RULES.categories)
             findings.append(_finding(table, row, f"专长“{part}”不是作品类别之一（{known}）"))
         else:
             found.add(category)

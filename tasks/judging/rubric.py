@@ -1,11 +1,9 @@
-"""The judging rubric, the categories and the tiers: data, each with the sentence it comes from."""
+"""The judging rubric and the tiers: data, each with the sentence it comes from (the categories are
+ContestRules.categories)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-# 四（二）「推荐作品类别涵盖微专题、微纪录片、微动漫、Vlog、情景再现等多种形式」
-CATEGORIES: tuple[str, ...] = ("微专题", "微纪录片", "微动漫", "Vlog", "情景再现")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +33,3 @@ TOTAL_MAXIMUM = sum(MAXIMA.values())
 TIER_SPECIAL = "特别优秀"
 TIER_EXCELLENT = "优秀"
 TIERS: tuple[str, ...] = (TIER_SPECIAL, TIER_EXCELLENT)
-
-
-def canonical_category(text: str) -> str | None:
-    """The category named by `text` (full-width or any case accepted), or None when it is not one."""
-    import unicodedata
-
-    cleaned = unicodedata.normalize("NFKC", text or "").strip().removesuffix("类").lower()
-    for category in CATEGORIES:
-        if cleaned == category.lower():
-            return category
-    return None

@@ -39,7 +39,7 @@ from tasks.judging.packet_page import (
 from tasks.judging.packets import PacketWork, sheet_name, write_sheet
 from tasks.judging.ranking import Ranking, TierPolicy, rank
 from tasks.judging.roster import Roster, parse_roster
-from tasks.judging.rubric import CATEGORIES, TIERS, canonical_category
+from tasks.judging.rubric import TIERS
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy, viewing_profile
@@ -47,6 +47,7 @@ from tasks.judging.winners_doc import ListedWork, write_documents
 from tasks.publish.records import credited_authors
 from tasks.publish.selection import list_change
 from tasks.publish.subtitles import video_subtitles
+from tasks.rules import DEFAULT_RULES
 from tasks.scratch import scratch_folder
 from tasks.store import ObjectStore, open_store
 from tasks.subtitles.files import parse_subtitles
@@ -224,9 +225,9 @@ class CategoryChange:
 def correct_category(settings: Settings, number: str, text: str) -> CategoryChange:
     """Override the category the 登记表 gave work `number` (recorded with the operator and the time).
     An unknown category or work raises records.DecisionError (a Chinese sentence)."""
-    category = canonical_category(text)
+    category = DEFAULT_RULES.category_named(text)
     if category is None:
-        raise records.DecisionError(f"“{text}”不是作品类别之一（{'、'.join(CATEGORIES)}）")
+        raise records.DecisionError(f"“{text}”不是作品类别之一（{'、'.join(DEFAULT_RULES.categories)}）")
     with catalogue_session(settings) as session:
         records.judged_works(session)  # numbers every eligible work first
         row = records.set_category(session, number, category, settings.operator_name, settings.now())
@@ -248,7 +249,7 @@ def read_works_table(path: Path) -> list[Work]:
             raise TableError(f"{path.name} 第{row.line}行：编号“{number}”重复")
         seen.add(number)
         category_text = cell_text(row.values.get("类别"))
-        category = canonical_category(category_text) if category_text else None
+        category = DEFAULT_RULES.category_named(category_text) if category_text else None
         if category_text and category is None:
             raise TableError(f"{path.name} 第{row.line}行：类别“{category_text}”不是作品类别之一")
         people = tuple(p for p in (cell_text(row.values.get("报送人")),) if p)

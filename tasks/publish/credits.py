@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tasks.intake.text import halfwidth, squash
-from tasks.judging.rubric import CATEGORIES
 from tasks.outside import find_contacts, same_identity
+from tasks.rules import DEFAULT_RULES
 
 if TYPE_CHECKING:
     from tasks.intake.details import IntakeDetails
@@ -56,7 +56,7 @@ def plain_synopsis(synopsis: str, category: str | None) -> str:
     """Pure: the synopsis without a leading category label (「微专题。讲述…」 → 「讲述…」): the
     category is shown on its own line."""
     text = synopsis.strip()
-    labels = [c for c in (category, *CATEGORIES) if c]
+    labels = [c for c in (category, *DEFAULT_RULES.categories) if c]
     for label in labels:
         match = re.match(rf"^[【\[（(]?{re.escape(label)}[】\]）)]?\s*[。：:，,；;、.\s-]*", text)
         if match and match.end() > 0:
