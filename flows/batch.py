@@ -22,11 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from flows.intake import intake, screen_submission
 from flows.outbox import nightly_outbox
 from flows.report import publish_dashboards_task
-from tasks.catalogue.db import open_catalogue, session_scope
-from tasks.catalogue.models import Submission
-from tasks.catalogue.submissions import unfinished_submissions
 from tasks.config import get_settings
-from tasks.intake.receipt import verdict_label
+from tasks.submissions.intake import batch_rows, select_unfinished
 
 log = logging.getLogger(__name__)
 SCREEN_DEPLOYMENT = "screen-submission/screen-submission"
@@ -78,12 +75,7 @@ class NightlyParameters(BatchOptions):
 @task(name="select-unfinished", retries=2, retry_delay_seconds=5)
 def select_unfinished_task(submission_ids: list[str] | None) -> tuple[list[str], list[str]]:
     """(to screen, already screened or unknown): only works with videos still unscreened."""
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        unfinished = unfinished_submissions(session)
-    if submission_ids is None:
-        return sorted(unfinished), []
-    wanted = list(dict.fromkeys(submission_ids))
-    return [s for s in wanted if s in set(unfinished)], [s for s in wanted if s not in set(unfinished)]
+    return select_unfinished(get_settings(), submission_ids)
 
 
 def dispatch(
@@ -155,19 +147,7 @@ def in_process(submission_ids: list[str], on_done: Callable[[int], None]) -> dic
 @task(name="batch-outcome", retries=2, retry_delay_seconds=5)
 def outcome_task(finals: dict[str, str], skipped: list[str]) -> list[dict[str, Any]]:
     """One row per work of the batch: its last run's state and its verdict now."""
-    rows = []
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        for submission_id in [*finals, *skipped]:
-            submission = session.get(Submission, submission_id)
-            rows.append(
-                {
-                    "id": submission_id,
-                    "title": submission.title if submission else None,
-                    "run": finals.get(submission_id, "SKIPPED"),
-                    "verdict": verdict_label(submission.verdict) if submission else "找不到该作品",
-                }
-            )
-    return rows
+    return batch_rows(get_settings(), finals, skipped)
 
 
 def run_batch(submission_ids: list[str] | None, options: BatchOptions) -> list[dict[str, Any]]:

@@ -1,82 +1,35 @@
 """The intake flow: packages from paths or the configured sources → catalogue → screening → verdict.
 
-Orchestration only: unpacking, reading and judging live in `tasks.intake`, recording in
-`tasks.catalogue.submissions`. One task per package; I/O tasks retry; a package that still fails
-is reported and the batch goes on.
+Orchestration only: each step is a function of `tasks.submissions.intake` (which the command line
+calls too). One task per package; I/O tasks retry; a package that still fails is reported and the
+batch goes on.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from datetime import datetime
+from pathlib import Path
 from typing import Any, cast
 
 from prefect import flow, task
 from pydantic import SecretStr
-from sqlalchemy import select
 
 from flows.retries import IO_RETRIES
 from flows.screen import configured_screen_video
-from tasks.catalogue.db import catalogue_session, open_catalogue
-from tasks.catalogue.models import File, Submission
-from tasks.catalogue.submissions import (
-    IngestOutcome,
-    is_seen,
-    mark_seen,
-    record_analysis,
-    refresh_intake,
-    seen_submission,
-    submission_view,
-    unfinished_submissions,
-    unscreened_videos,
-)
+from tasks.catalogue.db import open_catalogue
+from tasks.catalogue.submissions import IngestOutcome
 from tasks.config import Settings, get_settings
-from tasks.context import WorkContext
 from tasks.failures import cause
-from tasks.intake.classify import SUBTITLE_EXTENSIONS
-from tasks.intake.details import IntakeDetails
-from tasks.intake.package import Analysis, Package, analyse
-from tasks.intake.receipt import write_receipt
-from tasks.intake.received import Received, ReceivedBasis, parse_stated_time
-from tasks.intake.sources import (
-    ImapAccount,
-    Unreadable,
-    _newest_mtime,
-    drop_folder_packages,
-    folder_item,
-    imap_packages,
-    inbox_batches,
-    is_mail_file,
-    mail_file_packages,
-    safe_filename,
-)
-from tasks.printable import printable
-from tasks.roles import FileRole
+from tasks.intake.package import Analysis, analyse
+from tasks.intake.received import parse_stated_time
 from tasks.rules import DEFAULT_RULES
 from tasks.scratch import scratch_folder
-from tasks.store import open_store
+from tasks.submissions import intake as service
+from tasks.submissions.intake import Collected, Pending, Result, Unscreened
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Collected:
-    """What a source handed over this run, and what it could not read."""
-
-    pending: list[Pending]
-    unreadable: list[Unreadable] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Pending:
-    """A package waiting to be ingested, and how to tell its source afterwards."""
-
-    package: Package
-    for_submission: str | None = None
-    seen: list[tuple[str, str]] = field(default_factory=list)  # (source, item) to mark once recorded
 
 
 @task(name="analyse-package", **IO_RETRIES)
@@ -89,86 +42,19 @@ def analyse_package_task(pending: Pending, scratch: Path) -> Analysis:
 @task(name="ingest-package", **IO_RETRIES)
 def ingest_package_task(pending: Pending, analysis: Analysis) -> IngestOutcome:
     """Store and record one analysed package: a new work, or a supplement or resend of its work."""
-    settings = get_settings()
-    with catalogue_session(settings) as session:
-        outcome = record_analysis(
-            session,
-            analysis,
-            open_store(settings),
-            settings.bucket_originals,
-            rules=DEFAULT_RULES,
-            deadline=settings.deadline,
-            now=settings.now(),
-            for_submission=pending.for_submission,
-        )
-        for source, item in pending.seen:
-            mark_seen(session, source, item, submission_id=outcome.submission_id or None)
-    return outcome
+    return service.record_package(get_settings(), pending, analysis)
 
 
 @task(name="finish-submission", **IO_RETRIES)
-def finish_submission_task(submission_id: str) -> dict[str, Any]:
-    """State and verdict from the stages that have completed, and the 回执 written beside the catalogue."""
-    settings = get_settings()
-    with catalogue_session(settings) as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            return {}
-        refresh_intake(
-            session, submission, rules=DEFAULT_RULES, deadline=settings.deadline, now=settings.now()
-        )
-        session.flush()
-        item = submission_view(session, submission)
-    write_receipt(settings.data_dir, item, issued=settings.now())
-    return item.to_json()  # a task's result is JSON: the flow's results are what `ingest --json` prints
-
-
-@dataclass(frozen=True, slots=True)
-class Unscreened:
-    """What screening needs of one submission: its unscreened videos, fetched from the store into a
-    scratch folder, and what the package says about the work."""
-
-    context: WorkContext
-    videos: list[tuple[str, Path]]  # (name in the package, local copy)
+def finish_submission_task(submission_id: str) -> Result:
+    """State and verdict from the stages that have completed, and the 回执 written beside the catalogue
+    (a task's result is JSON: the flow's results are what `ingest --json` prints)."""
+    return service.finish_submission(get_settings(), submission_id)
 
 
 @task(name="fetch-unscreened", **IO_RETRIES)
 def fetch_unscreened_task(submission_id: str, scratch: Path) -> Unscreened:
-    settings = get_settings()
-    store = open_store(settings)
-    with catalogue_session(settings) as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            return Unscreened(WorkContext(submission_id=submission_id), [])
-        files = list(session.scalars(select(File).where(File.submission_id == submission_id)))
-        videos = [(f.name, f.object_key) for f in unscreened_videos(session, submission_id)]
-        sidecars = [
-            (f.name, f.object_key)
-            for f in files
-            if PurePosixPath(f.name).suffix.lower() in SUBTITLE_EXTENSIONS
-        ]
-        scripts = [
-            str((f.meta or {})["text"])
-            for f in files
-            if f.role == FileRole.SCRIPT and (f.meta or {}).get("text")
-        ]
-        form = IntakeDetails.from_json(submission.form).form
-        title = submission.title
-
-    def fetch(index: int, name: str, object_key: str) -> Path:
-        bucket, key = object_key.split("/", 1)
-        target = scratch / str(index) / safe_filename(PurePosixPath(name).name, f"file{index}")
-        return store.get_file(bucket, key, target)
-
-    context = WorkContext(
-        title=title,
-        script_text="\n".join(scripts) or None,
-        form_text="\n".join(t for t in ((form.team, form.intro) if form else ()) if t) or None,
-        sidecar_subtitles=tuple(fetch(i, n, k) for i, (n, k) in enumerate(sidecars)),
-        submission_id=submission_id,
-    )
-    local = [(name, fetch(len(sidecars) + i, name, key)) for i, (name, key) in enumerate(videos)]
-    return Unscreened(context, local)
+    return service.fetch_unscreened(get_settings(), submission_id, scratch)
 
 
 @flow(name="screen-submission")
@@ -188,99 +74,14 @@ def screen_submission(submission_id: str) -> dict[str, Any]:
         return finish_submission_task(submission_id)
 
 
-def with_mail_opened(
-    pending: list[Pending], scratch: Path, ingested: datetime, results: list[dict[str, Any]]
-) -> list[Pending]:
-    """An exported e-mail (.eml) or mailbox (.mbox) handed over as a file is the e-mail package
-    itself, exactly as if it had come over IMAP: attachments, body, Date, Message-ID. One that
-    cannot be read is reported in `results`; the others go on."""
-    opened: list[Pending] = []
-    for index, item in enumerate(pending):
-        paths = item.package.paths
-        if len(paths) != 1 or not is_mail_file(paths[0]) or item.for_submission:
-            opened.append(item)
-            continue
-        try:
-            packages = mail_file_packages(
-                paths[0], scratch / f"m{index}", source=item.package.source, ingested=ingested
-            )
-        except (OSError, ValueError, LookupError) as exc:
-            log.warning("cannot read mail file %s: %s", paths[0], exc)
-            results.append(
-                {"package": item.package.name, "error": "无法读取该邮件文件（.eml/.mbox），原件未改动。"}
-            )
-            continue
-        opened += [Pending(package, seen=item.seen) for package in packages]
-    return opened
-
-
-def packages_from_paths(
-    paths: list[Path], for_submission: str | None, *, now: datetime
-) -> tuple[list[Pending], list[dict[str, Any]]]:
-    """`guangying ingest`: each path a package; with --for, all paths one addition to that submission."""
-    missing = [
-        {"package": str(p), "error": f"找不到“{p}”（文件或文件夹不存在）。"} for p in paths if not p.exists()
-    ]
-    present = [p.resolve() for p in paths if p.exists()]
-    if not present:
-        return [], missing
-    if for_submission:
-        package = Package(
-            name=present[0].name,
-            paths=present,
-            source=f"cli:--for {for_submission}",
-            received_at=now,
-            received_basis=ReceivedBasis.INGEST_TIME,
-        )
-        return [Pending(package, for_submission=for_submission)], missing
-    pending = [
-        Pending(
-            Package(
-                name=p.name,
-                paths=[p],
-                source=f"cli:{p}",
-                received_at=datetime.fromtimestamp(_newest_mtime(p), UTC),
-            )
-        )
-        for p in present
-    ]
-    return pending, missing
-
-
 @task(name="collect-drop-folder", **IO_RETRIES)
 def collect_drop_folder_task(folder: Path) -> Collected:
-    settings = get_settings()
-    source = f"folder:{folder.resolve()}"
-    unreadable: list[Unreadable] = []
-    with catalogue_session(settings) as session:
-        packages = drop_folder_packages(
-            folder, seen=lambda item: is_seen(session, source, item), unreadable=unreadable
-        )
-    return Collected([Pending(p, seen=[(source, folder_item(p.paths[0]))]) for p in packages], unreadable)
+    return service.collect_drop_folder(get_settings(), folder)
 
 
 @task(name="collect-inbox-bucket", **IO_RETRIES)
 def collect_inbox_task(scratch: Path) -> Collected:
-    settings = get_settings()
-    store, bucket = open_store(settings), settings.bucket_inbox
-    source = f"inbox:{bucket}"
-    pending: list[Pending] = []
-    unreadable: list[Unreadable] = []
-    with catalogue_session(settings) as session:
-        batches = inbox_batches(
-            store,
-            bucket,
-            scratch,
-            seen=lambda key: is_seen(session, source, key),
-            ingested=settings.now(),
-            unreadable=unreadable,
-        )
-        for batch in batches:
-            earlier = seen_submission(session, source, batch.earlier_keys[0]) if batch.earlier_keys else None
-            pending.append(
-                Pending(batch.package, for_submission=earlier, seen=[(source, k) for k in batch.keys])
-            )
-    return Collected(pending, unreadable)
+    return service.collect_inbox(get_settings(), scratch)
 
 
 def secret_setting(value: SecretStr | None, block: str | None) -> str | None:
@@ -299,21 +100,8 @@ def secret_setting(value: SecretStr | None, block: str | None) -> str | None:
 @task(name="collect-mailbox", **IO_RETRIES)
 def collect_mailbox_task(scratch: Path) -> Collected:
     settings = get_settings()
-    account = ImapAccount(
-        host=settings.imap_host or "",
-        user=settings.imap_user or "",
-        password=secret_setting(settings.imap_password, settings.imap_password_block) or "",
-        port=settings.imap_port,
-        ssl=settings.imap_ssl,
-        folder=settings.imap_folder,
-    )
-    pending = []
-    with catalogue_session(settings) as session:
-        for package in imap_packages(
-            account, scratch, seen=lambda mid: is_seen(session, account.source, mid)
-        ):
-            pending.append(Pending(package, seen=[(account.source, package.message_id or "")]))
-    return Collected(pending)  # an e-mail that cannot be read is a package with a finding
+    password = secret_setting(settings.imap_password, settings.imap_password_block) or ""
+    return service.collect_mailbox(settings, scratch, password)
 
 
 @flow(name="intake")
@@ -324,7 +112,7 @@ def intake(
     screen: bool = True,
     received_at: str | datetime | None = None,
     received_set_by: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Result]:
     """Ingest `paths` (or, with `sources`, the drop folder, inbox bucket and mailbox), screen each new
     video into its submission, and return one result per package (`status --json` objects).
 
@@ -340,12 +128,12 @@ def intake(
         settings.catalogue_url
     )  # migrate once here: concurrent first opens from task threads would race
     with scratch_folder(settings.data_dir, "intake") as scratch:
-        pending, results = packages_from_paths([Path(p) for p in paths or []], for_submission, now=now)
-        pending = with_mail_opened(pending, scratch / "mail", now, results)
+        pending, results = service.packages_from_paths(
+            [Path(p) for p in paths or []], for_submission, now=now
+        )
+        pending = service.with_mail_opened(pending, scratch / "mail", now, results)
         if stated_at is not None:
-            stated = Received(stated_at, ReceivedBasis.OPERATOR, received_set_by or settings.operator_name)
-            for item in pending:
-                item.package.stated(stated)
+            service.state_received(pending, stated_at, received_set_by or settings.operator_name)
         if sources:
             pending += _collect_sources(settings, scratch, now, results)
         outcomes = _ingest_all(pending, scratch, results)
@@ -354,7 +142,7 @@ def intake(
     return results
 
 
-def _publish_run(results: list[dict[str, Any]]) -> None:
+def _publish_run(results: list[Result]) -> None:
     """The works this run touched, as an artifact of the run, and the dashboards refreshed."""
     from prefect.artifacts import create_markdown_artifact
 
@@ -374,7 +162,7 @@ def _publish_run(results: list[dict[str, Any]]) -> None:
 
 
 def _collect_sources(
-    settings: Settings, scratch: Path, now: datetime, results: list[dict[str, Any]]
+    settings: Settings, scratch: Path, now: datetime, results: list[Result]
 ) -> list[Pending]:
     """What the drop folder, the inbox bucket and (when configured) the mailbox hold, read at once; a
     source or an item that cannot be read is one result, and the others go on."""
@@ -386,26 +174,17 @@ def _collect_sources(
     for index, (label, future) in enumerate(collectors):
         state = future.wait() or future.state
         if not state.is_completed():
-            results.append(
-                {"package": label, "error": f"读取{label}失败：{_reason(future)}。请检查配置后重试。"}
-            )
+            results.append(service.source_failed(label, _reason(future)))
             continue
         collected = future.result()
-        pending += with_mail_opened(collected.pending, scratch / f"source-{index}", now, results)
-        for skipped in collected.unreadable:
-            results.append(
-                {
-                    "package": f"{label}：{printable(skipped.item)}",
-                    "error": f"本次无法读取（{skipped.reason}），已跳过，下次运行时会再试；其余作品照常处理。",
-                }
-            )
+        pending += service.with_mail_opened(collected.pending, scratch / f"source-{index}", now, results)
+        results += service.unreadable_results(label, collected)
     return pending
 
 
-def _ingest_all(pending: list[Pending], scratch: Path, results: list[dict[str, Any]]) -> list[IngestOutcome]:
+def _ingest_all(pending: list[Pending], scratch: Path, results: list[Result]) -> list[IngestOutcome]:
     """Every package read concurrently (on the task runner), then recorded one at a time in the order
-    received, so that a reply finds the work its first mail made in the same batch; one that fails
-    is a result."""
+    received; one that fails is a result."""
     analysing = [(p, analyse_package_task.submit(p, scratch / f"p{i}")) for i, p in enumerate(pending)]
     analysed: list[tuple[Pending, Analysis]] = []
     for waiting, future in analysing:
@@ -413,27 +192,16 @@ def _ingest_all(pending: list[Pending], scratch: Path, results: list[dict[str, A
         if future.state.is_completed():
             analysed.append((waiting, future.result()))
         else:
-            results.append(_failed_package(waiting, future))
+            results.append(service.failed_package(waiting, _reason(future)))
     outcomes: list[IngestOutcome] = []
-    for waiting, analysis in sorted(analysed, key=lambda pair: _received_order(pair[0])):
+    for waiting, analysis in sorted(analysed, key=lambda pair: service.received_order(pair[0])):
         recorded = ingest_package_task.submit(waiting, analysis)
         recorded.wait()
         if recorded.state.is_completed():
             outcomes.append(recorded.result())
         else:
-            results.append(_failed_package(waiting, recorded))
+            results.append(service.failed_package(waiting, _reason(recorded)))
     return outcomes
-
-
-def _received_order(pending: Pending) -> datetime:
-    return pending.package.received_at.astimezone(UTC)
-
-
-def _failed_package(pending: Pending, future: Any) -> dict[str, Any]:
-    return {
-        "package": pending.package.name,
-        "error": f"处理失败：{_reason(future)}。原件未改动，可稍后重试。",
-    }
 
 
 def _screen_all(
@@ -442,34 +210,22 @@ def _screen_all(
     *,
     screen: bool,
     resume_unfinished: bool,
-    results: list[dict[str, Any]],
+    results: list[Result],
 ) -> None:
-    """Screen (or, without `screen`, only judge) each submission a package made or added to; a
-    package seen before is a duplicate unless its submission was left unfinished, which is then
-    resumed. Only videos not screened yet are screened: a supplement or a resend without a new video
-    is judged again in seconds. With `resume_unfinished` (the nightly run) every other unfinished
-    submission is finished too."""
-    with catalogue_session(settings) as session:
-        unfinished = set(unfinished_submissions(session))
+    """Screen (or only judge) each work a package made or added to (`service.next_step`); with
+    `resume_unfinished` (the nightly run) every other unfinished work is finished too."""
+    unfinished = set(service.unfinished(settings))
     for outcome in outcomes:
-        if outcome.refused:  # not a package at all: no work, no 受理编号
-            results.append({"package": outcome.package, "error": outcome.refused, "intake": "not_a_work"})
+        step = service.next_step(outcome, unfinished, screen=screen)
+        if step.answer is not None:
+            results.append(step.answer)
             continue
-        resumed = outcome.duplicate and screen and outcome.submission_id in unfinished
-        if outcome.duplicate and not resumed:
-            results.append({"package": outcome.package, "duplicate": True, "id": outcome.submission_id})
-            continue
-        to_screen = screen and outcome.submission_id in unfinished
-        unfinished.discard(outcome.submission_id)
-        status: dict[str, Any] = (
+        status = (
             screen_submission(outcome.submission_id)
-            if to_screen or (screen and outcome.created)
+            if step.screen
             else finish_submission_task(outcome.submission_id)
         )
-        intake = {"intake": outcome.kind} if outcome.kind else {}
-        results.append(
-            {"package": outcome.package, **status, **intake, **({"resumed": True} if resumed else {})}
-        )
+        results.append(service.step_result(outcome, step, status))
     if resume_unfinished:
         for submission_id in sorted(unfinished):
             status = screen_submission(submission_id)

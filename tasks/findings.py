@@ -67,7 +67,7 @@ class Check(StrEnum):
     DOCUMENT = "document"
     PLEDGE = "pledge"
     MAIL = "mail"
-    MATCHING = "matching"  # which work a second e-mail or a resend belongs to (tasks.intake.threading)
+    MATCHING = "matching"  # which work a second e-mail or a resend belongs to (tasks.catalogue.threading)
     # judging (tasks/judging)
     ASSIGNMENT = "assignment"
     ROSTER = "roster"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tasks.catalogue.views import SubmissionView
-from tasks.intake.receipt import render_receipt as render_view
+from tasks.report.receipt import render_receipt as render_view
 from tasks.rules import SHANGHAI
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -341,9 +341,18 @@ def test_the_declared_duration_never_repeats_itself() -> None:
 def catalogue(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The CLI's view of the catalogue, without a flow: `status`, `receipt` and `export` read this."""
     items = [PASSED, INCOMPLETE | {"id": "3f2a0000-0000-4000-8000-000000000002"}, AWAITING | {"id": "77aa"}]
+    from tasks.submissions.service import IdMatch
+
+    views = {i["id"]: SubmissionView.from_json(i) for i in items}
+    service = "tasks.submissions.service"
+    monkeypatch.setattr(f"{service}.works", lambda *_, **__: list(views.values()))
     monkeypatch.setattr(
-        "flows.commands.intake._all_items", lambda **_: [SubmissionView.from_json(i) for i in items]
+        f"{service}.id_matches",
+        lambda _session, prefix, **__: [
+            IdMatch(v.id, v.title, v.submitter, v.unit) for v in views.values() if v.id.startswith(prefix)
+        ],
     )
+    monkeypatch.setattr(f"{service}.view_by_id", lambda _session, submission_id: views[submission_id])
     return items
 
 
@@ -404,7 +413,7 @@ def test_the_exported_summary_prints_on_a4_landscape(
     from openpyxl import load_workbook
 
     from flows.cli import main
-    from tasks.intake.export import MAX_COLUMN_WIDTH, display_width
+    from tasks.report.export import MAX_COLUMN_WIDTH, display_width
 
     out = tmp_path / "汇总.xlsx"
     assert main(["export", "--out", str(out)]) == 0

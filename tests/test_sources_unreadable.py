@@ -19,14 +19,14 @@ def test_an_entry_the_file_system_refuses_is_skipped_and_the_folder_goes_on(
 ) -> None:
     for name in ("甲单位+作品一.zip", "乙单位+作品二.zip", "丙单位+作品三.zip"):
         (tmp_path / name).write_bytes(b"PK\x05\x06" + bytes(18))
-    real = sources._newest_mtime
+    real = sources.newest_mtime
 
     def refusing(entry: Path) -> float:  # what a permission error or a vanished file raises
         if entry.name.startswith("乙"):
             raise PermissionError(13, "Permission denied")
         return real(entry)
 
-    monkeypatch.setattr(sources, "_newest_mtime", refusing)
+    monkeypatch.setattr(sources, "newest_mtime", refusing)
     unreadable: list[Unreadable] = []
     packages = drop_folder_packages(tmp_path, now=LATER, unreadable=unreadable)
     assert [p.name for p in packages] == ["丙单位+作品三.zip", "甲单位+作品一.zip"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from flows.commands.common import refuse, say_refusal
 from flows.commands.parsing import HelpFormatter
 from tasks.decisions import ACTION_HELP, ACTION_LABELS, DecisionAction
 from tasks.findings import CHECK_LABELS, VERDICT_LABELS, UnknownCheck, check_named
@@ -46,36 +46,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     decide.set_defaults(handler=run_decide)
 
 
-def _refuse(text: str) -> int:
-    print(f"guangying：{for_terminal(text)}", file=sys.stderr)
-    return 2
-
-
 def run_decide(args: argparse.Namespace) -> int:
-    from flows.commands.operator import record_view
+    from tasks.config import get_settings
+    from tasks.submissions.service import Refused, SubmissionIdError, decide
 
     action = DecisionAction(args.action)
     if action == DecisionAction.WAIVE and not args.check:
-        return _refuse("waive 需要用 --check 指明免除哪一项检查。")
+        return refuse("waive 需要用 --check 指明免除哪一项检查。")
     if args.check and action != DecisionAction.WAIVE:
-        return _refuse(f"{action} 不接受 --check（只有 waive 针对某一项检查）。")
+        return refuse(f"{action} 不接受 --check（只有 waive 针对某一项检查）。")
     if action in VALUE_OF and not args.value:
-        return _refuse(f"{action} 需要写明{VALUE_OF[action]}，如 guangying decide ID {action} VALUE。")
+        return refuse(f"{action} 需要写明{VALUE_OF[action]}，如 guangying decide ID {action} VALUE。")
     if action not in VALUE_OF and args.value:
-        return _refuse(f"{action} 不接受“{args.value}”这样的取值（只有 set-received 和 revoke 需要）。")
+        return refuse(f"{action} 不接受“{args.value}”这样的取值（只有 set-received 和 revoke 需要）。")
     if action == DecisionAction.REVOKE:
         if not args.value.isdigit():
-            return _refuse(f"revoke 需要决定的序号（如 1），而不是“{args.value}”。")
+            return refuse(f"revoke 需要决定的序号（如 1），而不是“{args.value}”。")
         args.note = args.note or f"撤回第{int(args.value)}项决定"
     try:
         named = check_named(args.check) if args.check else None
     except UnknownCheck as exc:
-        return _refuse(str(exc))
+        return refuse(str(exc))
     if args.note is None:
-        return _refuse("--note 不能为空：请写明理由。")
-    item = record_view(args, action, named, value=args.value)
-    if item is None:
-        return 2
+        return refuse("--note 不能为空：请写明理由。")
+    try:
+        item = decide(
+            get_settings(),
+            args.submission_id,
+            action,
+            note=args.note,
+            by=args.by,
+            check=named,
+            value=args.value,
+        )
+    except (Refused, SubmissionIdError) as exc:
+        return say_refusal(exc)
     if args.json:
         print(json_line(item.to_json()))
         return 0

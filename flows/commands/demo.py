@@ -9,7 +9,7 @@ from rich.cells import cell_len
 
 from flows.commands.table import pad
 from tasks.findings import CHECK_LABELS, STATUS_LABELS
-from tasks.intake.receipt import state_label, verdict_label
+from tasks.report.receipt import state_label, verdict_label
 
 
 def _pad(text: str, width: int) -> str:

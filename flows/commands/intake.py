@@ -6,16 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from flows.commands.common import print_results, say_refusal
 from flows.commands.table import render
-from tasks.findings import STATUS_LABELS
-from tasks.intake.receipt import state_label, verdict_label
 from tasks.outside import for_terminal, for_terminal_lines
 from tasks.printable import json_line
-
-if TYPE_CHECKING:
-    from tasks.catalogue.views import SubmissionView
+from tasks.report.receipt import state_label, verdict_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,101 +66,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     receipt.set_defaults(handler=run_receipt)
 
 
-# How `ingest` and `run` mark each work: by its verdict (None: the screening has not completed).
-MARKS = {"pass": "✓", "fail": "✗", "review": "?", None: "…"}
-
-
-def _problems(item: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in item.get("findings", []) if f["status"] != "pass"]
-
-
-def _failed(result: dict[str, Any]) -> bool:
-    """`screen`'s convention: a failure, a work to review and an error count; 审核中 does not."""
-    return bool(result.get("error")) or result.get("verdict") in ("fail", "review")
-
-
-def _print_results(results: list[dict[str, Any]], as_json: bool) -> int:
-    """One line per package (its mark, title, id and verdict, then its problems); exit status 0 when
-    every work passed or is still 审核中, 1 when any failed, needs review or could not be taken in."""
-    for result in results:
-        if as_json:
-            print(json_line(result), flush=True)
-        elif result.get("error"):
-            print(f"✗ {result['package']}：{result['error']}")
-        elif result.get("duplicate"):
-            print(f"= {result['package']}：已受理过（受理编号 {result['id']}），未做任何改动。")
-        else:
-            verdict = result.get("verdict")
-            print(
-                f"{MARKS.get(verdict, '…')} {result['package']} → 《{result.get('title') or '未识别'}》 "
-                f"受理编号 {result['id']}，结论：{verdict_label(verdict)}"
-            )
-            for finding in _problems(result):
-                print(f"    [{STATUS_LABELS.get(finding['status'], finding['status'])}] {finding['message']}")
-    if not results and not as_json:
-        print("没有新的作品包。")
-    return 1 if any(_failed(r) for r in results) else 0
-
-
-def _empty_folders(paths: list[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
-    """A folder without a single file is not a submission: said, not catalogued."""
-    kept, empty = [], []
-    for path in paths:
-        if path.is_dir() and not any(p.is_file() for p in path.rglob("*")):
-            empty.append(
-                {"package": str(path), "error": f"“{path}”是空文件夹，没有可受理的文件，未登记为作品。"}
-            )
-        else:
-            kept.append(path)
-    return kept, empty
-
-
-def _already_taken_in(paths: list[Path], *, screening: bool) -> tuple[list[Path], list[dict[str, Any]]]:
-    """Files (archives, e-mails) whose bytes were taken in before and whose work needs nothing more:
-    answered from the catalogue at once, without starting a flow (and Prefect's temporary server)."""
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.models import IntakePackage
-    from tasks.catalogue.submissions import needs_finishing
-    from tasks.config import get_settings
-    from tasks.store import sha256_of
-
-    files = [p for p in paths if p.is_file() and not p.is_symlink()]
-    if not files:
-        return paths, []
-    remaining, known = [p for p in paths if p not in files], []
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        for path in files:
-            package = session.get(IntakePackage, sha256_of(path))
-            unfinished = package is not None and needs_finishing(session, package.submission_id)
-            if package is None or (screening and unfinished):
-                remaining.append(path)  # new, or its screening (or state) must be resumed: the flow does it
-            else:
-                known.append({"package": path.name, "duplicate": True, "id": package.submission_id})
-    return remaining, known
-
-
 def run_ingest(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.intake.received import StatedTimeError, parse_stated_time
+    from tasks.submissions import intake as service
+    from tasks.submissions.service import SubmissionIdError, resolve_id
 
+    settings = get_settings()
     received_at = None
     if args.received_at:
         try:
-            received_at = parse_stated_time(args.received_at, now=get_settings().now())
+            received_at = parse_stated_time(args.received_at, now=settings.now())
         except StatedTimeError as exc:
             print(f"guangying：--received-at：{for_terminal(exc)}。", file=sys.stderr)
             return 2
-    missing = _missing_paths(list(args.paths))
+    missing = service.missing_paths(list(args.paths))
+    for path in missing:  # a usage error; the paths that exist are still taken in
+        print(f"guangying：找不到“{for_terminal(path)}”（文件或文件夹不存在）。", file=sys.stderr)
     if len(missing) == len(args.paths):
         return 2  # nothing to take in: a usage error, nothing started
     if args.for_submission:
-        resolved = _resolve_id(args.for_submission)
-        if resolved is None:
-            return 2
-        args.for_submission = resolved
-    paths, results = _empty_folders([p for p in args.paths if p not in missing])
+        try:
+            args.for_submission = resolve_id(settings, args.for_submission)
+        except SubmissionIdError as exc:
+            return say_refusal(exc)
+    paths, results = service.empty_folders([p for p in args.paths if p not in missing])
     if not args.for_submission:
-        paths, known = _already_taken_in(paths, screening=not args.no_screen)
+        # bytes taken in before whose work needs nothing more: answered without starting a flow
+        paths, known = service.already_taken_in(settings, paths, screening=not args.no_screen)
         results += known
     if paths:
         from flows.intake import intake
@@ -176,17 +105,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             received_at=received_at,
             received_set_by=args.by,
         )
-    code = _print_results(results, args.json)
+    code = print_results(results, args.json)
     return 2 if missing else code  # a path that does not exist outranks the verdicts (see README)
-
-
-def _missing_paths(paths: list[Path]) -> list[Path]:
-    """Paths on the command line that do not exist: each one sentence on stderr (a usage error; the
-    paths that exist are still taken in)."""
-    missing = [p for p in paths if not p.exists()]
-    for path in missing:
-        print(f"guangying：找不到“{for_terminal(path)}”（文件或文件夹不存在）。", file=sys.stderr)
-    return missing
 
 
 def run_sources(args: argparse.Namespace) -> int:
@@ -202,38 +122,7 @@ def run_sources(args: argparse.Namespace) -> int:
         )
         print(f"邮箱：{f'{settings.imap_user}@{settings.imap_host}' if settings.imap_host else '未配置'}")
     results = intake(sources=True, screen=not args.no_screen)
-    return _print_results(results, args.json)
-
-
-def _all_items(*, removed: bool = False) -> list[SubmissionView]:
-    """Every work; those taken in by mistake (`withdraw --mistake`) only with `removed`."""
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.submissions import submission_view, submissions
-    from tasks.config import get_settings
-
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        return [submission_view(session, s) for s in submissions(session, removed=removed)]
-
-
-def _matching(prefix: str) -> SubmissionView | None:
-    """The one work whose 受理编号 starts with `prefix` (one removed by mistake too, so that it can be
-    restored); none or several are said on stderr."""
-    matches = [item for item in _all_items(removed=True) if item.id.startswith(prefix.strip())]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        print(f"guangying：找不到受理编号为“{prefix}”的作品。请用 guangying status 查看。", file=sys.stderr)
-        return None
-    print(f"guangying：受理编号“{prefix}”对应{len(matches)}件作品，请多写几位：", file=sys.stderr)
-    for item in matches:
-        who = item.submitter or item.unit or "报送人未识别"
-        print(f"    {item.id}  《{item.title or '未识别'}》 {who}", file=sys.stderr)
-    return None
-
-
-def _resolve_id(prefix: str) -> str | None:
-    item = _matching(prefix)
-    return item.id if item else None
+    return print_results(results, args.json)
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -241,7 +130,10 @@ def run_status(args: argparse.Namespace) -> int:
 
     if args.unmatched:
         return _run_unmatched(args.json)
-    items = _all_items()
+    from tasks.config import get_settings
+    from tasks.submissions.service import works
+
+    items = works(get_settings())
     if args.json:
         try:
             for item in items:
@@ -274,12 +166,10 @@ def run_status(args: argparse.Namespace) -> int:
 def _run_unmatched(as_json: bool) -> int:
     """`status --unmatched`: the 未受理邮件, one line (or JSON object) each."""
     from tasks.beijing_time import numeric_date_time
-    from tasks.catalogue.db import open_catalogue, session_scope
-    from tasks.catalogue.submissions import unmatched_mails
     from tasks.config import get_settings
+    from tasks.submissions.service import unmatched
 
-    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
-        rows = unmatched_mails(session)
+    rows = unmatched(get_settings())
     if as_json:
         for row in rows:
             print(json_line(row), flush=True)
@@ -302,7 +192,7 @@ def _run_unmatched(as_json: bool) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
-    from tasks.intake.export import write_export
+    from tasks.submissions.service import write_summary_table
 
     out = args.out or get_settings().data_dir / "作品汇总表.xlsx"
     if args.out is not None:
@@ -318,10 +208,8 @@ def run_export(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    items = _all_items()
-    out.parent.mkdir(parents=True, exist_ok=True)  # the data directory's own folder
-    write_export(out, items)
-    print(f"已导出{len(items)}件作品的汇总表：{out.resolve()}")
+    count = write_summary_table(get_settings(), out)
+    print(f"已导出{count}件作品的汇总表：{out.resolve()}")
     return 0
 
 
@@ -340,10 +228,12 @@ def run_templates(args: argparse.Namespace) -> int:
 
 def run_receipt(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
-    from tasks.intake.receipt import render_receipt
+    from tasks.report.receipt import render_receipt
+    from tasks.submissions.service import SubmissionIdError, find_submission
 
-    item = _matching(args.submission_id)
-    if item is None:
-        return 2
+    try:
+        item = find_submission(get_settings(), args.submission_id)
+    except SubmissionIdError as exc:
+        return say_refusal(exc)
     print(for_terminal_lines(render_receipt(item, issued=get_settings().now())), end="")
     return 0

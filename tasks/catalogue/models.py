@@ -119,7 +119,7 @@ class IntakePackage(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     # Second e-mails (0008): the Message-ID and sender of the mail that brought it (replies are
-    # matched by them), and what it was to its work (`tasks.intake.threading.PackageKind`).
+    # matched by them), and what it was to its work (`tasks.catalogue.threading.PackageKind`).
     message_id: Mapped[str | None] = mapped_column(String(500), index=True)
     sender: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str | None] = mapped_column(String(20))

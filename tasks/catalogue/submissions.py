@@ -65,7 +65,7 @@ class IngestOutcome:
     created: bool = False
     duplicate: bool = False
     title: str | None = None
-    kind: str | None = None  # tasks.intake.threading.PackageKind: new work, supplement or resend
+    kind: str | None = None  # tasks.catalogue.threading.PackageKind: new work, supplement or resend
     refused: str | None = None  # not a package at all (tasks.intake.not_a_work): why; no submission
 
 
@@ -79,7 +79,7 @@ def find_package(session: Session, fingerprint: str) -> IntakePackage | None:
 
 
 def find_by_message_id(session: Session, message_id: str) -> Submission | None:
-    from tasks.intake.threading import work_for_message_ids
+    from tasks.catalogue.threading import work_for_message_ids
 
     found = work_for_message_ids(session, [message_id])
     return session.get(Submission, found[0]) if found else None
@@ -98,13 +98,13 @@ def record_analysis(
 ) -> IngestOutcome:
     """Store the originals and catalogue one analysed package; the same package twice changes nothing.
 
-    A reply, a supplement or a resend joins the work it belongs to (`tasks.intake.threading`); the
+    A reply, a supplement or a resend joins the work it belongs to (`tasks.catalogue.threading`); the
     work keeps the received time of its first package, and every intake check is judged again on
     all it holds. A package that may belong to several works becomes one of its own, with a finding.
     One that belongs to no work and is no package at all (`tasks.intake.not_a_work`) is refused: no
     submission; an e-mail of that kind is kept among the 未受理邮件 (`record_unmatched_mail`)."""
+    from tasks.catalogue.threading import PackageKind, ambiguous_finding, match_work
     from tasks.intake.not_a_work import refusal
-    from tasks.intake.threading import PackageKind, ambiguous_finding, match_work
 
     known = _already_recorded(session, analysis)
     if known is not None:

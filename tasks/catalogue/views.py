@@ -107,7 +107,7 @@ class NetdiskView:
 @dataclass(frozen=True, slots=True)
 class PackageView:
     """A package of the work as received: the first, a supplement or a resend
-    (`tasks.intake.threading.PackageKind`), with its own received time and the roles it brought."""
+    (`tasks.catalogue.threading.PackageKind`), with its own received time and the roles it brought."""
 
     kind: str
     name: str

@@ -38,7 +38,8 @@ PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download", ".f
 # --- drop folder ---------------------------------------------------------------------------------
 
 
-def _newest_mtime(path: Path) -> float:
+def newest_mtime(path: Path) -> float:
+    """The newest modification time of a file, or of anything inside a folder (a folder's arrival)."""
     if path.is_file() or path.is_symlink():
         return path.lstat().st_mtime
     times = [p.lstat().st_mtime for p in path.rglob("*")] or [path.stat().st_mtime]
@@ -52,7 +53,12 @@ def folder_item(entry: Path) -> str:
         if entry.is_file()
         else sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
     )
-    return f"{entry.name}|{size}|{_newest_mtime(entry):.0f}"
+    return f"{entry.name}|{size}|{newest_mtime(entry):.0f}"
+
+
+def path_received_at(path: Path) -> datetime:
+    """When a file or folder handed over as a package arrived: its newest modification time."""
+    return datetime.fromtimestamp(newest_mtime(path), UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,7 @@ def drop_folder_packages(
         if entry.is_symlink():
             continue  # a link may point anywhere on the server: never followed
         try:
-            newest = _newest_mtime(entry)
+            newest = newest_mtime(entry)
             if now.timestamp() - newest < settle_seconds or seen(folder_item(entry)):
                 continue
         except OSError as exc:  # permissions, a vanished file, a name the file system refuses

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from tasks.beijing_time import day_key, padded_date_time, padded_month_day
 from tasks.findings import Check, Status
-from tasks.intake.receipt import CONTACT, MAILBOX, RECEIPT_DATE_LABEL, render_receipt, state_label
 from tasks.judging.packets import PacketWork
+from tasks.report.receipt import CONTACT, MAILBOX, RECEIPT_DATE_LABEL, render_receipt, state_label
 from tasks.roles import ROLE_LABELS
 from tasks.states import SubmissionState
 

@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 from tasks.beijing_time import beijing_day
 from tasks.findings import CHECK_LABELS, Check, Status
-from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.text import format_duration
+from tasks.report.receipt import state_label, verdict_label
 
 # Chinese names of the flows, for the stage-duration chart.
 FLOW_LABELS: dict[str, str] = {

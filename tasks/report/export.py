@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from tasks.beijing_time import numeric_date_time
 from tasks.findings import Check
-from tasks.intake.receipt import state_label, verdict_label
 from tasks.intake.templates import SUMMARY_HEADER, SUMMARY_NOTE, SUMMARY_TITLE, TITLE_LINE_1
 from tasks.intake.text import format_duration, squash
 from tasks.outside import append_row
+from tasks.report.receipt import state_label, verdict_label
 
 if TYPE_CHECKING:
     from tasks.catalogue.views import SubmissionView

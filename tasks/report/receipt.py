@@ -199,7 +199,7 @@ def file_label(role: str, name: str) -> str:
 
 def _arrivals(item: SubmissionView) -> list[str]:
     """What arrived after the first package, and when: 「12月03日补交：版权承诺书」."""
-    from tasks.intake.threading import PackageKind
+    from tasks.catalogue.threading import PackageKind
 
     lines = []
     for package in item.packages:
