@@ -82,20 +82,6 @@ def _crash_report(exc: BaseException) -> Path | None:
     return None
 
 
-def configuration_error(exc: BaseException) -> str | None:
-    """One sentence for a setting that cannot be used (exit 2), or None when `exc` is something else."""
-    from pydantic import ValidationError
-    from sqlalchemy.exc import ArgumentError
-
-    from tasks.config import CATALOGUE_URL_FORM, CatalogueUrlError, describe_error
-
-    if isinstance(exc, ValidationError):
-        return describe_error(exc)
-    if isinstance(exc, CatalogueUrlError | ArgumentError):
-        return f"配置项 GUANGYING_DATABASE_URL 无法使用：{exc}，应写成 {CATALOGUE_URL_FORM}。"
-    return None
-
-
 def _for_the_terminal(record: logging.LogRecord) -> bool:
     """Without -v: no Prefect chatter and no traceback on the terminal (both are in the run history
     and, for a crash, in the crash log); our own warnings stay, one line each."""
@@ -103,28 +89,6 @@ def _for_the_terminal(record: logging.LogRecord) -> bool:
         return False
     record.exc_info, record.exc_text = None, None
     return True
-
-
-def explain(exc: BaseException) -> str:
-    """One sentence for the operator: what failed and what to check (the details go to the crash log)."""
-    from sqlalchemy.exc import OperationalError
-
-    from tasks.failures import cause
-
-    if (real := cause(exc)) is not None:
-        from tasks.config import get_settings
-
-        where = get_settings().data_dir.resolve()
-        return (
-            f"{real}，无法写入（数据目录 {where}）。请腾出空间或恢复写入权限后重新运行，已受理的作品不受影响"
-        )
-    if isinstance(exc, OperationalError):
-        from tasks.config import get_settings, make_url_safe
-
-        url = make_url_safe(get_settings().catalogue_url)
-        return f"无法连接作品库（{url}），请检查数据库是否在运行以及 GUANGYING_DATABASE_URL 的设置"
-    first_line = (str(exc).strip().splitlines() or [""])[0]
-    return f"运行出错（{type(exc).__name__}: {first_line}）"
 
 
 SIGPIPE_STATUS = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
@@ -164,7 +128,8 @@ def _run(argv: Sequence[str] | None) -> int:
     if not args.verbose:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_for_the_terminal)
-    from flows.lifetime import end_on_signals, own_children, reclaim_left_behind
+    from flows.lifetime import end_on_signals, reclaim_left_behind
+    from tasks.processes import own_children
 
     end_on_signals()
     reclaim_left_behind()
@@ -182,6 +147,8 @@ def _run(argv: Sequence[str] | None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except Exception as exc:
+        from tasks.failures import configuration_error, explain
+
         configuration = configuration_error(exc)
         if configuration is not None:
             print(f"guangying：{configuration}", file=sys.stderr)

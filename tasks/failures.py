@@ -1,4 +1,5 @@
-"""The real cause of a failure, for people: a full disk, a read-only folder, missing permission.
+"""The real cause of a failure, for people: a full disk, a read-only folder, missing permission;
+and the one sentence a command says when it fails (`explain`, `configuration_error`).
 
 Libraries report these in their own words (sqlite3: "database or disk is full"; OSError: errno
 ENOSPC/EROFS), often wrapped in another exception; a message that blames the database for a full
@@ -44,3 +45,37 @@ def cause(exc: BaseException) -> str | None:
             if needle in text:
                 return phrase
     return None
+
+
+def configuration_error(exc: BaseException) -> str | None:
+    """One sentence for a setting that cannot be used (exit 2), or None when `exc` is something else."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import ArgumentError
+
+    from tasks.config import CATALOGUE_URL_FORM, CatalogueUrlError, describe_error
+
+    if isinstance(exc, ValidationError):
+        return describe_error(exc)
+    if isinstance(exc, CatalogueUrlError | ArgumentError):
+        return f"配置项 GUANGYING_DATABASE_URL 无法使用：{exc}，应写成 {CATALOGUE_URL_FORM}。"
+    return None
+
+
+def explain(exc: BaseException) -> str:
+    """One sentence for the operator: what failed and what to check (the details go to the crash log)."""
+    from sqlalchemy.exc import OperationalError
+
+    if (real := cause(exc)) is not None:
+        from tasks.config import get_settings
+
+        where = get_settings().data_dir.resolve()
+        return (
+            f"{real}，无法写入（数据目录 {where}）。请腾出空间或恢复写入权限后重新运行，已受理的作品不受影响"
+        )
+    if isinstance(exc, OperationalError):
+        from tasks.config import get_settings, make_url_safe
+
+        url = make_url_safe(get_settings().catalogue_url)
+        return f"无法连接作品库（{url}），请检查数据库是否在运行以及 GUANGYING_DATABASE_URL 的设置"
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"运行出错（{type(exc).__name__}: {first_line}）"

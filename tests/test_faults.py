@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.lifetime import OWNER
+from tasks.processes import OWNER
 from tests.fixtures import SUITE_NOW
 from tests.intake_packages import clip, good_form, package_files, zip_package
 

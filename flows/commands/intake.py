@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from flows.commands.common import print_results, say_refusal
+from flows.commands.common import print_results, refuse, say_refusal
 from flows.commands.table import render
 from tasks.outside import for_terminal, for_terminal_lines
 from tasks.printable import json_line
@@ -192,23 +192,12 @@ def _run_unmatched(as_json: bool) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
-    from tasks.submissions.service import write_summary_table
+    from tasks.submissions.service import Refused, write_summary_table
 
-    out = args.out or get_settings().data_dir / "作品汇总表.xlsx"
-    if args.out is not None:
-        if out.suffix.lower() != ".xlsx":
-            print(f"guangying：导出文件“{out}”应以 .xlsx 结尾。", file=sys.stderr)
-            return 2
-        if not out.parent.is_dir():
-            print(f"guangying：文件夹“{out.parent}”不存在，请先创建或换一个位置（--out）。", file=sys.stderr)
-            return 2
-        if out.is_dir():
-            print(
-                f"guangying：“{out}”是一个文件夹，请写出文件名，如 {out / '作品汇总表.xlsx'}。",
-                file=sys.stderr,
-            )
-            return 2
-    count = write_summary_table(get_settings(), out)
+    try:
+        out, count = write_summary_table(get_settings(), args.out)
+    except Refused as exc:
+        return refuse(exc)
     print(f"已导出{count}件作品的汇总表：{out.resolve()}")
     return 0
 

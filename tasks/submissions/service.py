@@ -128,14 +128,23 @@ def unmatched(settings: Settings) -> list[dict[str, str | None]]:
         return unmatched_mails(session)
 
 
-def write_summary_table(settings: Settings, out: Path) -> int:
-    """The 作品汇总表 of every work at `out`; how many works it lists."""
+def write_summary_table(settings: Settings, out: Path | None = None) -> tuple[Path, int]:
+    """The 作品汇总表 of every work at `out` (default: in the data directory); where, and how many
+    works it lists. `Refused` for a place it cannot go: not .xlsx, no such folder, a folder."""
     from tasks.report.export import write_export
 
+    if out is not None:
+        if out.suffix.lower() != ".xlsx":
+            raise Refused(f"导出文件“{out}”应以 .xlsx 结尾。")
+        if not out.parent.is_dir():
+            raise Refused(f"文件夹“{out.parent}”不存在，请先创建或换一个位置（--out）。")
+        if out.is_dir():
+            raise Refused(f"“{out}”是一个文件夹，请写出文件名，如 {out / '作品汇总表.xlsx'}。")
+    out = out or settings.data_dir / "作品汇总表.xlsx"
     items = works(settings)
     out.parent.mkdir(parents=True, exist_ok=True)  # the data directory's own folder
     write_export(out, items)
-    return len(items)
+    return out, len(items)
 
 
 # Decisions ------------------------------------------------------------------------------------
