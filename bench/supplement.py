@@ -33,8 +33,8 @@ from tasks.catalogue.db import open_catalogue, session_scope  # noqa: E402
 from tasks.catalogue.models import Submission  # noqa: E402
 from tasks.catalogue.submissions import record_analysis, submission_view  # noqa: E402
 from tasks.intake.package import analyse  # noqa: E402
-from tasks.report.receipt import render_receipt  # noqa: E402
 from tasks.intake.sources import package_from_message  # noqa: E402
+from tasks.report.receipt import render_receipt  # noqa: E402
 from tasks.rules import DEFAULT_RULES, SHANGHAI  # noqa: E402
 from tasks.screening import technical  # noqa: E402
 from tasks.store import LocalStore  # noqa: E402
