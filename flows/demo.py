@@ -21,10 +21,10 @@ from samples.demo import (
     netdisk_mail,
     write_roster,
 )
-from tasks.catalogue.db import open_catalogue, session_scope
+from tasks.catalogue.db import catalogue_session
 from tasks.catalogue.models import Submission
-from tasks.catalogue.submissions import submission_view
 from tasks.config import get_settings
+from tasks.submissions.service import views
 
 
 @task(name="build-package", retries=1)
@@ -40,13 +40,7 @@ def demo_flow(folder: Path) -> list[dict[str, Any]]:
     packages.append(netdisk_mail(folder))
     results = intake(paths=packages, screen=True)
     ids = [r["id"] for r in results if r.get("id")]
-    settings = get_settings()
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        items = [
-            submission_view(session, s).to_json()
-            for i in ids
-            if (s := session.get(Submission, i)) is not None
-        ]
+    items = [item.to_json() for item in views(get_settings(), ids)]
     errors = [{"package": r["package"], "error": r["error"]} for r in results if r.get("error")]
     return items + errors
 
@@ -64,7 +58,7 @@ def demo_judging_flow(folder: Path) -> dict[str, Any]:
 
     settings = get_settings()
     now = settings.now()
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
+    with catalogue_session(settings) as session:
         title, note = LATE_AGREED
         late = session.query(Submission).filter(Submission.title == title).first()
         if late is not None and late.verdict != "pass":

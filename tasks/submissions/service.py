@@ -116,6 +116,13 @@ def find_submission(settings: Settings, prefix: str) -> SubmissionView:
         return view_by_id(session, resolve_in(session, prefix))
 
 
+def views(settings: Settings, submission_ids: list[str]) -> list[SubmissionView]:
+    """The works with these full ids as they now stand, in that order (unknown ids left out)."""
+    with catalogue_session(settings) as session:
+        found = [session.get(Submission, i) for i in submission_ids]
+        return [submission_view(session, s) for s in found if s is not None]
+
+
 def works(settings: Settings, *, removed: bool = False) -> list[SubmissionView]:
     """Every work, oldest first; those taken in by mistake (`withdraw --mistake`) only with `removed`."""
     with catalogue_session(settings) as session:
