@@ -14,10 +14,11 @@ from samples.hostile import SUMMARY_HEADER as HEADER
 from samples.hostile import many_paragraphs_docx, merged_xlsx
 from tasks.findings import Status
 from tasks.intake.classify import OVERSIZED, classify
-from tasks.intake.documents import DocumentTooLarge, docx_text
+from tasks.intake.documents import docx_text
 from tasks.intake.forms import FormError, parse_registration_form, parse_summary_table
 from tasks.intake.package import Package, analyse
 from tasks.intake.templates import write_registration_form, write_summary_xlsx
+from tasks.office import DocumentTooLarge
 from tasks.rules import DEFAULT_RULES
 from tests.fixtures import SUITE_NOW
 from tests.intake_packages import good_form, summary_row

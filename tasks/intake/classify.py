@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from tasks.findings import Check, Finding, Status
-from tasks.intake.documents import DocumentTooLarge, docx_text, read_text_file
+from tasks.intake.documents import docx_text, read_text_file
 from tasks.intake.text import squash
+from tasks.office import DocumentTooLarge
 from tasks.roles import ROLE_LABELS as ROLE_LABELS  # receipt.py reads it from here
 from tasks.roles import FileRole
 from tasks.rules import DEFAULT_RULES, ContestRules

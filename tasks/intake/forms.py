@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from docx import Document
 from docx.oxml.ns import qn
 from openpyxl.utils.cell import range_boundaries
 
-from tasks.intake.documents import DocumentTooLarge, OfficeScan, SheetScan, element_text, scan_office
+from tasks.intake.documents import element_text
 from tasks.intake.text import format_duration, halfwidth, parse_duration, squash
+from tasks.office import (
+    DocumentTooLarge,
+    OfficeUnreadable,
+    SheetScan,
+    open_document,
+    open_workbook,
+    sheet_extent,
+)
 from tasks.rules import DEFAULT_RULES, ContestRules
 from tasks.sniff import office_kind
 from tasks.zipdir import ZipDirectoryTooLarge, check_zip_directory
@@ -59,14 +67,17 @@ class FormError(Exception):
         self.evidence = evidence or {}
 
 
-def _scanned(path: Path, rules: ContestRules, *, parse_xml: bool = True) -> OfficeScan:
-    """The bounds of ContestRules checked on the decompressed bytes, before any library reads them."""
+T = TypeVar("T")
+
+
+def _opened(open_office: Callable[[], T]) -> T:
+    """A .docx or .xlsx opened by the bounded reader (tasks.office), its refusals as FormError."""
     try:
-        return scan_office(path, rules, parse_xml=parse_xml)
+        return open_office()
     except DocumentTooLarge as exc:
         raise FormError(str(exc), too_large=True, evidence=exc.evidence) from exc
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise FormError(f"{type(exc).__name__}: {exc}") from exc
+    except OfficeUnreadable as exc:
+        raise FormError(str(exc)) from exc
 
 
 @dataclass(slots=True)
@@ -199,17 +210,9 @@ def _label_of(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _open_docx(path: Path, rules: ContestRules):
-    _scanned(path, rules)
-    try:
-        return Document(str(path))
-    except Exception as exc:  # python-docx raises PackageNotFoundError, KeyError, lxml errors…
-        raise FormError(f"{type(exc).__name__}: {exc}") from exc
-
-
 def parse_registration_form(path: Path, rules: ContestRules = DEFAULT_RULES) -> RegistrationForm:
     """附件1 from a .docx; raises FormError when it is not a readable .docx with a table."""
-    document = _open_docx(path, rules)
+    document = _opened(lambda: open_document(path, rules))
     tables = document.element.body.findall(".//" + qn("w:tbl"))
     if not tables:
         raise FormError("no table")
@@ -312,7 +315,7 @@ def _rows_from_grid(grid: list[list[str]]) -> list[SummaryRow]:
 
 
 def parse_summary_docx(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
-    document = _open_docx(path, rules)
+    document = _opened(lambda: open_document(path, rules))
     rows: list[SummaryRow] = []
     for table in document.element.body.findall(".//" + qn("w:tbl")):
         grid = [[c for c in row] for row in _rows(table)]
@@ -378,15 +381,6 @@ def _sheet_bounds(name: str, sheet: SheetScan, rules: ContestRules) -> None:
         raise FormError(problem[0], too_large=True, evidence=problem[1])
 
 
-def _open_xlsx(path: Path):
-    from openpyxl import load_workbook
-
-    try:  # read-only: rows are streamed from the sheet, nothing is built for cells never asked for
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise FormError(f"{type(exc).__name__}: {exc}") from exc
-
-
 def _grid(sheet, height: int, width: int, merged: list[str]) -> list[list[str]]:
     """Cell texts of the top-left `height` × `width` block; a merged range repeats its top-left cell."""
     cells: list[list[tuple[Any, str]]] = [[(None, "")] * width for _ in range(height)]
@@ -406,13 +400,11 @@ def _grid(sheet, height: int, width: int, merged: list[str]) -> list[list[str]]:
 
 def parse_summary_xlsx(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[SummaryRow]:
     """附件3 rows from an .xlsx, within the bounds of ContestRules (FormError beyond them)."""
-    scan = _scanned(path, rules)
-    workbook = _open_xlsx(path)
+    scan, workbook = _opened(lambda: open_workbook(path, rules))
     rows: list[SummaryRow] = []
     try:
         for sheet in workbook.worksheets:
-            part = getattr(sheet, "_worksheet_path", "")
-            extent = scan.sheets.get(part, SheetScan())
+            extent = sheet_extent(scan, sheet)
             _sheet_bounds(sheet.title, extent, rules)
             height, width = extent.max_row, extent.max_column
             for _, _, _, max_col, max_row in _boxes(extent.merged):  # a merged block past the last value
@@ -426,8 +418,7 @@ def parse_summary_xlsx(path: Path, rules: ContestRules = DEFAULT_RULES) -> list[
 def looks_like_summary_xlsx(path: Path, rules: ContestRules = DEFAULT_RULES) -> bool:
     """Whether an .xlsx holds a 汇总表: a header and a row of works among the first rows of a sheet.
     Only the bytes are bounded here; the whole sheet is read (and bounded) only for the 汇总表."""
-    _scanned(path, rules, parse_xml=False)
-    workbook = _open_xlsx(path)
+    _, workbook = _opened(lambda: open_workbook(path, rules, parse_xml=False))
     try:
         for sheet in workbook.worksheets[:10]:
             grid = [

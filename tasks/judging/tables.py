@@ -94,31 +94,22 @@ def _csv_rows(path: Path) -> list[list[Any]]:
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
     """The first worksheet's rows, within MAX_ROWS × MAX_COLUMNS measured on the cells the file
-    really holds (the reader the forms use, tasks.intake.documents), never on its declared
+    really holds (the one bounded reader of Office files, tasks.office), never on its declared
     dimension: a far cell is a finding, not an allocation."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    from tasks.intake.documents import DocumentTooLarge, scan_office
+    from tasks.office import DocumentTooLarge, OfficeUnreadable, open_workbook, sheet_extent
 
     try:
-        scan = scan_office(path)
+        scan, book = open_workbook(path)
     except DocumentTooLarge as exc:
         raise TableError(f"{path.name}：{exc}，未读取") from exc
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise TableError(f"{path.name}：不是可读取的 .xlsx 文件（{type(exc).__name__}）") from exc
-    try:
-        book = load_workbook(path, data_only=True, read_only=True)
-    except Exception as exc:
-        raise TableError(f"{path.name}：不是可读取的 .xlsx 文件（{type(exc).__name__}）") from exc
+    except OfficeUnreadable as exc:
+        raise TableError(f"{path.name}：不是可读取的 .xlsx 文件（{exc.kind}）") from exc
     try:
         if not book.worksheets:
             raise TableError(f"{path.name}：文件中没有工作表")
         sheet = book.worksheets[0]
-        part = str(getattr(sheet, "_worksheet_path", "")).lstrip("/")
-        extent = scan.sheets.get(part)
-        if extent is None:
+        extent = sheet_extent(scan, sheet)
+        if not extent.max_row:
             return []
         _bounds(path, extent.max_row, extent.max_column)
         cells = sheet.iter_rows(
