@@ -160,3 +160,13 @@ def test_what_becomes_of_a_recorded_package() -> None:
         "error": "不是作品包。",
         "intake": "not_a_work",
     }
+
+
+def test_publication_resolves_prefixes_with_the_same_resolver() -> None:
+    from tasks.publish.service import resolve_submissions
+
+    _works(("3f2a0001", "红岩家书"), ("3f2a0002", "江北记忆"), ("77aa0003", None))
+    assert resolve_submissions(get_settings(), ["77a", "3f2a", "%"]) == (
+        ["77aa0003"],
+        ["找不到唯一的受理编号“3f2a”（匹配2件）", "找不到唯一的受理编号“%”（匹配0件）"],
+    )

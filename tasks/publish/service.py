@@ -14,10 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from tasks.catalogue.db import catalogue_session
-from tasks.catalogue.models import Submission
 from tasks.config import Settings
 from tasks.failures import cause
 from tasks.publish import records, subtitles
@@ -37,6 +34,7 @@ from tasks.publish.work import (
     work_entry,
 )
 from tasks.store import ObjectStore, open_store
+from tasks.submissions.service import id_matches
 from tasks.subtitles.model import Cue
 
 log = logging.getLogger(__name__)
@@ -53,10 +51,9 @@ def resolve_submissions(settings: Settings, prefixes: Sequence[str]) -> tuple[li
     ids, errors = [], []
     with catalogue_session(settings) as session:
         for prefix in prefixes:
-            query = select(Submission.id).where(Submission.id.startswith(prefix)).limit(2)
-            matches = list(session.scalars(query))
+            matches = id_matches(session, prefix, limit=2)
             if len(matches) == 1:
-                ids.append(matches[0])
+                ids.append(matches[0].id)
             else:
                 errors.append(f"找不到唯一的受理编号“{prefix}”（匹配{len(matches)}件）")
     return ids, errors
