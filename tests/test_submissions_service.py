@@ -170,3 +170,70 @@ def test_publication_resolves_prefixes_with_the_same_resolver() -> None:
         ["77aa0003"],
         ["找不到唯一的受理编号“3f2a”（匹配2件）", "找不到唯一的受理编号“%”（匹配0件）"],
     )
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_the_ingest_deployment_refuses_an_empty_folder_as_the_command_line_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as the UI runs it: a flow run of the applied `ingest` deployment with the form's values,
+    executed as a process worker executes it; then `guangying ingest` on the same folder."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.settings import PREFECT_API_URL
+
+    from deployments.definitions import DEPLOYMENTS, build
+    from flows.cli import main
+
+    empty = tmp_path / "空包"
+    (empty / "子文件夹").mkdir(parents=True)
+    sentence = f"“{empty}”{EMPTY_FOLDER}"
+    (spec,) = [s for s in DEPLOYMENTS if s.name == "ingest"]
+    deployment_id = build(spec).apply()
+
+    async def create() -> str:
+        async with get_client() as client:
+            parameters = {"paths": [str(empty)], "screen": False}
+            return str(
+                (await client.create_flow_run_from_deployment(deployment_id, parameters=parameters)).id
+            )
+
+    run_id = asyncio.run(create())
+    ui_data = tmp_path / "ui-var"
+    env = {
+        **os.environ,
+        "GUANGYING_DATA_DIR": str(ui_data),
+        "GUANGYING_ENGINES": "stand-in",
+        "PREFECT__FLOW_RUN_ID": run_id,
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+    }
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "prefect.engine"], cwd=root, env=env, timeout=300, check=False)
+
+    async def finished() -> tuple[str, list[str]]:
+        async with get_client() as client:
+            run = await client.read_flow_run(run_id)
+            artifacts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            )
+            return run.state.type.value if run.state else "", [str(a.data) for a in artifacts]
+
+    state, artifacts = asyncio.run(finished())
+    assert state == "COMPLETED" and any(EMPTY_FOLDER.rstrip("。") in a for a in artifacts)
+    _use(monkeypatch, ui_data)
+    assert service.works(get_settings(), removed=True) == []  # no work, no 受理编号, no receipt
+
+    _use(monkeypatch, tmp_path / "cli-var")
+    assert main(["ingest", "--no-screen", str(empty)]) == 1
+    assert capsys.readouterr().out.strip() == f"✗ {empty}：{sentence}"
+    assert not (tmp_path / "cli-var" / "catalogue.sqlite3").exists()
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("GUANGYING_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    open_catalogue.cache_clear()
