@@ -53,9 +53,10 @@ lock:
 	mv $(LOCK).new $(LOCK)
 
 # podman (or docker, where the machine has it instead) and what building the base needs; with their
-# recommended packages (the network plugins among them), as measured on these machines.
+# recommended packages (the network plugins among them), as measured on these machines. A docker
+# client without a daemon that answers (some machines have one) does not count.
 container-system:
-	@if command -v docker >/dev/null 2>&1 && ! command -v podman >/dev/null 2>&1; then exit 0; fi; \
+	@if ! command -v podman >/dev/null 2>&1 && docker info >/dev/null 2>&1; then exit 0; fi; \
 	missing=$$(for p in $(CONTAINER_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing container packages: $$missing"; \

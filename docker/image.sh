@@ -3,19 +3,22 @@
 # that is what the machine has. Where the base image (debian:bookworm-slim) cannot be pulled, it is
 # built from Debian's packages with mmdebstrap and tagged with that name, so the one Dockerfile
 # builds here and on any Docker host. Prints the image reference on its last line.
-#   IMAGE=...  the tag to build (default localhost/guangying-worker:latest)
+#   IMAGE=...       the tag to build (default localhost/guangying-worker:latest)
+#   DOCKERFILE=...  another Dockerfile on the same base, context the checkout (the compose test's
+#                   stand-ins: docker/test/postgres.Dockerfile, docker/test/seaweedfs.Dockerfile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGE=${IMAGE:-localhost/guangying-worker:latest}
+DOCKERFILE=${DOCKERFILE:-docker/Dockerfile}
 BASE=docker.io/library/debian:bookworm-slim
 
 if command -v podman >/dev/null 2>&1; then
     ENGINE=podman
     export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/docker/containers.conf}
-elif command -v docker >/dev/null 2>&1; then
+elif docker info >/dev/null 2>&1; then  # a client whose daemon answers
     ENGINE=docker
 else
-    echo "image.sh: neither podman nor docker is installed (make container-system installs podman)" >&2
+    echo "image.sh: neither podman nor a docker daemon is available (make container-system installs podman)" >&2
     exit 2
 fi
 
@@ -39,7 +42,7 @@ if ! $ENGINE image inspect "$BASE" >/dev/null 2>&1; then
     fi
 fi
 
-args=(-f docker/Dockerfile -t "$IMAGE")
+args=(-f "$DOCKERFILE" -t "$IMAGE")
 if [ "$ENGINE" = podman ]; then
     # pip reaches PyPI through the host's network; trust the host's CA bundle where it has one
     args+=(--network=host)

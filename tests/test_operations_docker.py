@@ -36,8 +36,25 @@ def substituted(text: str, values: dict[str, str]) -> str:
     return INTERPOLATION.sub(one, text)
 
 
-def compose() -> dict[str, Any]:
-    return yaml.safe_load(substituted((ROOT / "docker" / "compose.yaml").read_text(), TEST_VALUES))
+def compose(name: str = "compose.yaml") -> dict[str, Any]:
+    return yaml.safe_load(substituted((ROOT / "docker" / name).read_text(), TEST_VALUES))
+
+
+# Sequences that Compose appends to (with duplicates dropped) when a file overrides another; every
+# other sequence (command, entrypoint, …) and every scalar is replaced, mappings are merged.
+APPENDED = {"ports", "volumes", "expose", "dns", "env_file", "extra_hosts", "secrets", "configs"}
+
+
+def merged(base: Any, override: Any, key: str = "") -> Any:
+    """`-f base -f override` as the Compose Specification merges them."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = merged(base[k], v, k) if k in base else v
+        return out
+    if isinstance(base, list) and isinstance(override, list) and key in APPENDED:
+        return base + [item for item in override if item not in base]
+    return override
 
 
 def test_compose_file_is_valid_against_the_compose_specification() -> None:
@@ -45,6 +62,53 @@ def test_compose_file_is_valid_against_the_compose_specification() -> None:
     jsonschema.validate(
         compose(), schema, cls=jsonschema.Draft7Validator
     )  # raises with the path of the first violation
+
+
+def test_the_test_override_and_the_merged_stack_are_valid_too() -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    override = compose("compose.test.yaml")
+    stack = merged(compose(), override)
+    for document in (override, stack):
+        jsonschema.validate(document, schema, cls=jsonschema.Draft7Validator)
+    assert set(override["services"]) <= set(compose()["services"])  # stands in, adds nothing
+
+
+def test_the_test_override_replaces_every_image_that_is_pulled_and_keeps_the_wiring() -> None:
+    production, stack = compose(), merged(compose(), compose("compose.test.yaml"))
+    # production pulls the vendors' images; the test stack runs only images built here
+    assert {s["image"] for s in production["services"].values() if "image" in s} == {
+        "postgres:16", "prefecthq/prefect:3-python3.11", "minio/minio",
+    }  # fmt: skip
+    assert all(s["image"].startswith("localhost/") for s in stack["services"].values())
+    for name in ("postgres", "minio"):  # built from the worker's Debian base, by docker/image.sh
+        dockerfile = (ROOT / stack["services"][name]["build"]["dockerfile"]).read_text()
+        assert re.search(r"^FROM debian:bookworm-slim$", dockerfile, re.M), name
+    # the same environment, volumes, init scripts and ports as production; the S3 keys are MinIO's
+    for name, service in production["services"].items():
+        test = stack["services"][name]
+        assert test["environment"].items() >= service["environment"].items(), name
+        assert test.get("volumes") == service.get("volumes") and test.get("ports") == service.get("ports")
+    s3 = stack["services"]["minio"]["environment"]
+    worker = stack["services"]["worker"]["environment"]
+    assert (s3["AWS_ACCESS_KEY_ID"], s3["AWS_SECRET_ACCESS_KEY"]) == (
+        worker["GUANGYING_S3_ACCESS_KEY"], worker["GUANGYING_S3_SECRET_KEY"],
+    )  # fmt: skip
+    # podman-compose 1.0.3 appends an override's lists and refuses other types: only what it merges
+    # as Compose does is overridden (scalars of the same type, mappings, the appended sequences)
+    for name, service in compose("compose.test.yaml")["services"].items():
+        for key, value in service.items():
+            if key in production["services"][name]:
+                assert type(value) is type(production["services"][name][key]), (name, key)
+                assert not isinstance(value, list) or key in APPENDED, (name, key)
+    assert (
+        "-s3.port=9000" in stack["services"]["minio"]["command"]
+        and worker["GUANGYING_S3_ENDPOINT"] == "minio:9000"
+    )
+    # the Prefect server is the worker image's own `prefect server start` (the lock's Prefect)
+    assert stack["services"]["prefect"]["image"] == stack["services"]["worker"]["image"]
+    assert stack["services"]["prefect"]["command"].startswith("prefect server start")
+    assert stack["services"]["worker"]["environment"]["GUANGYING_ENGINES"] == "stand-in"
+    assert stack["services"]["worker"]["deploy"]["replicas"] >= 2
 
 
 def test_compose_schema_check_can_fail() -> None:
