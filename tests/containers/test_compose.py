@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from deployments.definitions import CONCURRENCY_LIMITS
 from tasks.findings import Verdict
@@ -34,10 +35,6 @@ TITLES = ("红岩家书", "嘉陵江畔")
 RECEIVED = "2026-11-29T21:05:00+08:00"  # before the deadline (S3 metadata, as `mc cp --attr` writes it)
 WORKERS = 3  # one busy with the nightly run, two screening
 FILES = ("-f", str(ROOT / "docker" / "compose.yaml"), "-f", str(ROOT / "docker" / "compose.test.yaml"))
-STAND_INS = {  # docker/compose.test.yaml's local images and the Dockerfiles they are built from
-    "localhost/guangying-postgres:test": "docker/test/postgres.Dockerfile",
-    "localhost/guangying-seaweedfs:test": "docker/test/seaweedfs.Dockerfile",
-}
 
 
 @dataclass
@@ -102,8 +99,12 @@ def _until(what: str, check: Any, timeout: float, every: float = 1.0) -> Any:
 
 @pytest.fixture(scope="module")
 def stand_in_images(engine: Engine, image: str) -> list[str]:
-    """The local postgres and S3 images (cached layer by layer, like the worker's)."""
-    for tag, dockerfile in STAND_INS.items():
+    """The local postgres and S3 images of docker/compose.test.yaml, built by docker/image.sh from
+    their Dockerfiles (cached layer by layer, like the worker's)."""
+    override = yaml.safe_load((ROOT / "docker" / "compose.test.yaml").read_text())
+    built = {s["image"]: s["build"]["dockerfile"] for s in override["services"].values() if "build" in s}
+    assert len(built) == 2, built
+    for tag, dockerfile in built.items():
         subprocess.run(
             [str(ROOT / "docker" / "image.sh")],
             cwd=ROOT,
@@ -112,7 +113,7 @@ def stand_in_images(engine: Engine, image: str) -> list[str]:
             timeout=1800,
             check=True,
         )
-    return list(STAND_INS)
+    return list(built)
 
 
 @pytest.fixture
