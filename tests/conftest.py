@@ -131,6 +131,16 @@ def prefect_server() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def prefect_api_url(prefect_server: None) -> str:
+    """The session's Prefect server, for a subprocess that runs flows (PREFECT_API_URL in its
+    environment): without it each such process starts and migrates a temporary server of its own,
+    seconds of CPU apiece. Tests about that embedded default (tests/test_faults.py) leave it out."""
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value())
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Clips rendered once per session and shared by the tests that only read them."""

@@ -17,7 +17,9 @@ from tests.engines import StandIns
 CLI = [sys.executable, "-m", "flows.cli"]
 
 
-def test_bad_inputs_are_findings_in_the_json_contract(tmp_path: Path, data_dir: Path) -> None:
+def test_bad_inputs_are_findings_in_the_json_contract(
+    tmp_path: Path, data_dir: Path, prefect_api_url: str
+) -> None:
     good = render_clip(tmp_path / "红岩魂.mp4", ClipSpec(seconds=2))
     empty = tmp_path / "empty.mp4"
     empty.touch()
@@ -26,7 +28,13 @@ def test_bad_inputs_are_findings_in_the_json_contract(tmp_path: Path, data_dir: 
     folder = tmp_path / "a-folder.mp4"
     folder.mkdir()
     files = [good, empty, text, tmp_path / "missing.mp4", folder]
-    env = {**os.environ, "GUANGYING_DATA_DIR": str(data_dir)}
+    # About the contract, not recognition: the stand-ins, and the session's Prefect server.
+    env = {
+        **os.environ,
+        "GUANGYING_DATA_DIR": str(data_dir),
+        "GUANGYING_ENGINES": "stand-in",
+        "PREFECT_API_URL": prefect_api_url,
+    }
     done = subprocess.run(
         [*CLI, "screen", "--json", *map(str, files)], capture_output=True, text=True, env=env
     )

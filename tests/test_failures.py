@@ -49,8 +49,11 @@ def test_causes_are_found_through_wrapping_exceptions(error: Exception, expected
         assert cause(outer) == expected
 
 
-def test_a_read_only_store_is_named_and_nothing_is_half_recorded(tmp_path: Path, media_dir: Path) -> None:
-    """The store mounted read-only (as an NFS export can be) while a package is taken in."""
+def test_a_read_only_store_is_named_and_nothing_is_half_recorded(
+    tmp_path: Path, media_dir: Path, prefect_api_url: str
+) -> None:
+    """The store mounted read-only (as an NFS export can be) while a package is taken in. The runs
+    report to the session's Prefect server (tests/test_faults.py runs the embedded default's)."""
     prefix = "张明（江北区融媒体中心）+红岩家书"
     files = package_files(tmp_path / "src", clip(media_dir), form=good_form())
     package = zip_package(tmp_path / f"{prefix}.zip", files, folder=prefix)
@@ -63,6 +66,7 @@ def test_a_read_only_store_is_named_and_nothing_is_half_recorded(tmp_path: Path,
         "GUANGYING_DATA_DIR": str(data_dir),
         "GUANGYING_CLOCK": SUITE_NOW.isoformat(),
         "GUANGYING_CACHE_DIR": str(Path(os.environ.get("GUANGYING_TEST_CACHE", ".cache/test")).resolve()),
+        "PREFECT_API_URL": prefect_api_url,
     }
     ingest = f"{GUANGYING} ingest --no-screen --json --received-at 2026-11-28T10:00+08:00 '{package}'"
     script = f"mount --bind '{store}' '{store}' && mount -o remount,bind,ro '{store}' && exec {ingest}"
