@@ -298,10 +298,11 @@ def _episode_cues(session: Session, store: ObjectStore, bucket: str, file: File)
     return ()
 
 
-def _packet_assignment(
-    session: Session, works: dict[str, records.JudgedWork], include_scored: bool
+def packet_assignment(
+    session: Session, works: dict[str, records.JudgedWork], include_scored: bool = False
 ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """expert → the 编号 to send; and the (expert, 编号) left out because already scored."""
+    """expert → the 编号 of `works` to send (the packets, the outbox's notices); and the (expert, 编号)
+    left out because already scored (a packet never re-sends a scored work unless asked)."""
     scored = {(s.work, s.expert) for s in records.stored_scores(session)}
     by_expert: dict[str, list[str]] = {}
     skipped = []
@@ -338,7 +339,7 @@ def write_packets(
     report = PacketReport()
     with catalogue_session(settings) as session:
         works = {w.work.number: w for w in records.judged_works(session)}
-        by_expert, report.skipped = _packet_assignment(session, works, include_scored)
+        by_expert, report.skipped = packet_assignment(session, works, include_scored)
     if experts is not None:
         wanted = set(experts)
         by_expert = {name: numbers for name, numbers in by_expert.items() if name in wanted}

@@ -29,7 +29,7 @@ from tasks.judging import records as judging
 from tasks.judging.blind import redact
 from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.packets import PacketWork
-from tasks.judging.service import write_packets
+from tasks.judging.service import packet_assignment, write_packets
 from tasks.scratch import scratch_folder
 from tasks.store import ObjectStore, open_store
 
@@ -187,17 +187,10 @@ def packet_drafts(
     """Each expert's packet notice: the works still to score by 评审编号 and title (blind), with the
     packet folder of `guangying packets` (viewing copies, subtitles, 评审.html, 评分表) zipped and
     attached, or linked when larger than the limit. With MinIO/S3 the packet's videos are links."""
-    assignment = judging.current_assignment(session)
-    if not assignment:
+    if not judging.current_assignment(session):
         return
     works = {w.work.number: w for w in judging.judged_works(session)}
-    scored = {(s.work, s.expert) for s in judging.stored_scores(session)}
-    by_expert: dict[str, list[str]] = {}
-    for number, names in assignment.items():
-        if number in works:
-            for name in names:
-                if (number, name) not in scored:  # a packet never re-sends a scored work
-                    by_expert.setdefault(name, []).append(number)
+    by_expert, _ = packet_assignment(session, works)
     experts = {e.name: e for e in session.scalars(select(JudgingExpert))}
     links = store.shareable
     expires = now + LINK_LIFETIME if links else None
