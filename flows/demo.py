@@ -6,6 +6,7 @@ date: received times are the e-mails' own.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,6 @@ from samples.demo import (
     netdisk_mail,
     write_roster,
 )
-from tasks.catalogue.db import catalogue_session
-from tasks.catalogue.models import Submission
 from tasks.config import get_settings
 from tasks.submissions.service import views
 
@@ -52,20 +51,20 @@ def demo_judging_flow(folder: Path) -> dict[str, Any]:
     the excellent works published with their showcase page."""
     from flows.judging import judging_flow
     from flows.publish import publish
-    from tasks.catalogue.submissions import record_decision
-    from tasks.decisions import Decision, DecisionAction
+    from tasks.decisions import DecisionAction
     from tasks.judging import service
+    from tasks.submissions.service import Refused, decide, works
 
     settings = get_settings()
     now = settings.now()
-    with catalogue_session(settings) as session:
-        title, note = LATE_AGREED
-        late = session.query(Submission).filter(Submission.title == title).first()
-        if late is not None and late.verdict != "pass":
-            record_decision(session, late, Decision(DecisionAction.ACCEPT_LATE, note, "筹备组（演示）", now))
+    title, note = LATE_AGREED
+    late = next((w for w in works(settings) if w.title == title), None)
+    if late is not None and late.verdict != "pass":
+        with suppress(Refused):  # agreed on an earlier run of the demo
+            decide(settings, late.id, DecisionAction.ACCEPT_LATE, note=note, by="筹备组（演示）")
     roster = service.import_roster(settings, write_roster(folder / "评审专家名单.xlsx"), now).roster
     service.check_originality(settings)
-    works, assignment = service.assign_catalogue(settings, per_work=3)
+    judged, assignment = service.assign_catalogue(settings, per_work=3)
     sheets = [fill_score_sheet(p) for p in service.build_packets(settings, folder / "评审包", now)]
     imported = service.import_scores(settings, sheets, now)
     # Three works: one 特别优秀 and one 优秀 (counts, cumulative), approved without waiting.
@@ -73,8 +72,8 @@ def demo_judging_flow(folder: Path) -> dict[str, Any]:
     published = publish()
     return {
         "experts": len(roster.experts),
-        "works": {w.work.number: w.work.title for w in works},
-        "assignment": {w.work.title: list(assignment.experts.get(w.work.number, ())) for w in works},
+        "works": {w.work.number: w.work.title for w in judged},
+        "assignment": {w.work.title: list(assignment.experts.get(w.work.number, ())) for w in judged},
         "sheets": len([s for s in imported if s.ok]),
         "approval": approval,
         "published": published,
