@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.catalogue.db import catalogue_session
+from tasks.catalogue.ids import id_matches
 from tasks.config import Settings
 from tasks.failures import cause
 from tasks.publish import records, subtitles
@@ -34,7 +35,6 @@ from tasks.publish.work import (
     work_entry,
 )
 from tasks.store import ObjectStore, open_store
-from tasks.submissions.service import id_matches
 from tasks.subtitles.model import Cue
 
 log = logging.getLogger(__name__)
