@@ -86,8 +86,8 @@ def _catalogue() -> dict[str, Any]:
 def test_failing_uploads_and_a_corrupt_video_in_a_batch(
     tmp_path: Path, media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.intake
     import flows.screen
+    import tasks.submissions.intake
     from flows.batch import ScreenBatchParameters, screen_batch
     from flows.intake import intake
     from tasks.config import get_settings
@@ -95,7 +95,7 @@ def test_failing_uploads_and_a_corrupt_video_in_a_batch(
 
     real = open_store(get_settings())
     flaky = FailingUploads(real, failures=2)  # the first two originals fail; ingest-package retries
-    monkeypatch.setattr(flows.intake, "open_store", lambda settings: flaky)
+    monkeypatch.setattr(tasks.submissions.intake, "open_store", lambda settings: flaky)
     monkeypatch.setattr(flows.screen, "open_store", lambda settings: flaky)
 
     received = intake(paths=_packages(tmp_path, media_dir), screen=False)
