@@ -12,9 +12,8 @@ from prefect.context import get_run_context
 
 from flows.retries import IO_RETRIES
 from tasks import screening
-from tasks.aigc.frames import DecodedFrames
-from tasks.aigc.spoken import SpokenReport, from_transcript
-from tasks.aigc.stage import crop_saver, screen_aigc
+from tasks.aigc.spoken import SpokenReport
+from tasks.aigc.stage import crop_saver
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.records import replace_findings, upsert_file
 from tasks.catalogue.submissions import derive_if_screened
@@ -26,7 +25,6 @@ from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.outside import for_markdown
 from tasks.rules import DEFAULT_RULES, ContestRules
-from tasks.scratch import scratch_folder
 from tasks.store import open_store, sha256_of, store_original
 from tasks.subtitles import run as subtitles
 from tasks.technical import technical_findings
@@ -69,14 +67,12 @@ def aigc_label_task(
     label_frames: Path | None = None,
 ) -> Finding:
     """AI-content labels (metadata, opening/middle/end OCR, the shared transcript, declarations);
-    with `record`, label crops go to the evidence bucket. The frames come from the one decode
-    when it left them in `label_frames` (not on a Dask worker of another machine: then read here)."""
+    with `record`, label crops go to the evidence bucket."""
     save_crop = None
     if record:
         settings = get_settings()
         save_crop = crop_saver(open_store(settings), settings.bucket_evidence)
-    frames = DecodedFrames.load(label_frames) if label_frames is not None else None
-    return screen_aigc(media, context, rules, save_crop=save_crop, spoken=spoken, frames=frames)
+    return screening.aigc_check(media, context, rules, spoken, label_frames, save_crop=save_crop)
 
 
 @task(name="record-findings", **IO_RETRIES)
@@ -128,19 +124,60 @@ def subtitle_rules_task(
             open_store(settings), settings.bucket_evidence, prefix, tracks, transcript
         )
         extra["exports"] = {"bucket": settings.bucket_evidence, "keys": keys}
-    return subtitles.subtitle_finding(
-        tracks, transcript, rules, script_text=context.script_text, problems=problems, extra_evidence=extra
-    )
+    return screening.subtitle_verdict(tracks, transcript, context, rules, problems, extra)
 
 
-def _outcome(future: Any, what: str, problems: list[str]) -> Any:
-    """A side task's result, or None with the failure noted: an engine that fails is a finding's
-    problem, never a failed screening run."""
-    try:
-        return future.result()
-    except Exception as exc:
-        problems.append(f"{what}出错：{type(exc).__name__}")
-        return None
+class FlowSteps:
+    """`tasks.screening`'s steps as this flow's tasks: the long ones submitted to the task runner."""
+
+    def __init__(self, record: bool) -> None:
+        self.record = record
+
+    def probe(self, path: Path) -> MediaProbe | list[Finding]:
+        return probe_task(path)
+
+    def decode(self, media: MediaProbe, rules: ContestRules, label_frames: Path | None) -> Any:
+        return decode_task.submit(media, rules, label_frames)
+
+    def transcribe(self, media: MediaProbe, context: WorkContext) -> Any:
+        return transcribe_task.submit(media, context)
+
+    def text_tracks(self, media: MediaProbe, context: WorkContext) -> Any:
+        return subtitle_sources_task.submit(media, context)
+
+    def slowest_second(self, media: MediaProbe) -> Any:
+        return slowest_second_task.submit(media)
+
+    def technical(
+        self,
+        media: MediaProbe,
+        name: str,
+        report: DecodeReport | None,
+        rules: ContestRules,
+        slowest: float | None,
+    ) -> list[Finding]:
+        return technical_rules_task(media, name, report, rules, slowest)
+
+    def aigc(
+        self,
+        media: MediaProbe,
+        context: WorkContext,
+        rules: ContestRules,
+        spoken: SpokenReport | None,
+        label_frames: Path | None,
+    ) -> Finding:
+        return aigc_label_task(media, context, rules, self.record, spoken, label_frames)
+
+    def subtitles(
+        self,
+        path: Path,
+        tracks: list[subtitles.SubtitleTrack],
+        transcript: subtitles.Transcript | None,
+        context: WorkContext,
+        rules: ContestRules,
+        problems: list[str],
+    ) -> Finding:
+        return subtitle_rules_task(path, tracks, transcript, context, rules, problems, self.record)
 
 
 def artifact_key(path: Path, name: str, submission_id: str | None) -> str:
@@ -172,14 +209,7 @@ def screen_video(
     path = Path(path)
     name = name or path.name
     context = context or WorkContext()
-    rules = DEFAULT_RULES
-    measured = probe_task(path)
-    if isinstance(measured, list):
-        result = screening.ScreenResult(file=str(path), probe=None, findings=measured)
-    else:
-        # The AI-label frames of the one decode live for the run, until the label check has read them.
-        with scratch_folder(get_settings().data_dir, "screen") as label_frames:
-            result = _screen_media(path, name, context, rules, record, measured, label_frames)
+    result = screening.screen_file(path, FlowSteps(record), name=name, context=context, rules=DEFAULT_RULES)
     if record:
         record_task(path, name, result, context.submission_id)
     title = f"《{for_markdown(context.title)}》" if context.title else ""
@@ -189,40 +219,6 @@ def screen_video(
         description=f"{title}{for_markdown(name)} 的审核结果：{VERDICT_LABELS[result.verdict]}",
     )
     return result.to_json()
-
-
-def _screen_media(
-    path: Path,
-    name: str,
-    context: WorkContext,
-    rules: ContestRules,
-    record: bool,
-    measured: MediaProbe,
-    label_frames: Path,
-) -> screening.ScreenResult:
-    has_video = measured.video is not None
-    # Start the long parts together: the decode (with its OCR on the subtitle band) and Whisper.
-    decoded = decode_task.submit(measured, rules, label_frames)
-    heard = transcribe_task.submit(measured, context) if has_video else None
-    sources = subtitle_sources_task.submit(measured, context) if has_video else None
-    slowest = slowest_second_task.submit(measured)
-    outcome = decoded.result()
-    findings = technical_rules_task(measured, name, outcome.report, rules, slowest.result())
-    if has_video:
-        problems = list(outcome.problems)
-        transcript = _outcome(heard, "语音识别", problems)
-        tracks = [*(_outcome(sources, "字幕轨/字幕文件读取", problems) or [])]
-        if outcome.burned is not None:
-            tracks.append(outcome.burned)
-        spoken = from_transcript(transcript) if transcript or not measured.audio_codecs else None
-        findings = [
-            *findings,
-            aigc_label_task(measured, context, rules, record, spoken, label_frames),
-            subtitle_rules_task(path, tracks, transcript, context, rules, problems, record),
-        ]
-    return screening.ScreenResult(
-        file=str(path), probe=measured, findings=findings, signature=outcome.signature
-    )
 
 
 def configured_screen_video() -> Any:

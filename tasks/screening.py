@@ -1,29 +1,35 @@
-"""Screening one video file: the technical stage's I/O (probe, the one decode) around the pure rules.
+"""Screening one video file: the steps' I/O (probe, the one decode, Whisper, the text sources)
+around the pure rules, and the one composition of those steps (`screen_file`).
 
-The Prefect flow in `flows/screen.py` calls these same functions as tasks; `guangying screen`
-runs that flow, so the CLI and the deployments share one code path.
+Who runs a step is the caller's choice (`Steps`): the Prefect flow in `flows/screen.py` submits each
+as a task (retries, tags, its task runner); `LocalSteps` calls the same functions in threads without
+Prefect (`guangying screen` without `--record`, the tests, the benches). The order, the gating and
+what a failed step becomes are decided here once, so every caller screens a file the same way.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from tasks.aigc.frames import label_branch, save_times
+from tasks.aigc.frames import DecodedFrames, label_branch, save_times
 from tasks.aigc.spoken import HOTWORDS as DISCLOSURE_HOTWORDS
-from tasks.aigc.stage import sampling_rules
+from tasks.aigc.spoken import SpokenReport, from_transcript
+from tasks.aigc.stage import SaveCrop, sampling_rules, screen_aigc
 from tasks.aigc.visual import sample_plan
 from tasks.config import get_settings
 from tasks.context import WorkContext
-from tasks.engines.asr import Transcript
+from tasks.engines.asr import AsrEngine, Transcript
 from tasks.engines.ocr import OcrEngine
 from tasks.findings import Check, Finding, Status, Verdict, verdict
 from tasks.judging.originality import Signature, signature_branch, signature_from_raw
 from tasks.media.decode import DecodeReport, GrayTap, RawBranch, full_decode
 from tasks.media.probe import MediaProbe, ProbeError, min_fps_per_second, probe
-from tasks.rules import ContestRules
+from tasks.rules import DEFAULT_RULES, ContestRules
 from tasks.scratch import scratch_folder
 from tasks.subtitles import run as subtitles
 from tasks.subtitles.model import SubtitleTrack
@@ -39,10 +45,16 @@ class ScreenResult:
     findings: list[Finding] = field(default_factory=list)
     # The originality signature, made during the one decode; stored with the findings.
     signature: Signature | None = None
+    # What the subtitle check read and heard (its exports, tests); not part of the JSON contract.
+    tracks: list[SubtitleTrack] = field(default_factory=list)
+    transcript: Transcript | None = None
 
     @property
     def verdict(self) -> Verdict:
         return verdict(self.findings)
+
+    def finding(self, check: Check) -> Finding:
+        return next(f for f in self.findings if f.check == check)
 
     def to_json(self) -> dict[str, Any]:
         """The `guangying screen --json` contract (design brief, command line)."""
@@ -153,10 +165,57 @@ def _decode_with_reader(
     return DecodeOutcome(decode(media, rules, branches=branches))
 
 
-def transcribe(media: MediaProbe, context: WorkContext) -> Transcript | None:
+def transcribe(media: MediaProbe, context: WorkContext, engine: AsrEngine | None = None) -> Transcript | None:
     """One Whisper pass over the whole track serves the subtitle check and the search for spoken AI
-    disclosures, so the hotwords carry both the work's names and the disclosure's words."""
-    return subtitles.transcribe(media, context, extra_hotwords=DISCLOSURE_HOTWORDS)
+    disclosures, so the hotwords carry both the work's names and the disclosure's words. None when
+    the file has no audio stream."""
+    return subtitles.transcribe(media, context, engine, extra_hotwords=DISCLOSURE_HOTWORDS)
+
+
+def spoken_disclosures(transcript: Transcript | None, media: MediaProbe) -> SpokenReport | None:
+    """The production spoken-disclosure path: disclosures anywhere in the whole-track transcript.
+    None when audio exists but no transcript could be made: the AI-label check then hears the
+    opening and closing seconds itself (`aigc.spoken.listen`)."""
+    if transcript is None and media.audio_codecs:
+        return None
+    return from_transcript(transcript)
+
+
+def aigc_check(
+    media: MediaProbe,
+    context: WorkContext,
+    rules: ContestRules,
+    spoken: SpokenReport | None,
+    label_frames: Path | None,
+    *,
+    ocr: OcrEngine | None = None,
+    asr: AsrEngine | None = None,
+    save_crop: SaveCrop | None = None,
+) -> Finding:
+    """The AI-label check on the frames the one decode left in `label_frames` (read from the file
+    when they are missing: a decode that stopped short, a Dask worker on another machine)."""
+    frames = DecodedFrames.load(label_frames) if label_frames is not None else None
+    return screen_aigc(
+        media, context, rules, ocr=ocr, asr=asr, save_crop=save_crop, spoken=spoken, frames=frames
+    )
+
+
+def subtitle_verdict(
+    tracks: list[SubtitleTrack],
+    transcript: Transcript | None,
+    context: WorkContext,
+    rules: ContestRules,
+    problems: list[str],
+    extra_evidence: dict[str, Any] | None = None,
+) -> Finding:
+    return subtitles.subtitle_finding(
+        tracks,
+        transcript,
+        rules,
+        script_text=context.script_text,
+        problems=problems,
+        extra_evidence=extra_evidence,
+    )
 
 
 def slowest_second(media: MediaProbe) -> float | None:
@@ -175,23 +234,196 @@ def technical(path: Path, rules: ContestRules, name: str | None = None) -> Scree
     return ScreenResult(file=str(path), probe=measured, findings=findings)
 
 
-def subtitle_check(
-    media: MediaProbe, context: WorkContext, rules: ContestRules, *, ocr: OcrEngine | None = None
-) -> tuple[Finding, list[SubtitleTrack], Transcript | None]:
-    """The subtitle check as the screening flow runs it, without Prefect (tests and benches): the
-    burned-in band read during the one full decode, the shared Whisper pass, the text sources, the
-    verdict. Engine failures become problems of the check, never a traceback."""
-    outcome = decode_reading_subtitles(media, rules, ocr)
-    problems = list(outcome.problems)
-    tracks = subtitles.text_tracks(media, context)
-    if outcome.burned is not None:
-        tracks.append(outcome.burned)
+# ------------------------------------------------------------------ the composition
+
+T = TypeVar("T", covariant=True)
+
+
+class Pending(Protocol[T]):
+    """A step started in the background (a Prefect future, a concurrent.futures.Future)."""
+
+    def result(self) -> T: ...
+
+
+class Steps(Protocol):
+    """How each step of the composition runs. The long ones are started (`Pending`) so that the
+    decode, Whisper and the text sources run together; the rules are called."""
+
+    def probe(self, path: Path) -> MediaProbe | list[Finding]: ...
+
+    def decode(
+        self, media: MediaProbe, rules: ContestRules, label_frames: Path | None
+    ) -> Pending[DecodeOutcome]: ...
+
+    def transcribe(self, media: MediaProbe, context: WorkContext) -> Pending[Transcript | None]: ...
+
+    def text_tracks(self, media: MediaProbe, context: WorkContext) -> Pending[list[SubtitleTrack]]: ...
+
+    def slowest_second(self, media: MediaProbe) -> Pending[float | None]: ...
+
+    def technical(
+        self,
+        media: MediaProbe,
+        name: str,
+        report: DecodeReport | None,
+        rules: ContestRules,
+        slowest: float | None,
+    ) -> list[Finding]: ...
+
+    def aigc(
+        self,
+        media: MediaProbe,
+        context: WorkContext,
+        rules: ContestRules,
+        spoken: SpokenReport | None,
+        label_frames: Path | None,
+    ) -> Finding: ...
+
+    def subtitles(
+        self,
+        path: Path,
+        tracks: list[SubtitleTrack],
+        transcript: Transcript | None,
+        context: WorkContext,
+        rules: ContestRules,
+        problems: list[str],
+    ) -> Finding: ...
+
+
+def outcome(pending: Pending[Any] | None, what: str, problems: list[str]) -> Any:
+    """A side step's result, or None with the failure noted: an engine that fails is a finding's
+    problem, never a failed screening."""
+    if pending is None:
+        return None
     try:
-        transcript = transcribe(media, context) if media.audio_codecs else None
+        return pending.result()
     except Exception as exc:
-        log.exception("speech recognition failed")
-        transcript, problems = None, [*problems, f"语音识别出错：{type(exc).__name__}"]
-    finding = subtitles.subtitle_finding(
-        tracks, transcript, rules, script_text=context.script_text, problems=problems
+        log.exception("%s failed", what)
+        problems.append(f"{what}出错：{type(exc).__name__}")
+        return None
+
+
+def screen_file(
+    path: Path,
+    steps: Steps,
+    *,
+    name: str | None = None,
+    context: WorkContext | None = None,
+    rules: ContestRules = DEFAULT_RULES,
+) -> ScreenResult:
+    """Screen one file: probe; then the one decode (integrity, black/frozen, the subtitle band, the
+    originality signature, the AI-label frames), Whisper over the whole track, the text subtitle
+    sources and the frame-rate samples together; then the technical rules, the AI-label check (with
+    the spoken disclosures of that one transcript) and the subtitle check."""
+    path = Path(path)
+    name = name or path.name
+    context = context or WorkContext()
+    measured = steps.probe(path)
+    if isinstance(measured, list):
+        return ScreenResult(file=str(path), probe=None, findings=measured)
+    # The AI-label frames of the one decode live until the label check has read them.
+    with scratch_folder(get_settings().data_dir, "screen") as label_frames:
+        return _screen_probed(path, name, context, rules, measured, label_frames, steps)
+
+
+def _screen_probed(
+    path: Path,
+    name: str,
+    context: WorkContext,
+    rules: ContestRules,
+    measured: MediaProbe,
+    label_frames: Path,
+    steps: Steps,
+) -> ScreenResult:
+    has_video = measured.video is not None
+    decoded = steps.decode(measured, rules, label_frames)
+    heard = steps.transcribe(measured, context) if has_video else None
+    sources = steps.text_tracks(measured, context) if has_video else None
+    slowest = steps.slowest_second(measured)
+    decode_outcome = decoded.result()
+    findings = steps.technical(measured, name, decode_outcome.report, rules, slowest.result())
+    if not has_video:
+        return ScreenResult(file=str(path), probe=measured, findings=findings)
+    problems = list(decode_outcome.problems)
+    transcript: Transcript | None = outcome(heard, "语音识别", problems)
+    tracks: list[SubtitleTrack] = [*(outcome(sources, "字幕轨/字幕文件读取", problems) or [])]
+    if decode_outcome.burned is not None:
+        tracks.append(decode_outcome.burned)
+    spoken = spoken_disclosures(transcript, measured)
+    findings = [
+        *findings,
+        steps.aigc(measured, context, rules, spoken, label_frames),
+        steps.subtitles(path, tracks, transcript, context, rules, problems),
+    ]
+    return ScreenResult(
+        file=str(path),
+        probe=measured,
+        findings=findings,
+        signature=decode_outcome.signature,
+        tracks=tracks,
+        transcript=transcript,
     )
-    return finding, tracks, transcript
+
+
+class LocalSteps:
+    """The steps in this process, without Prefect: the long ones in threads (as the flow's thread
+    runner runs them), engines given or the process's own. Nothing is stored."""
+
+    def __init__(self, *, ocr: OcrEngine | None = None, asr: AsrEngine | None = None) -> None:
+        self.ocr, self.asr = ocr, asr
+
+    def _start(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        # One thread per started step, ended with it: nothing outlives the screening of a file.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screen")
+        try:
+            return pool.submit(fn, *args)
+        finally:
+            pool.shutdown(wait=False)
+
+    def probe(self, path: Path) -> MediaProbe | list[Finding]:
+        return probe_or_findings(path)
+
+    def decode(
+        self, media: MediaProbe, rules: ContestRules, label_frames: Path | None
+    ) -> Pending[DecodeOutcome]:
+        return self._start(decode_reading_subtitles, media, rules, self.ocr, label_frames)
+
+    def transcribe(self, media: MediaProbe, context: WorkContext) -> Pending[Transcript | None]:
+        return self._start(transcribe, media, context, self.asr)
+
+    def text_tracks(self, media: MediaProbe, context: WorkContext) -> Pending[list[SubtitleTrack]]:
+        return self._start(subtitles.text_tracks, media, context)
+
+    def slowest_second(self, media: MediaProbe) -> Pending[float | None]:
+        return self._start(slowest_second, media)
+
+    def technical(
+        self,
+        media: MediaProbe,
+        name: str,
+        report: DecodeReport | None,
+        rules: ContestRules,
+        slowest: float | None,
+    ) -> list[Finding]:
+        return technical_findings(media, name, report, rules, slowest)
+
+    def aigc(
+        self,
+        media: MediaProbe,
+        context: WorkContext,
+        rules: ContestRules,
+        spoken: SpokenReport | None,
+        label_frames: Path | None,
+    ) -> Finding:
+        return aigc_check(media, context, rules, spoken, label_frames, ocr=self.ocr, asr=self.asr)
+
+    def subtitles(
+        self,
+        path: Path,
+        tracks: list[SubtitleTrack],
+        transcript: Transcript | None,
+        context: WorkContext,
+        rules: ContestRules,
+        problems: list[str],
+    ) -> Finding:
+        return subtitle_verdict(tracks, transcript, context, rules, problems)

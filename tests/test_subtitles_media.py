@@ -10,11 +10,12 @@ import pytest
 from samples.clips import Caption, ClipSpec, render_clip
 from tasks.chinese import normalise_for_cer
 from tasks.context import WorkContext
-from tasks.findings import Status
+from tasks.engines.asr import Transcript
+from tasks.findings import Check, Finding, Status
 from tasks.media.decode import full_decode
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
-from tasks.screening import subtitle_check as check_subtitles
+from tasks.screening import LocalSteps, screen_file
 from tasks.store import LocalStore
 from tasks.subtitles.burned import plan_sampling
 from tasks.subtitles.check import subtitle_finding
@@ -34,6 +35,14 @@ AI_LABEL = Caption("AI生成", 0.0, 3.0, size=60, x="40", y="40")  # opening lab
 BAD = Caption("重慶談判後，雙方簽署協定", 2.0, 4.0)
 
 pytestmark = pytest.mark.slow  # real Whisper/RapidOCR models
+
+
+def check_subtitles(
+    path: Path, context: WorkContext | None = None
+) -> tuple[Finding, list[SubtitleTrack], Transcript | None]:
+    """The subtitle check as screening runs it: the whole composition, `tasks.screening.screen_file`."""
+    result = screen_file(path, LocalSteps(), context=context)
+    return result.finding(Check.SUBTITLES), result.tracks, result.transcript
 
 
 def _burned(track_list: list[SubtitleTrack]) -> SubtitleTrack:
@@ -62,7 +71,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_burned_in_simplified_with_shared_characters_passes(clips: dict[str, Path]) -> None:
-    finding, tracks, transcript = check_subtitles(probe(clips["good"]), WorkContext(), DEFAULT_RULES)
+    finding, tracks, transcript = check_subtitles(clips["good"])
     burned = _burned(tracks)
     assert [c.text for c in burned.cues] == [c.text for c in GOOD]
     for cue, caption in zip(burned.cues, GOOD, strict=True):
@@ -77,7 +86,7 @@ def test_burned_in_simplified_with_shared_characters_passes(clips: dict[str, Pat
 
 
 def test_one_bad_cue_among_good_ones_fails_with_that_cue(clips: dict[str, Path]) -> None:
-    finding, tracks, _ = check_subtitles(probe(clips["one_bad"]), WorkContext(), DEFAULT_RULES)
+    finding, tracks, _ = check_subtitles(clips["one_bad"])
     assert finding.status == Status.FAIL
     bad = finding.evidence["traditional_cues"]
     assert len(bad) == 1
@@ -92,7 +101,7 @@ def test_portrait_traditional_subtitles_fail(clips: dict[str, Path]) -> None:
     media = probe(clips["portrait"])
     plan = plan_sampling(media)
     assert plan is not None and plan.height == 1920 and plan.regions[0].y < 0.72 * 1920
-    finding, _, _ = check_subtitles(media, WorkContext(), DEFAULT_RULES)
+    finding, _, _ = check_subtitles(clips["portrait"])
     assert finding.status == Status.FAIL
     flagged = {c for cue in finding.evidence["traditional_cues"] for c in cue["traditional"]}
     assert flagged == {"後", "來", "頭", "髮", "麵", "條", "裡"}
@@ -139,7 +148,7 @@ def speech_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_speech_without_subtitles_warns(speech_clips: dict[str, Path]) -> None:
-    finding, tracks, transcript = check_subtitles(probe(speech_clips["bare"]), WorkContext(), DEFAULT_RULES)
+    finding, tracks, transcript = check_subtitles(speech_clips["bare"])
     assert transcript is not None and transcript.language == "zh"
     assert not any(t.cues for t in tracks)
     assert finding.status == Status.WARN
@@ -151,7 +160,7 @@ def test_speech_without_subtitles_warns(speech_clips: dict[str, Path]) -> None:
 @pytest.fixture(scope="module")
 def subtitled_result(speech_clips: dict[str, Path]):
     context = WorkContext(title="南方局在红岩", script_text="第一幕\n" + NANFANGJU)
-    return check_subtitles(probe(speech_clips["subtitled"]), context, DEFAULT_RULES), context
+    return check_subtitles(speech_clips["subtitled"], context), context
 
 
 def test_speech_with_matching_subtitles_passes(subtitled_result) -> None:

@@ -29,17 +29,23 @@ def render_text(result: dict[str, Any]) -> str:
 
 
 def screen_paths(paths: list[Path], record: bool) -> list[dict[str, Any]]:
-    """One result per path, in order. A path that is no file needs no flow run: when none is a
-    file, neither Prefect nor its temporary server is started (a fixed cost of seconds)."""
-    from tasks.screening import missing_file
+    """One result per path, in order. A path that is no file needs no screening at all. A check by
+    hand that records nothing needs no flow run either: the files are screened by the same
+    composition in this process (`tasks.screening.LocalSteps`), without Prefect or its temporary
+    server (a fixed cost of seconds); `--record` and the Dask runner go through the flow."""
+    from tasks.config import get_settings
+    from tasks.screening import LocalSteps, missing_file, screen_file
 
     missing = {i: result.to_json() for i, p in enumerate(paths) if (result := missing_file(p)) is not None}
     present = [p.resolve() for i, p in enumerate(paths) if i not in missing]
     screened: Iterator[dict[str, Any]] = iter([])
-    if present:
+    if present and (record or get_settings().task_runner != "thread"):
         from flows.screen import screen_files
 
         screened = iter(screen_files(present, record=record))
+    elif present:
+        steps = LocalSteps()
+        screened = (screen_file(path, steps).to_json() for path in present)
     return [missing[i] if i in missing else next(screened) for i in range(len(paths))]
 
 
