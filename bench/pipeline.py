@@ -1,7 +1,7 @@
 """The whole pipeline's CPU budget for one work: every stage in CPU seconds and × a bare decode of
 the same file, measured in the same run (issue 25).
 
-Usage: python bench/pipeline.py [--seconds 300] [--short 2] [--dask] [--skip-publish]
+Usage: python bench/pipeline.py [--seconds 300] [--short 2] [--dask] [--flow] [--parts] [--skip-publish]
 Renders once (cached under bench/out/, as bench/screen.py does) a 1080p25 H.264 work at 8 Mbit/s
 with AAC speech (the fixtures in ../shared/fixtures/speech/) and burned-in cues timed to it, and a
 2-second one the same way. Prints, per stage, CPU seconds (this process and every child it waited
@@ -9,8 +9,13 @@ for: ffmpeg, the CLI, its temporary Prefect server; user + system) and the ratio
 of the long file:
 
   - bare decode: `ffmpeg -v error -i F -f null -` (video and audio);
-  - `guangying screen --json F` (thread runner; with --dask also GUANGYING_TASK_RUNNER=dask): its
-    one decode also makes the originality signature, so screening + originality is this figure;
+  - `guangying screen --json F`: the one screening composition in the command's own process (no
+    Prefect); its one decode also makes the originality signature, so screening + originality is
+    this figure; with --flow also the screen-video flow as `ingest` runs it (thread runner, the
+    command's temporary Prefect server included); with --dask also GUANGYING_TASK_RUNNER=dask;
+  - with --parts, where screening's CPU goes: each step of the composition run on its own in this
+    process (model loads, the one decode with its branches and the subtitle-band OCR, Whisper over
+    the whole track, the AI-label check's OCR), beside the bare decode;
   - originality of a work screened before the signature rode on the decode: `video_signature(F)`
     (a second full decode; a screened work's signature is read from the catalogue instead);
   - publication: `render_episode` (probe, loudness measurement on the audio stream, 1080p + 720p
@@ -88,11 +93,50 @@ def verdict(result: dict[str, Any]) -> str:
     )
 
 
+def screening_parts(clip: Path) -> list[tuple[str, float]]:
+    """Each step of the screening composition on its own, in this process (CPU incl. ffmpeg)."""
+    os.environ.setdefault("GUANGYING_DATA_DIR", str(OUT / "var"))
+    os.environ.setdefault("GUANGYING_CACHE_DIR", str(CACHE))
+    from tasks import screening
+    from tasks.context import WorkContext
+    from tasks.engines.asr import get_asr_engine
+    from tasks.engines.ocr import get_ocr_engine
+    from tasks.rules import DEFAULT_RULES
+
+    parts: list[tuple[str, float]] = []
+    seconds, ocr = measured(get_ocr_engine)
+    parts.append(("OCR model load", seconds))
+    seconds, asr = measured(get_asr_engine)
+    parts.append(("Whisper model load", seconds))
+    media = screening.probe_or_findings(clip)
+    assert not isinstance(media, list)
+    with tempfile.TemporaryDirectory(prefix="bench-parts-") as folder:
+        frames = Path(folder)
+        seconds, outcome = measured(
+            lambda: screening.decode_reading_subtitles(media, DEFAULT_RULES, ocr, frames)
+        )
+        stats = (outcome.burned.details.get("ocr") or {}) if outcome.burned else {}
+        parts.append((f"the one decode + branches + band OCR ({stats.get('ocr_calls')} OCR calls)", seconds))
+        seconds, transcript = measured(lambda: screening.transcribe(media, WorkContext(), asr))
+        parts.append(("Whisper over the whole track", seconds))
+        spoken = screening.spoken_disclosures(transcript, media)
+        seconds, finding = measured(
+            lambda: screening.aigc_check(
+                media, WorkContext(), DEFAULT_RULES, spoken, frames, ocr=ocr, asr=asr
+            )
+        )
+        calls = finding.evidence.get("visual", {}).get("frames_ocr")
+        parts.append((f"AI-label check on the decoded frames ({calls} OCR calls)", seconds))
+    return parts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--short", type=float, default=2.0)
     parser.add_argument("--dask", action="store_true", help="also screen with GUANGYING_TASK_RUNNER=dask")
+    parser.add_argument("--flow", action="store_true", help="also screen through the flow (screen --record)")
+    parser.add_argument("--parts", action="store_true", help="also each step of screening on its own")
     parser.add_argument("--skip-publish", action="store_true")
     args = parser.parse_args()
     long_clip, short_clip = bench_clip(args.seconds), bench_clip(args.short)
@@ -112,8 +156,18 @@ def main() -> None:
     )
     row("bare decode", bare)
     screen_cpu, result = measured(lambda: guangying("screen", "--json", str(long_clip)))
-    row("screen --json (thread runner; makes the signature)", screen_cpu, verdict(result))
+    row("screen --json (in-process, no Prefect; makes the signature)", screen_cpu, verdict(result))
     row("screen + originality (signature stored by screening)", screen_cpu, "no second decode")
+    if args.flow:
+        flow_cpu, result = measured(lambda: guangying("screen", "--json", "--record", str(long_clip)))
+        row(
+            "screen --record (the screen-video flow, temporary Prefect server, stores the original)",
+            flow_cpu,
+            verdict(result),
+        )
+    if args.parts:
+        for stage, seconds in screening_parts(long_clip):
+            row(f"  part: {stage}", seconds)
     if args.dask:
         dask_cpu, result = measured(
             lambda: guangying("screen", "--json", str(long_clip), GUANGYING_TASK_RUNNER="dask")

@@ -1,6 +1,6 @@
 """The subtitle check's I/O around the pure verdict: read every source, hear the speech, store the
-exports. The Prefect tasks in flows/screen.py call these; `tasks.screening.subtitle_check` composes
-them the same way for tests and benches (the burned-in band is read during the one full decode)."""
+exports. `tasks.screening` composes these into screening (the burned-in band is read during the one
+full decode), for the flow, the command line, the tests and the benches alike."""
 
 from __future__ import annotations
 
