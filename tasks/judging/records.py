@@ -524,11 +524,5 @@ def record_approval(session: Session, works: Sequence[JudgedWork], approval: App
     return row
 
 
-def latest_approval(session: Session) -> JudgingApproval | None:
-    return session.scalars(
-        select(JudgingApproval).order_by(JudgingApproval.approved_at.desc(), JudgingApproval.id.desc())
-    ).first()
-
-
 def count_scores(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(JudgingScore)) or 0)

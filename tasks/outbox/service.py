@@ -30,6 +30,7 @@ from tasks.judging.blind import redact
 from tasks.judging.eligibility import eligible_submissions
 from tasks.judging.packets import PacketWork
 from tasks.judging.service import packet_assignment, write_packets
+from tasks.publish.selection import latest_approval
 from tasks.scratch import scratch_folder
 from tasks.store import ObjectStore, open_store
 
@@ -168,7 +169,7 @@ def submission_drafts(session: Session, settings: Settings, now: datetime) -> It
 
 def result_drafts(session: Session) -> Iterator[Draft]:
     """After the list was approved: the result of each work under judging (numbered, still eligible)."""
-    approval = judging.latest_approval(session)
+    approval = latest_approval(session)
     if approval is None:
         return
     tiers = {item["submission_id"]: item["tier"] for item in approval.items}

@@ -1,5 +1,5 @@
 """Which works are published: the approved list of excellent works (judging's `JudgingApproval`,
-the latest approval wins). The one place that reads judging's table."""
+the latest approval wins). The one place that reads the approvals."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tasks.catalogue.models import JudgingWork, Publication, Submission
-from tasks.judging.records import latest_approval
+from tasks.catalogue.models import JudgingApproval, JudgingWork, Publication, Submission
+
+
+def latest_approval(session: Session) -> JudgingApproval | None:
+    """The list in force: the latest approval (a second list supersedes the first)."""
+    return session.scalars(
+        select(JudgingApproval).order_by(JudgingApproval.approved_at.desc(), JudgingApproval.id.desc())
+    ).first()
 
 
 def approved_submission_ids(session: Session) -> list[str]:

@@ -19,7 +19,7 @@ from tasks.catalogue.models import (
     Submission,
 )
 from tasks.findings import Check, Status
-from tasks.judging.records import latest_approval
+from tasks.publish.selection import latest_approval
 from tasks.report.summary import FLOW_LABELS, FindingRow, JudgingState, ListedRow, RunRow, SubmissionRow
 from tasks.states import SubmissionState
 
