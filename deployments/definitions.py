@@ -51,6 +51,8 @@ FLOW_NAMES = {
     "flows/actions.py:packets_flow": "packets",
     "flows/actions.py:scores_flow": "scores",
     "flows/actions.py:ranking_flow": "ranking",
+    "flows/actions.py:category_flow": "category",
+    "flows/actions.py:originality_flow": "originality",
 }
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
@@ -122,6 +124,18 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     ),
     # The operator's actions (flows/actions.py): each calls the same service as the CLI command of
     # the same name; a refusal ends the run Failed with its Chinese message.
+    DeploymentSpec(
+        name="category",
+        entrypoint="flows/actions.py:category_flow",
+        description="更正参评作品的类别（覆盖登记表所填）",
+        form=forms.CategoryForm,
+    ),
+    DeploymentSpec(
+        name="originality",
+        entrypoint="flows/actions.py:originality_flow",
+        description="原创性检查：查看疑似重复的作品，核实后排除或确认（确认须指明抄袭方）",
+        form=forms.OriginalityForm,
+    ),
     DeploymentSpec(
         name="experts",
         entrypoint="flows/actions.py:experts_flow",

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 RUN_PARAMETERS = Field(None, title="运行参数", description="逐项填写；不改动的项使用默认值")
+OPERATOR = Field(
+    None, title="操作人", description="记录在作品库中的操作人姓名；留空则为运行该流程的机器上配置的操作人"
+)
 
 
 class IntakeForm(BaseModel):
@@ -59,6 +62,12 @@ class JudgingAssignForm(BaseModel):
     packets_dir: str | None = Field(
         None, title="评审材料文件夹", description="在工作机上生成各专家评审材料包的文件夹；留空则不生成"
     )
+    redo: list[str] | None = Field(
+        None,
+        title="重新分配的作品",
+        description="类别更正后等情况：这些评审编号的作品，未评分的专家撤下重选，其他作品不变；每行一个",
+    )
+    operator: str | None = OPERATOR
 
 
 class JudgingForm(BaseModel):
@@ -94,11 +103,6 @@ class OutboxForm(BaseModel):
     )
     approver: str | None = Field(None, title="批准人", description="按类别批准时必填，会记录在每封邮件上")
     send: bool = Field(True, title="发送已批准的邮件", description="通过 SMTP 从活动邮箱发出已批准的邮件")
-
-
-OPERATOR = Field(
-    None, title="操作人", description="记录在作品库中的操作人姓名；留空则为运行该流程的机器上配置的操作人"
-)
 
 
 class ExpertsForm(BaseModel):
@@ -143,3 +147,27 @@ class RankingForm(BaseModel):
     excellent: float = Field(
         0.3, title="特别优秀与优秀合计名额", description="比例（小于1，如 0.3 表示 30%）或件数"
     )
+
+
+class CategoryForm(BaseModel):
+    number: str = Field(title="评审编号", description="参评作品的评审编号，如 0003")
+    category: str = Field(title="类别", description="微专题、微纪录片、微动漫、Vlog、情景再现")
+    operator: str | None = OPERATOR
+
+
+class OriginalityForm(BaseModel):
+    check: bool = Field(
+        False, title="先全部检查一次", description="先对全部参评作品做一次原创性（重复作品）检查"
+    )
+    pair: int | None = Field(
+        None, title="疑点编号", description="要处理的疑点的编号（见本部署上次运行的结果）"
+    )
+    decision: str | None = Field(
+        None, title="处理", description="排除：核实后排除该疑点；确认：核实确属重复或抄袭"
+    )
+    copier: str | None = Field(
+        None, title="抄袭方", description="确认时必填：抄袭（不得列入建议名单）一方的评审编号"
+    )
+    note: str = Field("", title="处理说明", description="确认时必填")
+    force: bool = Field(False, title="改变已作出的结论", description="把已排除的改为确认或反之，留有记录")
+    operator: str | None = OPERATOR

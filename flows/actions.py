@@ -20,20 +20,23 @@ from prefect.states import Completed, Failed, State
 from tasks.config import Settings, get_settings
 from tasks.findings import STATUS_LABELS
 from tasks.judging import service as judging
+from tasks.judging.numbers import normal_number
 from tasks.judging.ranking import TierPolicy, agreement_label
+from tasks.judging.records import STATUS_LABELS as PAIR_LABELS
+from tasks.judging.records import DecisionError
 from tasks.judging.tables import TableError
 from tasks.outside import for_markdown
 
 # How a form names what becomes of the scores of experts a new roster leaves out (`experts --keep-scores`
 # / `--drop-scores`).
 DROPPED_SCORES = {"保留已交评分": "keep", "删除其评分": "drop"}
+# How a form names an originality decision (`originality --dismiss` / `--confirm`).
+ORIGINALITY_DECISIONS = {"排除": "dismissed", "确认": "confirmed"}
 
 
 def _settings(operator: str | None) -> Settings:
-    """The settings, with the operator the form names (a worker's login name is nobody's)."""
-    settings = get_settings()
-    name = (operator or "").strip()
-    return settings.model_copy(update={"operator": name}) if name else settings
+    """The settings, with the operator the form names."""
+    return get_settings().acting(operator)
 
 
 def _publish(name: str, title: str, lines: Iterable[str]) -> None:
@@ -176,3 +179,63 @@ def ranking_flow(special: float = 0.1, excellent: float = 0.3) -> State:
     if not ranking.works:
         lines = ["还没有分配评审的作品。"]
     return _done("ranking", "评审排名与优秀作品名单建议", lines, [w.to_dict() for w in ranking.works])
+
+
+@flow(name="category", log_prints=False)
+def category_flow(number: str, category: str, operator: str | None = None) -> State:
+    """`guangying category 编号 类别`: correct a work's category (over what its 登记表 says)."""
+    title = "更正作品类别"
+    settings = _settings(operator)
+    try:
+        change = judging.correct_category(settings, number, category)
+    except DecisionError as exc:
+        return _refused("category", title, str(exc))
+    lines = [
+        f"编号{for_markdown(number)}的类别已改为“{change.category}”（{for_markdown(settings.operator_name)}）。"
+    ]
+    if change.experts:
+        lines.append(
+            f"该作品已分配给{for_markdown('、'.join(change.experts))}（按原类别）。如需按新类别重新分配，"
+            f"请运行“judging-assign”部署，在“重新分配的作品”中填写{for_markdown(number)}（已评分的专家保留）。"
+        )
+    return _done("category", title, lines, change.category)
+
+
+@flow(name="originality", log_prints=False)
+def originality_flow(
+    check: bool = False,
+    pair: int | None = None,
+    decision: Literal["排除", "确认"] | None = None,
+    copier: str | None = None,
+    note: str = "",
+    force: bool = False,
+    operator: str | None = None,
+) -> State:
+    """`guangying originality [--check] [--dismiss ID | --confirm ID --copy 编号 --note …] [--force]`."""
+    title = "原创性检查与疑点处理"
+    settings = _settings(operator)
+    lines = []
+    if check:
+        report = judging.check_originality(settings)
+        lines.append(f"已检查{report.videos}个视频（新计算{report.computed}个），新发现疑点{report.new}个。")
+        lines += [f"- [无法检查] {for_markdown(m)}" for m in report.problems]
+    if (pair is None) != (decision is None):
+        return _refused("originality", title, "处理疑点须同时填写“疑点编号”和“处理”。", lines)
+    if pair is not None:
+        status = ORIGINALITY_DECISIONS[decision or ""]
+        copied = normal_number(copier) if copier else None
+        try:
+            found = judging.decide_pair(settings, pair, status, note, copied, force)
+        except DecisionError as exc:
+            return _refused("originality", title, str(exc), lines)
+        if not found:
+            return _refused("originality", title, f"找不到编号为{pair}的疑点", lines)
+        done = f"确认，编号{copied}为抄袭方，不列入建议名单" if status == "confirmed" else "排除"
+        lines.append(f"疑点{pair}已{done}（{for_markdown(settings.operator_name)}）。")
+    rows = judging.duplicates(settings)
+    lines += [
+        f"- [{row.id}] {PAIR_LABELS.get(row.status, row.status)}：{for_markdown(row.message)}"
+        + (f"（抄袭方：编号{for_markdown(row.evidence['copy'])}）" if row.evidence.get("copy") else "")
+        for row in rows
+    ] or ["没有疑似重复的作品。"]
+    return _done("originality", title, lines, len(rows))

@@ -19,14 +19,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.states import Failed, State
 from pydantic import ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
 from tasks.config import get_settings
 from tasks.judging import service
-from tasks.judging.assignment import DEFAULT_PER_WORK
+from tasks.judging.assignment import DEFAULT_PER_WORK, InfeasibleAssignment
 from tasks.judging.model import Approval
-from tasks.judging.numbers import numbers_of, work_label
+from tasks.judging.numbers import normal_number, numbers_of, work_label
 from tasks.judging.proposal import proposal_markdown
 from tasks.judging.ranking import TierPolicy
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
@@ -91,8 +92,11 @@ def originality_task() -> dict[str, Any]:
 
 
 @task(name="judging-assign-experts")
-def assign_task(per_work: int, min_matched: int) -> dict[str, Any]:
-    works, result = service.assign_catalogue(get_settings(), per_work, min_matched)
+def assign_task(
+    per_work: int, min_matched: int, redo: list[str] | None = None, operator: str | None = None
+) -> dict[str, Any]:
+    settings = get_settings().acting(operator)
+    works, result = service.assign_catalogue(settings, per_work, min_matched, redo=redo or ())
     return {
         "works": len(works),
         "experts": result.experts,
@@ -115,12 +119,27 @@ def assign_flow(
     min_matched: int = 0,
     originality: bool = True,
     packets_dir: str | None = None,
-) -> dict[str, Any]:
-    """Originality check, expert assignment, review packets."""
+    redo: list[str] | None = None,
+    operator: str | None = None,
+) -> dict[str, Any] | State:
+    """Originality check, expert assignment (`redo`: those works' experts who have not scored them
+    are released and chosen anew, as `guangying assign --redo`), review packets. What the command
+    refuses (no roster, an unknown work to redo, slots that cannot be filled) ends the run Failed
+    with the same sentence."""
+    settings = get_settings()
+    if not service.has_roster(settings):
+        return Failed(message="作品库中还没有专家名单。请先导入专家名单（“experts”部署）。")
+    numbers = [normal_number(n) for n in redo or []]
+    unknown = service.unknown_works(settings, numbers)
+    if unknown:
+        return Failed(message=f"找不到评审编号为“{'、'.join(unknown)}”的参评作品")
     outcome: dict[str, Any] = {}
     if originality:
         outcome["originality"] = originality_task()
-    assignment = assign_task(per_work, min_matched)
+    try:
+        assignment = assign_task(per_work, min_matched, numbers, operator)
+    except InfeasibleAssignment as exc:
+        return Failed(message=f"无法分配：{exc.message}")
     outcome["assignment"] = assignment
     rows = [  # Prefect renders a table's text cells as Markdown: experts' names are escaped
         {"编号": for_markdown(n), "评审专家": for_markdown("、".join(names))}

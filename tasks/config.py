@@ -208,6 +208,12 @@ class Settings(BaseSettings):
         """The pipeline's clock: `clock` when set, else the system clock (aware, UTC)."""
         return self.clock.astimezone(UTC) if self.clock else datetime.now(UTC)
 
+    def acting(self, operator: str | None) -> Settings:
+        """These settings with `operator` as who acts (a Prefect form names them; a worker's login
+        name is nobody's); blank: unchanged."""
+        name = (operator or "").strip()
+        return self.model_copy(update={"operator": name}) if name else self
+
     @property
     def operator_name(self) -> str:
         if self.operator:
