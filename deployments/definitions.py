@@ -51,8 +51,14 @@ FLOW_NAMES = {
     "flows/actions.py:packets_flow": "packets",
     "flows/actions.py:scores_flow": "scores",
     "flows/actions.py:ranking_flow": "ranking",
+    "flows/actions.py:approve_flow": "approve",
     "flows/actions.py:category_flow": "category",
     "flows/actions.py:originality_flow": "originality",
+    "flows/actions.py:decide_flow": "decide",
+    "flows/actions.py:withdraw_flow": "withdraw",
+    "flows/actions.py:rescreen_flow": "rescreen",
+    "flows/actions.py:recheck_flow": "recheck",
+    "flows/actions.py:original_flow": "original",
 }
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
@@ -124,6 +130,44 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     ),
     # The operator's actions (flows/actions.py): each calls the same service as the CLI command of
     # the same name; a refusal ends the run Failed with its Chinese message.
+    DeploymentSpec(
+        name="decide",
+        entrypoint="flows/actions.py:decide_flow",
+        description="记录工作人员对某件作品的决定（同意逾期、免除某项、不予受理、更正收到时间、撤回决定等），"
+        "与决定人、时间、理由一并记入作品库，审核结论与回执随之更新；不适用的决定会被拒绝，不作任何改动",
+        form=forms.DecideForm,
+    ),
+    DeploymentSpec(
+        name="withdraw",
+        entrypoint="flows/actions.py:withdraw_flow",
+        description="撤销一件作品（如重复报送），或作为误收移除（原件保留），记录理由",
+        form=forms.WithdrawForm,
+    ),
+    DeploymentSpec(
+        name="rescreen",
+        entrypoint="flows/actions.py:rescreen_flow",
+        description="重新审核一件作品的视频（也用于只登记未审核的作品），更新结论与回执",
+        form=forms.RescreenForm,
+    ),
+    DeploymentSpec(
+        name="recheck",
+        entrypoint="flows/actions.py:recheck_flow",
+        description="按现行设置（如截止时间）重新核对所有作品的报送材料，更新结论和回执",
+        form=forms.RecheckForm,
+    ),
+    DeploymentSpec(
+        name="original",
+        entrypoint="flows/actions.py:original_flow",
+        description="按受理编号取回作品的原件（原始压缩包或邮件，以及其中的文件），保存到工作机上的文件夹",
+        form=forms.OriginalForm,
+    ),
+    DeploymentSpec(
+        name="approve",
+        entrypoint="flows/actions.py:approve_flow",
+        description="批准优秀作品名单（按排名建议或按填写的名单），记录审批人并导出名单（.docx/.xlsx）和荣誉证书；"
+        "需要逐件核对后再批准时，请用“judging”部署",
+        form=forms.ApproveForm,
+    ),
     DeploymentSpec(
         name="category",
         entrypoint="flows/actions.py:category_flow",

@@ -149,6 +149,62 @@ class RankingForm(BaseModel):
     )
 
 
+SUBMISSION_ID = Field(title="受理编号", description="作品的受理编号（可只写前几位）")
+
+
+class DecideForm(BaseModel):
+    submission_id: str = SUBMISSION_ID
+    action: str = Field(
+        title="决定",
+        description="同意逾期报送（仅限晚于截止时间收到的作品）、免除该项（须选择检查项）、不予受理、"
+        "撤销作品、重新审核视频（只记录）、按现行设置重新核对报送材料、更正收到时间（须填写收到时间）、"
+        "撤回决定（须填写决定序号）",
+    )
+    note: str | None = Field(
+        None, title="理由", description="必填（撤回决定除外），如“经筹备组同意延期至12月2日”"
+    )
+    check: str | None = Field(None, title="检查项", description="免除该项时：所免除的检查项")
+    value: str | None = Field(
+        None,
+        title="收到时间或决定序号",
+        description="更正收到时间：北京时间，如 2026-11-28 10:00；撤回决定：该作品第几项决定，如 1",
+    )
+    operator: str | None = OPERATOR
+
+
+class WithdrawForm(BaseModel):
+    submission_id: str = SUBMISSION_ID
+    note: str = Field(title="理由", description="必填，如“与另一件作品重复报送”")
+    mistake: bool = Field(
+        False,
+        title="误收",
+        description="不是参赛作品（如误投的文件）：从作品列表、汇总表、看板和评审中移除，原件保留；"
+        "可用“撤回决定”恢复",
+    )
+    operator: str | None = OPERATOR
+
+
+class RescreenForm(BaseModel):
+    submission_id: str = SUBMISSION_ID
+    note: str = Field("重新审核", title="理由", description="记录在作品的决定中")
+    operator: str | None = OPERATOR
+
+
+class RecheckForm(BaseModel):
+    note: str = Field("设置变更后重新核对", title="理由", description="记录在每件作品的决定中")
+    operator: str | None = OPERATOR
+
+
+class OriginalForm(BaseModel):
+    submission_id: str = SUBMISSION_ID
+    out: str | None = Field(
+        None,
+        title="保存到的文件夹",
+        description="工作机上的文件夹（不存在则新建），原件的副本保存在这里；留空则列出对象存储（MinIO/S3）"
+        "中原件的下载链接（7天内有效）",
+    )
+
+
 class CategoryForm(BaseModel):
     number: str = Field(title="评审编号", description="参评作品的评审编号，如 0003")
     category: str = Field(title="类别", description="微专题、微纪录片、微动漫、Vlog、情景再现")
@@ -171,3 +227,23 @@ class OriginalityForm(BaseModel):
     note: str = Field("", title="处理说明", description="确认时必填")
     force: bool = Field(False, title="改变已作出的结论", description="把已排除的改为确认或反之，留有记录")
     operator: str | None = OPERATOR
+
+
+class ApproveForm(BaseModel):
+    special: float = Field(
+        0.1, title="特别优秀名额", description="按排名建议名单时：比例（小于1，如 0.1 表示 10%）或件数"
+    )
+    excellent: float = Field(0.3, title="特别优秀与优秀合计名额", description="按排名建议名单时：比例或件数")
+    set_special: str | None = Field(
+        None, title="特别优秀名单", description="覆盖建议：评审编号，用逗号或顿号分隔，如 1、4；留空则按建议"
+    )
+    set_excellent: str | None = Field(
+        None, title="优秀名单", description="覆盖建议：评审编号，用逗号或顿号分隔；留空则按建议"
+    )
+    approver: str | None = Field(
+        None, title="审批人", description="批准名单的人，会记录在批准的名单上（必填）"
+    )
+    note: str = Field("", title="备注", description="记录在批准的名单上")
+    out: str | None = Field(
+        None, title="名单输出文件夹", description="工作机上的文件夹；留空则为数据目录下 judging/"
+    )

@@ -10,26 +10,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.context import get_run_context
 from prefect.states import Completed, Failed, State
 
+from flows.intake import screen_submission
+from tasks.catalogue.views import SubmissionView
 from tasks.config import Settings, get_settings
-from tasks.findings import STATUS_LABELS
+from tasks.decisions import ACTION_LABELS, FORM_WORDING, DecisionAction, argument_problem, default_note
+from tasks.findings import CHECK_LABELS, STATUS_LABELS, VERDICT_LABELS, Check
 from tasks.judging import service as judging
+from tasks.judging.model import Approval
 from tasks.judging.numbers import normal_number
 from tasks.judging.ranking import TierPolicy, agreement_label
 from tasks.judging.records import STATUS_LABELS as PAIR_LABELS
 from tasks.judging.records import DecisionError
 from tasks.judging.tables import TableError
 from tasks.outside import for_markdown
+from tasks.report.receipt import verdict_label
+from tasks.submissions import service as submissions
+from tasks.submissions.service import Refused, SubmissionIdError
 
 # How a form names what becomes of the scores of experts a new roster leaves out (`experts --keep-scores`
 # / `--drop-scores`).
 DROPPED_SCORES = {"保留已交评分": "keep", "删除其评分": "drop"}
+# The form's choices, in Chinese: every action of `decide`, and the checks a waiver may name.
+DecisionChoice = StrEnum(  # type: ignore[misc]
+    "DecisionChoice", {action.name: ACTION_LABELS[action] for action in DecisionAction}
+)
+CheckChoice = StrEnum("CheckChoice", {Check(check).name: label for check, label in CHECK_LABELS.items()})  # type: ignore[misc]
 # How a form names an originality decision (`originality --dismiss` / `--confirm`).
 ORIGINALITY_DECISIONS = {"排除": "dismissed", "确认": "confirmed"}
 
@@ -181,6 +195,52 @@ def ranking_flow(special: float = 0.1, excellent: float = 0.3) -> State:
     return _done("ranking", "评审排名与优秀作品名单建议", lines, [w.to_dict() for w in ranking.works])
 
 
+@flow(name="approve", log_prints=False)
+def approve_flow(
+    special: float = 0.1,
+    excellent: float = 0.3,
+    set_special: str | None = None,
+    set_excellent: str | None = None,
+    approver: str | None = None,
+    note: str = "",
+    out: str | None = None,
+) -> State:
+    """`guangying approve --yes [--set-special …] [--set-excellent …] --by … [--note …] [--out DIR]`:
+    record the list (the proposal, or as edited) and write the 优秀作品名单. (The `judging` deployment
+    instead pauses for the approver's form.)"""
+    title = "批准优秀作品名单"
+    settings = get_settings()
+    try:
+        chosen = judging.list_to_approve(settings, TierPolicy(special, excellent), set_special, set_excellent)
+    except judging.ListRefused as exc:
+        if exc.empty:
+            return _refused(
+                "approve",
+                title,
+                "名单为空：还没有可列入名单的作品（先导入评分，或填写“特别优秀名单”“优秀名单”）",
+            )
+        return _refused("approve", title, str(exc))
+    by = (approver or settings.operator or "").strip()
+    if not by:
+        return _refused("approve", title, "请填写审批人：名单须有人批准")
+    approval = Approval(
+        chosen.tiers, chosen.proposal, by, settings.now(), note=note, via="prefect-ui", flow_run_id=_run_id()
+    )
+    approval_id, paths = judging.approve(settings, approval, out_dir=Path(out) if out else None)
+    lines = [f"名单已批准（记录号{approval_id}，审批人{for_markdown(by)}）。", ""]
+    for tier, numbers in chosen.tiers.items():
+        lines.append(f"**{tier}**（{len(numbers)}件）：")
+        lines += [f"- {number} 《{for_markdown(chosen.titles[number])}》" for number in numbers]
+    lines += ["", *(for_markdown(line) for line in chosen.change)]
+    lines += [f"- 已导出：{for_markdown(path.resolve())}" for path in paths]
+    return _done("approve", title, lines, approval_id)
+
+
+def _run_id() -> str | None:
+    flow_run = getattr(get_run_context(), "flow_run", None)
+    return str(flow_run.id) if flow_run is not None else None
+
+
 @flow(name="category", log_prints=False)
 def category_flow(number: str, category: str, operator: str | None = None) -> State:
     """`guangying category 编号 类别`: correct a work's category (over what its 登记表 says)."""
@@ -239,3 +299,116 @@ def originality_flow(
         for row in rows
     ] or ["没有疑似重复的作品。"]
     return _done("originality", title, lines, len(rows))
+
+
+# Works taken in ------------------------------------------------------------------------------
+
+
+def _work(item: SubmissionView) -> str:
+    return f"《{for_markdown(item.title or '未识别')}》（{item.id[:8]}）"
+
+
+def _refused_id(name: str, title: str, exc: Refused | SubmissionIdError) -> State:
+    """A refusal of the submissions service; a prefix that names several works lists them."""
+    matches = exc.matches if isinstance(exc, SubmissionIdError) else []
+    return _refused(name, title, str(exc), [f"- {for_markdown(match.line)}" for match in matches])
+
+
+@flow(name="decide", log_prints=False)
+def decide_flow(
+    submission_id: str,
+    action: DecisionChoice,
+    note: str | None = None,
+    check: CheckChoice | None = None,
+    value: str | None = None,
+    operator: str | None = None,
+) -> State:
+    """`guangying decide ID ACTION [VALUE] [--check CHECK] --note …`: an operator's decision on a work."""
+    title = "记录决定"
+    chosen = DecisionAction[DecisionChoice(action).name]
+    named = Check[CheckChoice(check).name] if check else None
+    problem = argument_problem(chosen, named, value, FORM_WORDING)
+    if problem is not None:
+        return _refused("decide", title, problem)
+    settings = _settings(operator)
+    reason = default_note(chosen, value, note)
+    if reason is None:
+        return _refused("decide", title, "“理由”不能为空：请写明理由。")
+    try:
+        item = submissions.decide(settings, submission_id, chosen, note=reason, check=named, value=value)
+    except (Refused, SubmissionIdError) as exc:
+        return _refused_id("decide", title, exc)
+    what = ACTION_LABELS[chosen] + (f"：{CHECK_LABELS[named]}" if named else "")
+    what += f"（{for_markdown(value)}）" if value else ""
+    verdict = VERDICT_LABELS.get(item.verdict or "", "审核中")
+    lines = [
+        f"已记录：{_work(item)}{what}，决定人 {for_markdown(item.decisions[-1].decided_by)}。",
+        f"审核结论：{verdict}" + ("（经工作人员决定）" if item.verdict_by_person else ""),
+    ]
+    return _done("decide", title, lines, item.to_json())
+
+
+@flow(name="withdraw", log_prints=False)
+def withdraw_flow(submission_id: str, note: str, mistake: bool = False, operator: str | None = None) -> State:
+    """`guangying withdraw ID --note … [--mistake]`."""
+    title = "撤销作品"
+    try:
+        item = submissions.withdraw(_settings(operator), submission_id, note=note, mistake=mistake)
+    except (Refused, SubmissionIdError) as exc:
+        return _refused_id("withdraw", title, exc)
+    what = "已作为误收移除（原件保留）" if mistake else "已撤销"
+    return _done("withdraw", title, [f"{what}：{_work(item)}，理由：{for_markdown(note.strip())}。"], item.id)
+
+
+@flow(name="rescreen", log_prints=False)
+def rescreen_flow(submission_id: str, note: str = "重新审核", operator: str | None = None) -> State:
+    """`guangying rescreen ID`: record it, then screen the work's videos again (a subflow)."""
+    title = "重新审核作品"
+    try:
+        item = submissions.mark_for_rescreen(_settings(operator), submission_id, note=note)
+    except (Refused, SubmissionIdError) as exc:
+        return _refused_id("rescreen", title, exc)
+    result = screen_submission(item.id)
+    verdict = VERDICT_LABELS.get(result.get("verdict") or "", "审核中")
+    return _done("rescreen", title, [f"{_work(item)}已重新审核，审核结论：{verdict}。"], result)
+
+
+@flow(name="recheck", log_prints=False)
+def recheck_flow(note: str = "设置变更后重新核对", operator: str | None = None) -> State:
+    """`guangying recheck`: every work's materials judged again under the settings in force."""
+    result = submissions.recheck(_settings(operator), note=note)
+    lines = [
+        f"- {_work(item)}：{verdict_label(before)} → {verdict_label(item.verdict)}"
+        for item, before in result.changed
+    ]
+    lines.append(
+        f"已按现行设置重新核对{len(result.items)}件作品，{len(result.changed)}件结论有变化；回执已更新。"
+    )
+    return _done("recheck", "按现行设置重新核对", lines, len(result.changed))
+
+
+@flow(name="original", log_prints=False)
+def original_flow(submission_id: str, out: str | None = None) -> State:
+    """`guangying original ID --out DIR`: copies of the work's originals in a folder of the worker;
+    without a folder (`--links`), time-limited download links from the object store."""
+    title = "取回作品原件"
+    settings = get_settings()
+    try:
+        found = submissions.resolve_id(settings, submission_id)
+    except SubmissionIdError as exc:
+        return _refused_id("original", title, exc)
+    if not out:
+        try:
+            links = submissions.original_links(settings, found)
+        except Refused as exc:
+            return _refused_id("original", title, exc)
+        lines = [f"- [{for_markdown(name)}]({link})" for name, link in links] or ["该作品没有保存的原件。"]
+        return _done("original", title, ["下载链接7天内有效：", "", *lines], len(links))
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _refused("original", title, f"无法创建文件夹“{folder}”（{exc.strerror}）。")
+    written = submissions.fetch_originals(settings, found, folder)
+    lines = [f"- 已取回：{for_markdown(path)}" for path in written] or ["该作品没有保存的原件。"]
+    return _done("original", title, lines, [str(path) for path in written])

@@ -51,6 +51,55 @@ ACTION_HELP: dict[str, str] = {
     DecisionAction.SET_RECEIVED: '更正收到时间：VALUE 写北京时间，如 "2026-11-28 10:00"，原时间保留在记录中',
     DecisionAction.REVOKE: "撤回该作品的第 VALUE 项决定（序号见 guangying status ID），撤回本身也记入作品库",
 }
+# The actions that take a value, and what it is.
+VALUE_OF: dict[str, str] = {DecisionAction.SET_RECEIVED: "收到时间", DecisionAction.REVOKE: "决定序号"}
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How a door names the parts of a decision: the command line by its arguments, the Prefect
+    form by its fields' Chinese titles."""
+
+    action: Mapping[str, str]  # DecisionAction → its name at this door
+    check: str  # the field that names the check a waiver concerns
+    example: str = ""  # how a value is given ({action}: the action's name)
+
+
+CLI_WORDING = Wording(
+    {a: str(a) for a in DecisionAction}, "--check", "，如 guangying decide ID {action} VALUE"
+)
+FORM_WORDING = Wording(ACTION_LABELS, "“检查项”")
+
+
+def argument_problem(
+    action: DecisionAction, check: str | None, value: str | None, wording: Wording = CLI_WORDING
+) -> str | None:
+    """What is wrong with how a decision is asked for (a waiver without its check, a value where none
+    is taken or none where one is), in one Chinese sentence; None when nothing."""
+    name, names = wording.action[action], wording.action
+    if action == DecisionAction.WAIVE and not check:
+        return f"{name} 需要用 {wording.check} 指明免除哪一项检查。"
+    if check and action != DecisionAction.WAIVE:
+        return f"{name} 不接受 {wording.check}（只有 {names[DecisionAction.WAIVE]} 针对某一项检查）。"
+    if action in VALUE_OF and not value:
+        return f"{name} 需要写明{VALUE_OF[action]}{wording.example.format(action=action)}。"
+    if action not in VALUE_OF and value:
+        return (
+            f"{name} 不接受“{value}”这样的取值（只有 {names[DecisionAction.SET_RECEIVED]} 和 "
+            f"{names[DecisionAction.REVOKE]} 需要）。"
+        )
+    if action == DecisionAction.REVOKE and not (value or "").isdigit():
+        return f"{name} 需要决定的序号（如 1），而不是“{value}”。"
+    return None
+
+
+def default_note(action: DecisionAction, value: str | None, note: str | None) -> str | None:
+    """The reason recorded when none is given: only a revocation has one of its own."""
+    if action == DecisionAction.REVOKE and (value or "").isdigit():
+        return note or f"撤回第{int(value or 0)}项决定"
+    return note
+
+
 # Actions whose effect is done once it ran (a screening, a re-check): they cannot be taken back.
 NOT_REVOCABLE = frozenset({DecisionAction.RESCREEN, DecisionAction.RECHECK, DecisionAction.REVOKE})
 

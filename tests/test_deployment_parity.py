@@ -41,6 +41,7 @@ HAN = regex.compile(r"\p{Han}")
 OPERATOR = "筹备组李老师"
 # Files whose bytes carry the moment they were written (Office and PDF metadata): compared by name.
 NAMED_ONLY = (".docx", ".xlsx", ".pdf", ".sqlite3", ".html")
+TEXT = (".json", ".txt", ".vtt", ".srt", ".md")
 # Not outputs of an action: the catalogue (compared row by row), Prefect's home, logs, caches.
 NOT_OUTPUTS = {
     "catalogue.sqlite3",
@@ -170,11 +171,95 @@ def service_works() -> list[Any]:
 
 PREPARED: dict[str, Callable[[Path, Path], dict[str, str]]] = {
     "judging": prepare_judging,
+    "intake": prepare_intake,
 }
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 BY = ("--by", OPERATOR)
 
 CASES = (
+    # Works taken in.
+    Case(
+        "ingest",
+        {"paths": ["{inputs}/空文件夹"], "screen": False},
+        ("ingest", "--no-screen", "{inputs}/空文件夹"),
+        "intake",
+        changes=False,
+        name="ingest-an-empty-folder",
+        run_state="COMPLETED",  # the run reports the folder it refused, as the command does
+        cli_code=1,
+        artifact=False,
+    ),
+    Case(
+        "decide",
+        {
+            "submission_id": "{work}",
+            "action": "更正收到时间",
+            "value": "2026-11-29 09:00",
+            "note": "邮件服务器延迟，按原始邮件时间更正",
+            "operator": OPERATOR,
+        },
+        (
+            "decide",
+            "{work}",
+            "set-received",
+            "2026-11-29 09:00",
+            "--note",
+            "邮件服务器延迟，按原始邮件时间更正",
+            *BY,
+        ),
+        "intake",
+    ),
+    Case(
+        "decide",
+        {"submission_id": "{work}", "action": "免除该项", "note": "画面静止是作者的设计"},
+        ("decide", "{work}", "waive", "--note", "画面静止是作者的设计"),
+        "intake",
+        refused=True,
+        name="decide-a-waiver-without-its-check",
+    ),
+    Case(
+        "decide",
+        {"submission_id": "ffff", "action": "不予受理", "note": "重复报送"},
+        ("decide", "ffff", "reject", "--note", "重复报送"),
+        "intake",
+        refused=True,
+        name="decide-an-unknown-work",
+    ),
+    Case(
+        "withdraw",
+        {"submission_id": "{work}", "note": "误投的文件", "mistake": True, "operator": OPERATOR},
+        ("withdraw", "{work}", "--note", "误投的文件", "--mistake", *BY),
+        "intake",
+    ),
+    Case(
+        "rescreen",
+        {"submission_id": "{work}", "note": "受理时未审核", "operator": OPERATOR},
+        ("rescreen", "{work}", "--note", "受理时未审核", *BY),
+        "intake",
+        cli_code=1,  # the 640×360 test clip fails the resolution rule: `screen`'s exit status
+    ),
+    Case(
+        "recheck",
+        {"note": "截止时间设置更正后重新核对", "operator": OPERATOR},
+        ("recheck", "--note", "截止时间设置更正后重新核对", *BY),
+        "intake",
+    ),
+    Case(
+        "original",
+        {"submission_id": "{work}", "out": "{dir}/原件"},
+        ("original", "{work}", "--out", "{dir}/原件"),
+        "intake",
+        changes=False,
+        outputs=("原件",),
+    ),
+    Case(
+        "original",
+        {"submission_id": "{work}"},
+        ("original", "{work}", "--links"),
+        "intake",
+        refused=True,  # a local store has no link another machine opens
+        name="original-links-from-a-local-store",
+    ),
     # Judging.
     Case(
         "experts",
@@ -238,6 +323,13 @@ CASES = (
         ("ranking", "--special", "1", "--excellent", "3"),
         "judging",
         changes=False,
+    ),
+    Case(
+        "approve",
+        {"set_special": "1", "set_excellent": "", "approver": OPERATOR, "note": "评审委员会会议决定"},
+        ("approve", "--yes", "--set-special", "1", "--set-excellent", "", "--note", "评审委员会会议决定"),
+        "judging",
+        outputs=("var/judging",),
     ),
     Case(
         "report",
@@ -338,29 +430,51 @@ def catalogue_rows(data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table of the catalogue, rows sorted, minus what names the run rather than the action."""
     from tasks.catalogue.models import Base
 
+    assert set(VOLATILE) <= set(Base.metadata.tables)  # a renamed table is noticed
+    side = data_dir.parent
     engine = sa.create_engine(f"sqlite:///{data_dir / 'catalogue.sqlite3'}")
     tables: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.columns if c.name not in VOLATILE.get(table.name, ())]
+            columns = [
+                c
+                for c in table.columns
+                if c.name not in WRITTEN_AT and c.name not in VOLATILE.get(table.name, ())
+            ]
             rows = connection.execute(sa.select(*columns)).all()
-            tables[table.name] = sorted(tuple(map(repr, row)) for row in rows)
+            tables[table.name] = sorted(tuple(_normal(repr(value), side) for value in row) for row in rows)
     engine.dispose()
     return tables
 
 
-VOLATILE: dict[str, tuple[str, ...]] = {"judging_approvals": ("flow_run_id", "via")}
+def _normal(text: str, side: Path) -> str:
+    """What differs between two runs of the same action: the side's folder, the run's scratch
+    folder, Prefect's run ids, measured durations."""
+    text = text.replace(str(side), "{dir}")
+    text = regex.sub(r"scratch/[^/'\"]+/", "scratch/…/", text)
+    text = regex.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<run>", text)
+    return regex.sub(r"(\w+_seconds[\"']?): [0-9.e-]+", r"\1: …", text)
+
+
+VOLATILE: dict[str, tuple[str, ...]] = {"judging_approval": ("flow_run_id", "via")}  # which door, which run
+# When a row was written, by the system clock (the pipeline's own times follow GUANGYING_CLOCK).
+WRITTEN_AT = {"created_at", "updated_at", "computed_at"}
 
 
 def outputs(folder: Path) -> dict[str, str]:
-    """Relative path → sha256 (or only its presence, for files stamped with the time of writing)."""
+    """Relative path → sha256, or the text as `_normal` makes it, or only its presence (for files
+    stamped with the time of writing)."""
     found = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if not path.is_file() or set(relative.parts) & NOT_OUTPUTS or relative.name == "engine.log":
             continue
-        named = path.suffix in NAMED_ONLY
-        found[str(relative)] = "" if named else hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.suffix in NAMED_ONLY:
+            found[str(relative)] = ""
+        elif path.suffix in TEXT:
+            found[str(relative)] = _normal(path.read_bytes().decode("utf-8", "surrogateescape"), folder)
+        else:
+            found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
 

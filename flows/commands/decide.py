@@ -6,13 +6,10 @@ import argparse
 
 from flows.commands.common import refuse, say_refusal
 from flows.commands.parsing import HelpFormatter
-from tasks.decisions import ACTION_HELP, ACTION_LABELS, DecisionAction
+from tasks.decisions import ACTION_HELP, ACTION_LABELS, DecisionAction, argument_problem, default_note
 from tasks.findings import CHECK_LABELS, VERDICT_LABELS, UnknownCheck, check_named
 from tasks.outside import for_terminal
 from tasks.printable import json_line
-
-# The actions that take a VALUE, and what it is.
-VALUE_OF = {DecisionAction.SET_RECEIVED: "收到时间", DecisionAction.REVOKE: "决定序号"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,18 +48,10 @@ def run_decide(args: argparse.Namespace) -> int:
     from tasks.submissions.service import Refused, SubmissionIdError, decide
 
     action = DecisionAction(args.action)
-    if action == DecisionAction.WAIVE and not args.check:
-        return refuse("waive 需要用 --check 指明免除哪一项检查。")
-    if args.check and action != DecisionAction.WAIVE:
-        return refuse(f"{action} 不接受 --check（只有 waive 针对某一项检查）。")
-    if action in VALUE_OF and not args.value:
-        return refuse(f"{action} 需要写明{VALUE_OF[action]}，如 guangying decide ID {action} VALUE。")
-    if action not in VALUE_OF and args.value:
-        return refuse(f"{action} 不接受“{args.value}”这样的取值（只有 set-received 和 revoke 需要）。")
-    if action == DecisionAction.REVOKE:
-        if not args.value.isdigit():
-            return refuse(f"revoke 需要决定的序号（如 1），而不是“{args.value}”。")
-        args.note = args.note or f"撤回第{int(args.value)}项决定"
+    problem = argument_problem(action, args.check, args.value)
+    if problem is not None:
+        return refuse(problem)
+    args.note = default_note(action, args.value, args.note)
     try:
         named = check_named(args.check) if args.check else None
     except UnknownCheck as exc:

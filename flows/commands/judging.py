@@ -476,31 +476,28 @@ def _print_ranking(ranking: Any, titles: dict[str, str], missing: int, as_json: 
 def run_approve(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
     from tasks.judging.model import Approval
-    from tasks.judging.numbers import numbers_in
     from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL
-    from tasks.judging.service import approve, check_tiers, publication_change, standing
+    from tasks.judging.service import ListRefused, approve, list_to_approve
     from tasks.outside import for_terminal
 
     settings = get_settings()
-    current = standing(settings, _policy(args))
-    proposal = current.ranking.proposal()
-    edited = {TIER_SPECIAL: args.set_special, TIER_EXCELLENT: args.set_excellent}
-    tiers = {t: numbers_in(text) if text is not None else proposal[t] for t, text in edited.items()}
-    problems = check_tiers(tiers, set(current.works))
-    if problems:
-        return _error("；".join(problems))
-    if not any(tiers.values()):
-        return _error(
-            "名单为空：还没有可列入名单的作品（先导入评分，或用 --set-special/--set-excellent 指定）", 1
-        )
+    try:
+        chosen = list_to_approve(settings, _policy(args), args.set_special, args.set_excellent)
+    except ListRefused as exc:
+        if exc.empty:
+            return _error(
+                "名单为空：还没有可列入名单的作品（先导入评分，或用 --set-special/--set-excellent 指定）", 1
+            )
+        return _error(str(exc))
+    tiers, proposal = chosen.tiers, chosen.proposal
     by = (args.by or settings.operator or "").strip()
     if not by:
         return _error("请用 --by 姓名 填写审批人（或在配置中设置 GUANGYING_OPERATOR）：名单须有人批准")
     for tier, numbers in tiers.items():
         print(f"{tier}（{len(numbers)}件）：")
         for number in numbers:
-            print(f"  {number} 《{for_terminal(current.works[number].work.title)}》")
-    for line in publication_change(settings, [n for numbers in tiers.values() for n in numbers]):
+            print(f"  {number} 《{for_terminal(chosen.titles[number])}》")
+    for line in chosen.change:
         print(for_terminal(line))
     if not args.yes:
         if not sys.stdin.isatty():

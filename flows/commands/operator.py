@@ -39,8 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     original = sub.add_parser("original", help="按受理编号取回作品的原件（原始压缩包或邮件，以及其中的文件）")
     original.add_argument("submission_id", metavar="SUBMISSION_ID", help="受理编号（可只写前几位）")
-    original.add_argument(
-        "--out", required=True, type=Path, metavar="DIR", help="保存到的文件夹（不存在则新建）"
+    where = original.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, metavar="DIR", help="保存到的文件夹（不存在则新建）")
+    where.add_argument(
+        "--links", action="store_true", help="不拷贝，改为列出对象存储（MinIO/S3）中原件的限时下载链接（7天）"
     )
     original.set_defaults(handler=run_original)
 
@@ -88,13 +90,29 @@ def run_recheck(args: argparse.Namespace) -> int:
 
 def run_original(args: argparse.Namespace) -> int:
     from tasks.config import get_settings
-    from tasks.submissions.service import SubmissionIdError, fetch_originals, resolve_id
+    from tasks.submissions.service import (
+        Refused,
+        SubmissionIdError,
+        fetch_originals,
+        original_links,
+        resolve_id,
+    )
 
     settings = get_settings()
     try:
         submission_id = resolve_id(settings, args.submission_id)
     except SubmissionIdError as exc:
         return say_refusal(exc)
+    if args.links:
+        try:
+            links = original_links(settings, submission_id)
+        except Refused as exc:
+            return say_refusal(exc)
+        for name, link in links:
+            print(f"{for_terminal(name)}：{link}")
+        if not links:
+            print("该作品没有保存的原件。")
+        return 0
     try:
         args.out.mkdir(parents=True, exist_ok=True)  # as its help promises
     except OSError as exc:

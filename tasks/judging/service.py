@@ -27,6 +27,7 @@ from tasks.judging.assignment import DEFAULT_PER_WORK, AssignmentResult, assign
 from tasks.judging.blind import blind_webvtt, file_stem, redact
 from tasks.judging.long_table import LongTable, read_long_table
 from tasks.judging.model import Approval, Work
+from tasks.judging.numbers import numbers_in
 from tasks.judging.originality import Pair, Signature, SignatureError, find_pairs, video_signature
 from tasks.judging.packet_page import (
     PAGE_NAME,
@@ -39,7 +40,7 @@ from tasks.judging.packet_page import (
 from tasks.judging.packets import PacketWork, sheet_name, write_sheet
 from tasks.judging.ranking import Ranking, TierPolicy, rank
 from tasks.judging.roster import Roster, parse_roster
-from tasks.judging.rubric import TIERS
+from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL, TIERS
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
 from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy, viewing_profile
@@ -530,6 +531,42 @@ def check_tiers(tiers: dict[str, list[str]], known: set[str]) -> list[str]:
         where = f"在{first}中重复列出" if first == second else f"同时列入{first}和{second}"
         problems.append(f"编号{_some(numbers)}{where}")
     return problems
+
+
+class ListRefused(ValueError):
+    """A list that cannot be approved as asked: the problems of an edited list in one Chinese
+    sentence, or `empty` (nothing to list yet; each door says how to name works)."""
+
+    def __init__(self, message: str = "", *, empty: bool = False) -> None:
+        super().__init__(message)
+        self.empty = empty
+
+
+@dataclass(slots=True)
+class ListToApprove:
+    tiers: dict[str, list[str]]
+    proposal: dict[str, list[str]]
+    titles: dict[str, str]  # 评审编号 → 作品名称, of every work under judging
+    change: list[str]  # what the list drops from and adds to the public showcase, in sentences
+
+
+def list_to_approve(
+    settings: Settings, policy: TierPolicy, special: str | None = None, excellent: str | None = None
+) -> ListToApprove:
+    """The list an approver is asked to approve: the ranking's proposal under `policy`, each tier
+    replaced by the 评审编号 typed for it (「1,2」; "" for none). Raises ListRefused."""
+    current = standing(settings, policy)
+    proposal = current.ranking.proposal()
+    edited = {TIER_SPECIAL: special, TIER_EXCELLENT: excellent}
+    tiers = {tier: numbers_in(text) if text is not None else proposal[tier] for tier, text in edited.items()}
+    problems = check_tiers(tiers, set(current.works))
+    if problems:
+        raise ListRefused("；".join(problems))
+    if not any(tiers.values()):
+        raise ListRefused(empty=True)
+    titles = {number: judged.work.title for number, judged in current.works.items()}
+    listed = [number for numbers in tiers.values() for number in numbers]
+    return ListToApprove(tiers, proposal, titles, publication_change(settings, listed))
 
 
 def approve(settings: Settings, approval: Approval, out_dir: Path | None = None) -> tuple[int, list[Path]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -262,3 +263,24 @@ def fetch_originals(settings: Settings, submission_id: str, out: Path) -> list[P
         target.chmod(0o644)  # a copy for the operator, not the read-only original
         written.append(target)
     return written
+
+
+LINK_LIFETIME = timedelta(days=7)  # the longest an S3 presigned URL may live
+
+
+def original_links(
+    settings: Settings, submission_id: str, lifetime: timedelta = LINK_LIFETIME
+) -> list[tuple[str, str]]:
+    """(name, a download link valid for `lifetime`) of every original of the work, straight from the
+    object store: for an operator who cannot reach the worker's folders. Refused on a local store,
+    whose links no other machine opens."""
+    store = open_store(settings)
+    if not store.shareable:
+        raise Refused("本机存储没有其他机器可以打开的下载链接，请改为保存到文件夹。")
+    with catalogue_session(settings) as session:
+        wanted = original_objects(session, submission_id)
+    links = []
+    for name, object_key in wanted:
+        bucket, key = object_key.split("/", 1)
+        links.append((PurePosixPath(name).name, store.url(bucket, key, lifetime)))
+    return links
