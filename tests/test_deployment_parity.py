@@ -140,7 +140,7 @@ def prepare_judging(inputs: Path, media: Path) -> dict[str, str]:
     works = [
         SampleWork(w.title, w.unit, w.category, w.submitter, w.verdict, w.state, (clip,)) for w in WORKS[:2]
     ]
-    add_works(works + WORKS[2:])
+    (first, *_) = add_works(works + WORKS[2:])
     _cli("experts", str(write_roster(inputs / "专家名单.xlsx", ROSTER)))
     _cli("assign")  # the originality check first: 0001 and 0002 are suspected pair 1
     _cli("packets", "--out", str(inputs / "评审包"))
@@ -149,7 +149,7 @@ def prepare_judging(inputs: Path, media: Path) -> dict[str, str]:
     # A new roster without 赵磊, who holds works: the import needs a choice.
     write_roster(inputs / "新专家名单.xlsx", [row for row in ROSTER if row[0] != "赵磊"])
     (inputs / "不是名单.xlsx").write_bytes(b"not a workbook")
-    return {}
+    return {"first": first[:8]}
 
 
 def prepare_intake(inputs: Path, media: Path) -> dict[str, str]:
@@ -330,6 +330,15 @@ CASES = (
         ("approve", "--yes", "--set-special", "1", "--set-excellent", "", "--note", "评审委员会会议决定"),
         "judging",
         outputs=("var/judging",),
+    ),
+    Case(
+        "publish",
+        {"submission_ids": ["{first}"], "preset": "ultrafast"},
+        ("publish", "{first}", "--preset", "ultrafast"),
+        "judging",
+        changes=False,
+        cli_code=1,  # not on an approved list: said and not published, the page written, at both doors
+        artifact=False,
     ),
     Case(
         "report",
