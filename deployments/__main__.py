@@ -14,7 +14,7 @@ from deployments.definitions import CONCURRENCY_LIMITS, DEPLOYMENTS, build, ensu
 
 
 def main() -> None:
-    from flows.commands.parsing import Parser
+    from cli.commands.parsing import Parser
 
     parser = Parser(
         prog="python -m deployments", description="注册或运行光影的 Prefect 部署（流程的运行入口）。"

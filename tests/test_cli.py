@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from samples.clips import ClipSpec, render_clip
 from tests.engines import StandIns
 
-CLI = [sys.executable, "-m", "flows.cli"]
+CLI = [sys.executable, "-m", "cli.main"]
 
 
 def test_bad_inputs_are_findings_in_the_json_contract(
@@ -59,7 +59,7 @@ def test_a_command_on_no_file_starts_no_flow_run(tmp_path: Path, data_dir: Path)
     """Nothing to screen, no flow run: Prefect is not even imported, so no temporary server starts
     (a fixed cost of seconds of CPU on every such command)."""
     probe = (
-        "import sys; from pathlib import Path; from flows.cli import main; "
+        "import sys; from pathlib import Path; from cli.main import main; "
         "code = main(['screen', '--json', sys.argv[1], sys.argv[2]]); "
         "assert not [m for m in sys.modules if m.split('.')[0] == 'prefect'], 'prefect imported'; "
         "sys.exit(code)"

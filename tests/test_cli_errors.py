@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import _crash_report, build_parser, main
+from cli.main import _crash_report, build_parser, main
 from tests.fixtures import SUITE_NOW
 
 GUANGYING = str(Path(sys.executable).with_name("guangying"))
@@ -173,7 +173,7 @@ def test_small_defects_of_the_walk(tmp_path: Path, capsys: pytest.CaptureFixture
     env.pop("PREFECT_HOME", None)
     env.pop("PREFECT_API_URL", None)
     helped = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "receipt", "--help"], env=env, capture_output=True, timeout=120
+        [sys.executable, "-m", "cli.main", "receipt", "--help"], env=env, capture_output=True, timeout=120
     )
     assert helped.returncode == 0 and not data.exists()
     a_file = tmp_path / "模板.txt"

@@ -27,7 +27,7 @@ import regex
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from flows.cli import main
+from cli.main import main
 from samples.clips import ClipSpec, render_clip
 from tasks.judging.packets import HEADER_ROW
 from tasks.judging.rubric import CRITERIA

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from tasks.rules import SHANGHAI
 from tests.intake_packages import clip, good_form, package_files, zip_package
 

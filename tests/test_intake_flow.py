@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from flows.cli import main
+from cli.main import main
 from tasks.config import get_settings
 from tasks.store import MinioStore
 from tests.engines import StandIns

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from tasks.config import get_settings
 from tasks.intake.not_a_work import ContentFact, is_a_package, refusal
 from tasks.intake.package import Package, analyse

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from samples.clips import ClipSpec, render_clip
 from tasks.config import get_settings
 from tasks.rules import SHANGHAI

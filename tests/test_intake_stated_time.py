@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flows.cli import main
+from cli.main import main
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import IntakePackage, Submission
 from tasks.config import get_settings

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from flows.cli import main
+from cli.main import main
 from samples.clips import ClipSpec, render_clip
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import JudgingApproval

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from tasks.beijing_time import numeric_date_time
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import DuplicatePair

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from flows.judging import assign_flow, judging_flow
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import JudgingApproval

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from samples.clips import cjk_font
 from tasks.judging.originality import (
     Signature,

@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from rich.cells import cell_len
 from scipy.stats import spearmanr
 
-from flows.cli import SIGPIPE_STATUS, main
+from cli.main import SIGPIPE_STATUS, main
 from tasks.findings import Check
 from tasks.judging import calibration as calibration_module
 from tasks.judging import ranking as ranking_module
@@ -341,7 +341,7 @@ def _closed_pipe(argv: list[str], env: dict[str, str]) -> subprocess.CompletedPr
     os.close(read)  # the reader is gone before we write, as `| head -1` is after its line
     try:
         return subprocess.run(
-            [sys.executable, "-m", "flows.cli", *argv],
+            [sys.executable, "-m", "cli.main", *argv],
             stdout=write,
             stderr=subprocess.PIPE,
             env=env,

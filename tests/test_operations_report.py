@@ -136,7 +136,7 @@ def test_report_flow_publishes_dashboards_and_the_page_shows_every_chart(
 def test_report_command_refuses_a_missing_folder_in_chinese(tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "report.html"
     done = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "report", "--out", str(target)], capture_output=True, text=True
+        [sys.executable, "-m", "cli.main", "report", "--out", str(target)], capture_output=True, text=True
     )
     assert done.returncode == 2
     assert "文件夹" in done.stderr and "不存在" in done.stderr and "Traceback" not in done.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 
-from flows.cli import main
+from cli.main import main
 from tasks.config import get_settings
 from tests.engines import StandIns
 from tests.intake_packages import clip, good_form, package_files, zip_package

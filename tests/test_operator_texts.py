@@ -361,7 +361,7 @@ def test_status_columns_line_up_in_terminal_cells(
 ) -> None:
     from rich.cells import cell_len
 
-    from flows.cli import main
+    from cli.main import main
 
     assert main(["status"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()][:4]
@@ -378,7 +378,7 @@ def test_status_columns_line_up_in_terminal_cells(
 def test_a_prefix_that_matches_two_works_lists_them(
     catalogue: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     assert main(["receipt", "3f2a"]) == 2
     err = capsys.readouterr().err
@@ -392,7 +392,7 @@ def test_export_in_beijing_time_with_the_authors_of_the_summary_table(
 ) -> None:
     from openpyxl import load_workbook
 
-    from flows.cli import main
+    from cli.main import main
 
     out = tmp_path / "汇总.xlsx"
     assert main(["export", "--out", str(out)]) == 0
@@ -412,7 +412,7 @@ def test_the_exported_summary_prints_on_a4_landscape(
     wrapped text, widths measured for Chinese, borders, and who decided a verdict."""
     from openpyxl import load_workbook
 
-    from flows.cli import main
+    from cli.main import main
     from tasks.report.export import MAX_COLUMN_WIDTH, display_width
 
     out = tmp_path / "汇总.xlsx"
@@ -445,7 +445,7 @@ def test_ingest_marks_each_work_and_exits_as_screen_does(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     results = [
         {"package": "坏包.zip", "error": "处理失败。"}
@@ -466,7 +466,7 @@ def test_ingest_marks_each_work_and_exits_as_screen_does(
 
 
 def test_screen_record_says_where_it_recorded(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.commands.screen import where_recorded
+    from cli.commands.screen import where_recorded
     from tasks.config import get_settings
 
     text = where_recorded(2)

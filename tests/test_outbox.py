@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows.cli import main
+from cli.main import main
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import FindingRecord, OutboxMessage, Submission
 from tasks.config import get_settings
@@ -427,7 +427,7 @@ def test_a_packet_over_the_size_limit_goes_as_a_link(
 
 def test_the_listing_as_json_can_be_cut_short(catalogue: Catalogue) -> None:
     piped = subprocess.run(
-        f"{sys.executable} -m flows.cli outbox --json | head -n 1",
+        f"{sys.executable} -m cli.main outbox --json | head -n 1",
         shell=True,
         env=os.environ.copy(),
         capture_output=True,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from flows.cli import main
+from cli.main import main
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import IntakePackage, OutboxMessage, Submission
 from tasks.config import get_settings

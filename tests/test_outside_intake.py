@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import flows.intake
-from flows.cli import main
+from cli.main import main
 from samples.hostile import many_members_zip
 from tasks.config import get_settings
 from tasks.findings import Status

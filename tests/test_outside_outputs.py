@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from flows.cli import main
+from cli.main import main
 from flows.judging import ranking_task
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import Submission

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from flows.publish import publish
 from samples.clips import ClipSpec, remux, render_clip
 from tasks.aigc.metadata import read_metadata

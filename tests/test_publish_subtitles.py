@@ -122,7 +122,7 @@ def test_credits_without_repetition_and_what_a_new_list_changes() -> None:
 def test_subtitles_command_shows_approves_from_file_and_revokes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.cli import main
+    from cli.main import main
     from tasks.catalogue.db import open_catalogue, session_scope
     from tasks.catalogue.models import File, Submission
     from tasks.catalogue.records import replace_findings

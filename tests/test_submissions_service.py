@@ -186,8 +186,8 @@ def test_the_ingest_deployment_refuses_an_empty_folder_as_the_command_line_does(
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
     from prefect.settings import PREFECT_API_URL
 
+    from cli.main import main
     from deployments.definitions import DEPLOYMENTS, build
-    from flows.cli import main
 
     empty = tmp_path / "空包"
     (empty / "子文件夹").mkdir(parents=True)

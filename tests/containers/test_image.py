@@ -24,7 +24,7 @@ RECEIVED = "2026-11-28T10:00+08:00"  # before the deadline: the deadline finding
 def _host(*args: str, data: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GUANGYING_DATA_DIR": str(data), "GUANGYING_CLOCK": SUITE_NOW.isoformat()}
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

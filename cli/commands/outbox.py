@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from flows.commands.table import render
+from cli.commands.table import render
 from tasks.outbox.model import KIND_LABELS, STATE_LABELS, kind_named
 from tasks.outside import for_terminal, for_terminal_lines
 from tasks.printable import json_line

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flows.commands.common import print_results, refuse, say_refusal
+from cli.commands.common import print_results, refuse, say_refusal
 from tasks.outside import for_terminal
 
 

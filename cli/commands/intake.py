@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from flows.commands.common import print_results, refuse, say_refusal
-from flows.commands.table import render
+from cli.commands.common import print_results, refuse, say_refusal
+from cli.commands.table import render
 from tasks.outside import for_terminal, for_terminal_lines
 from tasks.printable import json_line
 from tasks.report.receipt import state_label, verdict_label

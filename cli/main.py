@@ -44,8 +44,8 @@ def _homes_under_data_dir() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from flows.commands import COMMANDS
-    from flows.commands.parsing import Parser
+    from cli.commands import COMMANDS
+    from cli.commands.parsing import Parser
 
     parser = Parser(
         prog="guangying", description="「红色光影 英雄重庆」党史短视频征集：作品受理、审核与展播流水线"

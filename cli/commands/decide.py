@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from flows.commands.common import refuse, say_refusal
-from flows.commands.parsing import HelpFormatter
+from cli.commands.common import refuse, say_refusal
+from cli.commands.parsing import HelpFormatter
 from tasks.decisions import ACTION_HELP, ACTION_LABELS, DecisionAction, argument_problem, default_note
 from tasks.findings import CHECK_LABELS, VERDICT_LABELS, UnknownCheck, check_named
 from tasks.outside import for_terminal

@@ -432,7 +432,7 @@ RANKING_WIDTHS = (4, 12, 24, 7, 8, 6, 8, 400)  # terminal cells; longer values a
 
 
 def _print_ranking(ranking: Any, titles: dict[str, str], missing: int, as_json: bool) -> int:
-    from flows.commands.table import render
+    from cli.commands.table import render
     from tasks.judging.ranking import agreement_label
     from tasks.outside import for_terminal
 

@@ -1,6 +1,6 @@
 """Sub-commands of `guangying`; each module exposes `register(subparsers)`."""
 
-from flows.commands import decide, demo, intake, judging, operator, outbox, publish, report, screen
+from cli.commands import decide, demo, intake, judging, operator, outbox, publish, report, screen
 
 COMMANDS = [
     screen.register,

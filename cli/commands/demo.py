@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
-from flows.commands.table import pad
+from cli.commands.table import pad
 from tasks.findings import CHECK_LABELS, STATUS_LABELS
 from tasks.report.receipt import state_label, verdict_label
 
