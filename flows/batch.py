@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from flows.intake import intake, screen_submission
 from flows.outbox import nightly_outbox
 from flows.report import publish_dashboards_task
+from flows.retries import IO_RETRIES
 from tasks.config import get_settings
 from tasks.submissions.intake import batch_rows, select_unfinished
 
@@ -72,7 +73,7 @@ class NightlyParameters(BatchOptions):
     )  # fmt: skip
 
 
-@task(name="select-unfinished", retries=2, retry_delay_seconds=5)
+@task(name="select-unfinished", **IO_RETRIES)
 def select_unfinished_task(submission_ids: list[str] | None) -> tuple[list[str], list[str]]:
     """(to screen, already screened or unknown): only works with videos still unscreened."""
     return select_unfinished(get_settings(), submission_ids)
@@ -144,7 +145,7 @@ def in_process(submission_ids: list[str], on_done: Callable[[int], None]) -> dic
     return finals
 
 
-@task(name="batch-outcome", retries=2, retry_delay_seconds=5)
+@task(name="batch-outcome", **IO_RETRIES)
 def outcome_task(finals: dict[str, str], skipped: list[str]) -> list[dict[str, Any]]:
     """One row per work of the batch: its last run's state and its verdict now."""
     return batch_rows(get_settings(), finals, skipped)

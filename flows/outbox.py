@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, task
 
 from flows.intake import secret_setting
+from flows.retries import IO_RETRIES
 from tasks.config import Settings, get_settings
 from tasks.failures import cause
 from tasks.outbox import service
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 NO_SMTP = "未配置发信邮箱（GUANGYING_SMTP_HOST），未发送任何邮件。"
 
 
-@task(name="outbox-draft", retries=2, retry_delay_seconds=5)
+@task(name="outbox-draft", **IO_RETRIES)
 def draft_task() -> list[int]:
     settings = get_settings()
     return service.refresh_drafts(settings, settings.now())

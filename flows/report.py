@@ -9,6 +9,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.retries import IO_RETRIES
 from tasks.config import get_settings
 from tasks.report.service import current_summary, write_report
 from tasks.report.summary import markdown
@@ -17,7 +18,7 @@ TABLE_KEY = "guangying-submissions-by-state"
 SUMMARY_KEY = "guangying-summary"
 
 
-@task(name="publish-dashboards", retries=2, retry_delay_seconds=5)
+@task(name="publish-dashboards", **IO_RETRIES)
 def publish_dashboards_task(title: str = "作品审核概况") -> dict[str, Any]:
     """The table of works by state and verdict and the Chinese markdown summary, as artifacts with
     fixed keys (each run adds a version: the Artifacts page shows the latest, with its history)."""

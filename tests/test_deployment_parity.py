@@ -487,12 +487,13 @@ def outputs(folder: Path) -> dict[str, str]:
     return found
 
 
+@pytest.mark.usefixtures("stand_in_engines")  # the CLI side runs in this process, which may hold real engines
 def test_each_action_from_the_ui_does_what_its_cli_command_does(
     tmp_path: Path, media_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    monkeypatch.setenv("GUANGYING_ENGINES", "stand-in")
+    monkeypatch.setenv("GUANGYING_ENGINES", "stand-in")  # the UI side's engine processes
     monkeypatch.setenv("GUANGYING_OPERATOR", OPERATOR)  # the CLI's operator; the UI's is the form's
     bases, known = {}, {}
     for name, prepare in PREPARED.items():

@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from tasks.engines.values import SAMPLE_RATE, Segment, Transcript, Word
+from tasks.engines.values import SAMPLE_RATE, Audio, Segment, Span, Transcript, Word
 from tasks.lazy import one_per_process
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,7 @@ def implausible(segment: Segment) -> str | None:
 
 class AsrEngine(Protocol):
     def transcribe(
-        self,
-        audio: Path | np.ndarray,
-        *,
-        hotwords: str | None = None,
-        clip: tuple[float, float] | None = None,
+        self, audio: Audio, *, hotwords: str | None = None, clip: Span | None = None
     ) -> Transcript:
         """Speech in `audio` (a media file, or float32 mono samples at 16 kHz).
 
@@ -210,11 +206,7 @@ class WhisperEngine:
         self._lock = threading.Lock()
 
     def transcribe(
-        self,
-        audio: Path | np.ndarray,
-        *,
-        hotwords: str | None = None,
-        clip: tuple[float, float] | None = None,
+        self, audio: Audio, *, hotwords: str | None = None, clip: Span | None = None
     ) -> Transcript:
         import ctranslate2
         from faster_whisper import decode_audio

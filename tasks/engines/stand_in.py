@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.engines.values import SAMPLE_RATE, OcrLine, Transcript
+from tasks.engines.values import SAMPLE_RATE, Audio, OcrLine, Span, Transcript
 from tasks.media.probe import probe
 
 
@@ -26,11 +26,7 @@ class DeafAsr:
         self._lock = threading.Lock()
 
     def transcribe(
-        self,
-        audio: Path | np.ndarray,
-        *,
-        hotwords: str | None = None,
-        clip: tuple[float, float] | None = None,
+        self, audio: Audio, *, hotwords: str | None = None, clip: Span | None = None
     ) -> Transcript:
         if isinstance(audio, np.ndarray):
             duration = len(audio) / SAMPLE_RATE

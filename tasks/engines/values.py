@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 SAMPLE_RATE = 16_000  # Hz: what Whisper takes, and what the audio decoders deliver
+
+# What a transcription takes: a media file, or float32 mono samples at SAMPLE_RATE.
+Audio = Path | np.ndarray
+# (start, end) seconds on a media file's timeline.
+Span = tuple[float, float]
 
 # Languages written without spaces between words: segment texts join without a separator.
 _UNSPACED = frozenset({"zh", "ja", "yue", "th", "lo", "my", "bo"})
