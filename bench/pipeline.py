@@ -122,11 +122,8 @@ def screening_parts(clip: Path) -> list[tuple[str, float]]:
         seconds, transcript = measured(lambda: screening.transcribe(media, WorkContext(), asr))
         parts.append(("Whisper over the whole track", seconds))
         spoken = screening.spoken_disclosures(transcript, media)
-        seconds, finding = measured(
-            lambda: screening.aigc_check(
-                media, WorkContext(), DEFAULT_RULES, spoken, frames, ocr=ocr, asr=asr
-            )
-        )
+        probed = screening.ProbedFile(clip, clip.name, WorkContext(), DEFAULT_RULES, media, frames)
+        seconds, finding = measured(lambda: screening.aigc_check(probed, spoken, ocr=ocr, asr=asr))
         calls = finding.evidence.get("visual", {}).get("frames_ocr")
         parts.append((f"AI-label check on the decoded frames ({calls} OCR calls)", seconds))
     return parts

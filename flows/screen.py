@@ -24,10 +24,9 @@ from tasks.judging.records import save_signature
 from tasks.media.decode import DecodeReport
 from tasks.media.probe import MediaProbe
 from tasks.outside import for_markdown
-from tasks.rules import DEFAULT_RULES, ContestRules
+from tasks.rules import DEFAULT_RULES
 from tasks.store import open_store, sha256_of, store_original
 from tasks.subtitles import run as subtitles
-from tasks.technical import technical_findings
 
 # I/O can fail for passing reasons (a busy NFS mount, a database restart): retry with backoff.
 # A rule that fails is a result, not an error: rule tasks never retry.
@@ -39,40 +38,33 @@ def probe_task(path: Path) -> MediaProbe | list[Finding]:
 
 
 @task(name="full-decode", tags=["decode", "ocr"], retries=1, retry_delay_seconds=5)
-def decode_task(media: MediaProbe, rules: ContestRules, label_frames: Path | None) -> screening.DecodeOutcome:
+def decode_task(probed: screening.ProbedFile) -> screening.DecodeOutcome:
     """The one full decode: integrity, black/frozen stretches, the burned-in subtitle band, the
     originality signature and the AI-label frames (into `label_frames`)."""
-    return screening.decode_reading_subtitles(media, rules, label_frames=label_frames)
+    return screening.decode_reading_subtitles(probed.media, probed.rules, label_frames=probed.label_frames)
 
 
 @task(name="frame-rate-samples", tags=["ffprobe"], **IO_RETRIES)
-def slowest_second_task(media: MediaProbe) -> float | None:
-    return screening.slowest_second(media)
+def slowest_second_task(probed: screening.ProbedFile) -> float | None:
+    return screening.slowest_second(probed.media)
 
 
 @task(name="technical-rules")
 def technical_rules_task(
-    media: MediaProbe, name: str, report: DecodeReport | None, rules: ContestRules, slowest: float | None
+    probed: screening.ProbedFile, report: DecodeReport | None, slowest: float | None
 ) -> list[Finding]:
-    return technical_findings(media, name, report, rules, slowest)
+    return screening.technical_rules(probed, report, slowest)
 
 
 @task(name="aigc-label", tags=["ocr"])
-def aigc_label_task(
-    media: MediaProbe,
-    context: WorkContext,
-    rules: ContestRules,
-    record: bool,
-    spoken: SpokenReport | None,
-    label_frames: Path | None = None,
-) -> Finding:
+def aigc_label_task(probed: screening.ProbedFile, spoken: SpokenReport | None, record: bool) -> Finding:
     """AI-content labels (metadata, opening/middle/end OCR, the shared transcript, declarations);
     with `record`, label crops go to the evidence bucket."""
     save_crop = None
     if record:
         settings = get_settings()
         save_crop = crop_saver(open_store(settings), settings.bucket_evidence)
-    return screening.aigc_check(media, context, rules, spoken, label_frames, save_crop=save_crop)
+    return screening.aigc_check(probed, spoken, save_crop=save_crop)
 
 
 @task(name="record-findings", **IO_RETRIES)
@@ -95,23 +87,21 @@ def record_task(path: Path, name: str, result: screening.ScreenResult, submissio
 
 
 @task(name="subtitle-sources", tags=["ffmpeg"], **IO_RETRIES)
-def subtitle_sources_task(media: MediaProbe, context: WorkContext) -> list[subtitles.SubtitleTrack]:
-    return subtitles.text_tracks(media, context)
+def subtitle_sources_task(probed: screening.ProbedFile) -> list[subtitles.SubtitleTrack]:
+    return subtitles.text_tracks(probed.media, probed.context)
 
 
 @task(name="transcribe", tags=["asr"])
-def transcribe_task(media: MediaProbe, context: WorkContext) -> subtitles.Transcript | None:
+def transcribe_task(probed: screening.ProbedFile) -> subtitles.Transcript | None:
     """Whisper over the whole track, once: the subtitle check and the spoken-disclosure search share it."""
-    return screening.transcribe(media, context)
+    return screening.transcribe(probed.media, probed.context)
 
 
 @task(name="subtitle-rules")
 def subtitle_rules_task(
-    path: Path,
+    probed: screening.ProbedFile,
     tracks: list[subtitles.SubtitleTrack],
     transcript: subtitles.Transcript | None,
-    context: WorkContext,
-    rules: ContestRules,
     problems: list[str],
     record: bool,
 ) -> Finding:
@@ -119,12 +109,12 @@ def subtitle_rules_task(
     extra = {}
     if record:
         settings = get_settings()
-        prefix = f"subtitles/{sha256_of(path)}"
+        prefix = f"subtitles/{sha256_of(probed.path)}"
         keys = subtitles.store_exports(
             open_store(settings), settings.bucket_evidence, prefix, tracks, transcript
         )
         extra["exports"] = {"bucket": settings.bucket_evidence, "keys": keys}
-    return screening.subtitle_verdict(tracks, transcript, context, rules, problems, extra)
+    return screening.subtitle_verdict(probed, tracks, transcript, problems, extra)
 
 
 class FlowSteps:
@@ -136,48 +126,34 @@ class FlowSteps:
     def probe(self, path: Path) -> MediaProbe | list[Finding]:
         return probe_task(path)
 
-    def decode(self, media: MediaProbe, rules: ContestRules, label_frames: Path | None) -> Any:
-        return decode_task.submit(media, rules, label_frames)
+    def decode(self, probed: screening.ProbedFile) -> Any:
+        return decode_task.submit(probed)
 
-    def transcribe(self, media: MediaProbe, context: WorkContext) -> Any:
-        return transcribe_task.submit(media, context)
+    def transcribe(self, probed: screening.ProbedFile) -> Any:
+        return transcribe_task.submit(probed)
 
-    def text_tracks(self, media: MediaProbe, context: WorkContext) -> Any:
-        return subtitle_sources_task.submit(media, context)
+    def text_tracks(self, probed: screening.ProbedFile) -> Any:
+        return subtitle_sources_task.submit(probed)
 
-    def slowest_second(self, media: MediaProbe) -> Any:
-        return slowest_second_task.submit(media)
+    def slowest_second(self, probed: screening.ProbedFile) -> Any:
+        return slowest_second_task.submit(probed)
 
     def technical(
-        self,
-        media: MediaProbe,
-        name: str,
-        report: DecodeReport | None,
-        rules: ContestRules,
-        slowest: float | None,
+        self, probed: screening.ProbedFile, report: DecodeReport | None, slowest: float | None
     ) -> list[Finding]:
-        return technical_rules_task(media, name, report, rules, slowest)
+        return technical_rules_task(probed, report, slowest)
 
-    def aigc(
-        self,
-        media: MediaProbe,
-        context: WorkContext,
-        rules: ContestRules,
-        spoken: SpokenReport | None,
-        label_frames: Path | None,
-    ) -> Finding:
-        return aigc_label_task(media, context, rules, self.record, spoken, label_frames)
+    def aigc(self, probed: screening.ProbedFile, spoken: SpokenReport | None) -> Finding:
+        return aigc_label_task(probed, spoken, self.record)
 
     def subtitles(
         self,
-        path: Path,
+        probed: screening.ProbedFile,
         tracks: list[subtitles.SubtitleTrack],
         transcript: subtitles.Transcript | None,
-        context: WorkContext,
-        rules: ContestRules,
         problems: list[str],
     ) -> Finding:
-        return subtitle_rules_task(path, tracks, transcript, context, rules, problems, self.record)
+        return subtitle_rules_task(probed, tracks, transcript, problems, self.record)
 
 
 def artifact_key(path: Path, name: str, submission_id: str | None) -> str:

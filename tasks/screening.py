@@ -5,6 +5,7 @@ Who runs a step is the caller's choice (`Steps`): the Prefect flow in `flows/scr
 as a task (retries, tags, its task runner); `LocalSteps` calls the same functions in threads without
 Prefect (`guangying screen` without `--record`, the tests, the benches). The order, the gating and
 what a failed step becomes are decided here once, so every caller screens a file the same way.
+Every step takes the `ProbedFile` (what all steps of one file share) and its own one or two inputs.
 """
 
 from __future__ import annotations
@@ -181,12 +182,25 @@ def spoken_disclosures(transcript: Transcript | None, media: MediaProbe) -> Spok
     return from_transcript(transcript)
 
 
+@dataclass(frozen=True, slots=True)
+class ProbedFile:
+    """What every step of one file's screening shares, once the file is probed: each step takes this
+    and its own one or two inputs, so a step's signature is written once. Plain, picklable values:
+    the flow's tasks take it to their task runner (threads, or a Dask worker in another process)."""
+
+    path: Path
+    name: str  # the name the submitter gave the file (the technical rules read it)
+    context: WorkContext
+    rules: ContestRules
+    media: MediaProbe
+    # Where the one decode leaves the AI-label frames; None (or a folder a remote worker lacks):
+    # the label check reads the frames from the file itself.
+    label_frames: Path | None = None
+
+
 def aigc_check(
-    media: MediaProbe,
-    context: WorkContext,
-    rules: ContestRules,
+    probed: ProbedFile,
     spoken: SpokenReport | None,
-    label_frames: Path | None,
     *,
     ocr: OcrEngine | None = None,
     asr: AsrEngine | None = None,
@@ -194,28 +208,39 @@ def aigc_check(
 ) -> Finding:
     """The AI-label check on the frames the one decode left in `label_frames` (read from the file
     when they are missing: a decode that stopped short, a Dask worker on another machine)."""
-    frames = DecodedFrames.load(label_frames) if label_frames is not None else None
+    folder = probed.label_frames
+    frames = DecodedFrames.load(folder) if folder is not None else None
     return screen_aigc(
-        media, context, rules, ocr=ocr, asr=asr, save_crop=save_crop, spoken=spoken, frames=frames
+        probed.media,
+        probed.context,
+        probed.rules,
+        ocr=ocr,
+        asr=asr,
+        save_crop=save_crop,
+        spoken=spoken,
+        frames=frames,
     )
 
 
 def subtitle_verdict(
+    probed: ProbedFile,
     tracks: list[SubtitleTrack],
     transcript: Transcript | None,
-    context: WorkContext,
-    rules: ContestRules,
     problems: list[str],
     extra_evidence: dict[str, Any] | None = None,
 ) -> Finding:
     return subtitles.subtitle_finding(
         tracks,
         transcript,
-        rules,
-        script_text=context.script_text,
+        probed.rules,
+        script_text=probed.context.script_text,
         problems=problems,
         extra_evidence=extra_evidence,
     )
+
+
+def technical_rules(probed: ProbedFile, report: DecodeReport | None, slowest: float | None) -> list[Finding]:
+    return technical_findings(probed.media, probed.name, report, probed.rules, slowest)
 
 
 def slowest_second(media: MediaProbe) -> float | None:
@@ -251,41 +276,25 @@ class Steps(Protocol):
 
     def probe(self, path: Path) -> MediaProbe | list[Finding]: ...
 
-    def decode(
-        self, media: MediaProbe, rules: ContestRules, label_frames: Path | None
-    ) -> Pending[DecodeOutcome]: ...
+    def decode(self, probed: ProbedFile) -> Pending[DecodeOutcome]: ...
 
-    def transcribe(self, media: MediaProbe, context: WorkContext) -> Pending[Transcript | None]: ...
+    def transcribe(self, probed: ProbedFile) -> Pending[Transcript | None]: ...
 
-    def text_tracks(self, media: MediaProbe, context: WorkContext) -> Pending[list[SubtitleTrack]]: ...
+    def text_tracks(self, probed: ProbedFile) -> Pending[list[SubtitleTrack]]: ...
 
-    def slowest_second(self, media: MediaProbe) -> Pending[float | None]: ...
+    def slowest_second(self, probed: ProbedFile) -> Pending[float | None]: ...
 
     def technical(
-        self,
-        media: MediaProbe,
-        name: str,
-        report: DecodeReport | None,
-        rules: ContestRules,
-        slowest: float | None,
+        self, probed: ProbedFile, report: DecodeReport | None, slowest: float | None
     ) -> list[Finding]: ...
 
-    def aigc(
-        self,
-        media: MediaProbe,
-        context: WorkContext,
-        rules: ContestRules,
-        spoken: SpokenReport | None,
-        label_frames: Path | None,
-    ) -> Finding: ...
+    def aigc(self, probed: ProbedFile, spoken: SpokenReport | None) -> Finding: ...
 
     def subtitles(
         self,
-        path: Path,
+        probed: ProbedFile,
         tracks: list[SubtitleTrack],
         transcript: Transcript | None,
-        context: WorkContext,
-        rules: ContestRules,
         problems: list[str],
     ) -> Finding: ...
 
@@ -316,48 +325,39 @@ def screen_file(
     sources and the frame-rate samples together; then the technical rules, the AI-label check (with
     the spoken disclosures of that one transcript) and the subtitle check."""
     path = Path(path)
-    name = name or path.name
-    context = context or WorkContext()
     measured = steps.probe(path)
     if isinstance(measured, list):
         return ScreenResult(file=str(path), probe=None, findings=measured)
     # The AI-label frames of the one decode live until the label check has read them.
     with scratch_folder(get_settings().data_dir, "screen") as label_frames:
-        return _screen_probed(path, name, context, rules, measured, label_frames, steps)
+        probed = ProbedFile(path, name or path.name, context or WorkContext(), rules, measured, label_frames)
+        return _screen_probed(probed, steps)
 
 
-def _screen_probed(
-    path: Path,
-    name: str,
-    context: WorkContext,
-    rules: ContestRules,
-    measured: MediaProbe,
-    label_frames: Path,
-    steps: Steps,
-) -> ScreenResult:
-    has_video = measured.video is not None
-    decoded = steps.decode(measured, rules, label_frames)
-    heard = steps.transcribe(measured, context) if has_video else None
-    sources = steps.text_tracks(measured, context) if has_video else None
-    slowest = steps.slowest_second(measured)
+def _screen_probed(probed: ProbedFile, steps: Steps) -> ScreenResult:
+    has_video = probed.media.video is not None
+    decoded = steps.decode(probed)
+    heard = steps.transcribe(probed) if has_video else None
+    sources = steps.text_tracks(probed) if has_video else None
+    slowest = steps.slowest_second(probed)
     decode_outcome = decoded.result()
-    findings = steps.technical(measured, name, decode_outcome.report, rules, slowest.result())
+    findings = steps.technical(probed, decode_outcome.report, slowest.result())
     if not has_video:
-        return ScreenResult(file=str(path), probe=measured, findings=findings)
+        return ScreenResult(file=str(probed.path), probe=probed.media, findings=findings)
     problems = list(decode_outcome.problems)
     transcript: Transcript | None = outcome(heard, "语音识别", problems)
     tracks: list[SubtitleTrack] = [*(outcome(sources, "字幕轨/字幕文件读取", problems) or [])]
     if decode_outcome.burned is not None:
         tracks.append(decode_outcome.burned)
-    spoken = spoken_disclosures(transcript, measured)
+    spoken = spoken_disclosures(transcript, probed.media)
     findings = [
         *findings,
-        steps.aigc(measured, context, rules, spoken, label_frames),
-        steps.subtitles(path, tracks, transcript, context, rules, problems),
+        steps.aigc(probed, spoken),
+        steps.subtitles(probed, tracks, transcript, problems),
     ]
     return ScreenResult(
-        file=str(path),
-        probe=measured,
+        file=str(probed.path),
+        probe=probed.media,
         findings=findings,
         signature=decode_outcome.signature,
         tracks=tracks,
@@ -383,47 +383,33 @@ class LocalSteps:
     def probe(self, path: Path) -> MediaProbe | list[Finding]:
         return probe_or_findings(path)
 
-    def decode(
-        self, media: MediaProbe, rules: ContestRules, label_frames: Path | None
-    ) -> Pending[DecodeOutcome]:
-        return self._start(decode_reading_subtitles, media, rules, self.ocr, label_frames)
+    def decode(self, probed: ProbedFile) -> Pending[DecodeOutcome]:
+        return self._start(
+            decode_reading_subtitles, probed.media, probed.rules, self.ocr, probed.label_frames
+        )
 
-    def transcribe(self, media: MediaProbe, context: WorkContext) -> Pending[Transcript | None]:
-        return self._start(transcribe, media, context, self.asr)
+    def transcribe(self, probed: ProbedFile) -> Pending[Transcript | None]:
+        return self._start(transcribe, probed.media, probed.context, self.asr)
 
-    def text_tracks(self, media: MediaProbe, context: WorkContext) -> Pending[list[SubtitleTrack]]:
-        return self._start(subtitles.text_tracks, media, context)
+    def text_tracks(self, probed: ProbedFile) -> Pending[list[SubtitleTrack]]:
+        return self._start(subtitles.text_tracks, probed.media, probed.context)
 
-    def slowest_second(self, media: MediaProbe) -> Pending[float | None]:
-        return self._start(slowest_second, media)
+    def slowest_second(self, probed: ProbedFile) -> Pending[float | None]:
+        return self._start(slowest_second, probed.media)
 
     def technical(
-        self,
-        media: MediaProbe,
-        name: str,
-        report: DecodeReport | None,
-        rules: ContestRules,
-        slowest: float | None,
+        self, probed: ProbedFile, report: DecodeReport | None, slowest: float | None
     ) -> list[Finding]:
-        return technical_findings(media, name, report, rules, slowest)
+        return technical_rules(probed, report, slowest)
 
-    def aigc(
-        self,
-        media: MediaProbe,
-        context: WorkContext,
-        rules: ContestRules,
-        spoken: SpokenReport | None,
-        label_frames: Path | None,
-    ) -> Finding:
-        return aigc_check(media, context, rules, spoken, label_frames, ocr=self.ocr, asr=self.asr)
+    def aigc(self, probed: ProbedFile, spoken: SpokenReport | None) -> Finding:
+        return aigc_check(probed, spoken, ocr=self.ocr, asr=self.asr)
 
     def subtitles(
         self,
-        path: Path,
+        probed: ProbedFile,
         tracks: list[SubtitleTrack],
         transcript: Transcript | None,
-        context: WorkContext,
-        rules: ContestRules,
         problems: list[str],
     ) -> Finding:
-        return subtitle_verdict(tracks, transcript, context, rules, problems)
+        return subtitle_verdict(probed, tracks, transcript, problems)

@@ -220,10 +220,12 @@ def test_flow_task_stores_label_crops(screened) -> None:
 
     from flows.screen import aigc_label_task
     from tasks.config import get_settings
+    from tasks.screening import ProbedFile
     from tasks.store import open_store
 
     media, _ = screened("sans_top_right")
-    finding = aigc_label_task.fn(media, WorkContext(), DEFAULT_RULES, record=True, spoken=None)
+    probed = ProbedFile(Path(media.path), Path(media.path).name, WorkContext(), DEFAULT_RULES, media)
+    finding = aigc_label_task.fn(probed, spoken=None, record=True)
     key = _labels(finding)[0]["crop"]
     assert key and key.startswith("aigc-crops/")
     settings = get_settings()
