@@ -182,7 +182,7 @@ def refusal(
     if withdrawn and action == DecisionAction.WITHDRAW:
         return ALREADY_WITHDRAWN
     if withdrawn:
-        return "该作品已撤销，不再作其他决定（如需恢复，请用 revoke 撤回撤销的决定）。"
+        return "该作品已撤销，不再作其他决定（如需恢复，请撤回撤销作品的那项决定）。"
     if action in (DecisionAction.ACCEPT_LATE, DecisionAction.WAIVE):
         target_check = Check.DEADLINE if action == DecisionAction.ACCEPT_LATE else check
         if not any(f.check == target_check and f.status in (Status.FAIL, Status.WARN) for f in findings):

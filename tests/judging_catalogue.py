@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tasks.catalogue.db import open_catalogue, session_scope
-from tasks.catalogue.models import Submission
+from tasks.catalogue.models import DuplicatePair, Submission
 from tasks.catalogue.records import upsert_file
 from tasks.config import get_settings
 from tasks.store import open_store, store_original
@@ -53,6 +53,22 @@ def add_works(works: list[SampleWork], offset: int = 0) -> list[str]:
                 upsert_file(session, stored, name=f"{work.unit}+{work.title}.mp4", submission_id=row.id)
             ids.append(row.id)
     return ids
+
+
+def add_duplicate_pair(first_id: str, second_id: str) -> None:
+    """An open originality pair between two works, numbered 0001 and 0002 by judging (pair 1)."""
+    from tasks.judging.records import judged_works
+
+    with session_scope(open_catalogue(get_settings().catalogue_url)) as session:
+        judged_works(session)
+        session.add(
+            DuplicatePair(
+                first_submission_id=min(first_id, second_id),
+                second_submission_id=max(first_id, second_id),
+                message="编号0001与编号0002画面重复",
+                evidence={"works": ["0001", "0002"]},
+            )
+        )
 
 
 def write_roster(path: Path, rows: list[list[object]]) -> Path:

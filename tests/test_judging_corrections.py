@@ -19,7 +19,14 @@ from tasks.findings import Status
 from tasks.judging.rubric import CRITERIA
 from tasks.judging.scores import ScoringContext, read_score_sheet
 from tests.fixtures import SUITE_NOW
-from tests.judging_catalogue import ROSTER, ROSTER_HEADER, WORKS, add_works, write_roster
+from tests.judging_catalogue import (
+    ROSTER,
+    ROSTER_HEADER,
+    WORKS,
+    add_duplicate_pair,
+    add_works,
+    write_roster,
+)
 
 HEADER = ["评审专家", "编号", *CRITERIA]
 
@@ -212,20 +219,11 @@ def test_a_corrected_category_redoes_only_that_work(
 def test_a_confirmed_copy_is_excluded_recorded_and_not_flipped_silently(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tasks.judging.records import confirmed_copy_numbers, flagged_numbers, judged_works
+    from tasks.judging.records import confirmed_copy_numbers, flagged_numbers
 
     ids = add_works(WORKS[:3])
     settings = get_settings()
-    with session_scope(open_catalogue(settings.catalogue_url)) as session:
-        judged_works(session)
-        session.add(
-            DuplicatePair(
-                first_submission_id=min(ids[0], ids[1]),
-                second_submission_id=max(ids[0], ids[1]),
-                message="编号0001与编号0002画面重复",
-                evidence={"works": ["0001", "0002"]},
-            )
-        )
+    add_duplicate_pair(ids[0], ids[1])
 
     def flagged() -> set[str]:
         with session_scope(open_catalogue(settings.catalogue_url)) as session:
@@ -233,9 +231,9 @@ def test_a_confirmed_copy_is_excluded_recorded_and_not_flipped_silently(
 
     assert flagged() == {"0001", "0002"}
     code, _, err = _run(capsys, "originality", "--confirm", "1", "--copy", "0002")
-    assert code == 2 and "须用 --note 写明核实情况" in err
+    assert code == 2 and "确认疑点1须在处理说明中写明核实情况（--note）" in err
     code, _, err = _run(capsys, "originality", "--confirm", "1", "--note", "比对原片")
-    assert code == 2 and "须用 --copy 指明抄袭的一方（0001或0002）" in err
+    assert code == 2 and "确认疑点1须在0001和0002中指明抄袭方（--copy）" in err
     code, out, _ = _run(
         capsys, "originality", "--confirm", "1", "--copy", "2", "--note", "比对原片，0002为翻录"
     )
@@ -244,7 +242,7 @@ def test_a_confirmed_copy_is_excluded_recorded_and_not_flipped_silently(
     with session_scope(open_catalogue(settings.catalogue_url)) as session:
         assert confirmed_copy_numbers(session) == {"0002"}
     code, _, err = _run(capsys, "originality", "--dismiss", "1", "--note", "误判")
-    assert code == 2 and "已确认" in err and "--force" in err
+    assert code == 2 and "已确认" in err and "须选择改变已作出的结论（--force）" in err
     assert f"于{numeric_date_time(SUITE_NOW)}已确认" in err  # Beijing time, not the catalogue's UTC
     assert flagged() == {"0002"}
     code, out, _ = _run(capsys, "originality", "--dismiss", "1", "--note", "复核：系授权转载", "--force")

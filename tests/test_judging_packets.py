@@ -245,7 +245,7 @@ def test_viewing_copies_are_reused_and_scored_works_not_resent(
     capsys.readouterr()
     # The embedded store has no link an expert could open: --links is refused there, in Chinese.
     assert main(["packets", "--out", str(second), "--links"]) == 2
-    assert "--links 需要 MinIO/S3 对象存储" in capsys.readouterr().err
+    assert "改用限时链接需要 MinIO/S3 对象存储（--links）" in capsys.readouterr().err
 
 
 def test_score_sheet_prints_on_landscape_a4_one_page_wide(packets: Path) -> None:

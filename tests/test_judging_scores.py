@@ -84,8 +84,9 @@ def test_imported_twice(tmp_path: Path) -> None:
     single = _sheet(tmp_path / "b.csv", [["张华", "0001", 20, 20, 15, 8, 16, "", ""]])
     again = read_score_sheet(single, _context(imported={("0001", "张华"): "旧表.xlsx"}))
     assert _messages(again) == [
-        "b.csv 第2行：编号0001已有专家张华的评分（来自 旧表.xlsx），重复导入；如需更正请加 --replace"
+        "b.csv 第2行：编号0001已有专家张华的评分（来自 旧表.xlsx），重复导入；如需更正，须选择用新表更正已导入的评分"
     ]
+    assert again.findings[0].evidence["about"] == "replace"  # the CLI names its --replace
     assert read_score_sheet(single, _context(imported={("0001", "张华"): "旧表.xlsx"}, replace=True)).ok
     first = read_score_sheet(single, _context())
     same = read_score_sheet(single, _context(imported_files={first.sha256: "b.csv"}))

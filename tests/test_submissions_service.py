@@ -79,8 +79,9 @@ def test_like_wildcards_in_a_prefix_match_only_themselves() -> None:
 def test_a_decision_that_cannot_apply_is_refused_and_changes_nothing() -> None:
     _works(("3f2a0001", "红岩家书"))
     settings = get_settings()
-    with pytest.raises(service.Refused, match=r"^--note 不能为空：请写明理由。$"):
+    with pytest.raises(service.Refused, match=r"^须写明理由。$") as refused:
         service.decide(settings, "3f2a", DecisionAction.REJECT, note=" ")
+    assert refused.value.about == "note"  # the CLI names its --note, the form's field says 理由
     service.decide(settings, "3f2a", DecisionAction.REJECT, note="重复报送", by="王老师")
     with pytest.raises(service.Refused, match=r"^该作品已经决定不予受理。未作任何改动。$"):
         service.decide(settings, "3f2a", DecisionAction.REJECT, note="再次")

@@ -9,6 +9,7 @@ from typing import Any
 from tasks.findings import STATUS_LABELS
 from tasks.outside import for_terminal
 from tasks.printable import json_line
+from tasks.refusals import Refusal
 from tasks.report.receipt import verdict_label
 from tasks.submissions.service import Refused, SubmissionIdError
 
@@ -48,9 +49,20 @@ def print_results(results: list[dict[str, Any]], as_json: bool) -> int:
     return 1 if any(_failed(r) for r in results) else 0
 
 
+def naming_option(sentence: str, about: str | None) -> str:
+    """A service's sentence with the option that gives the input it is about, before its full stop:
+    「须写明理由（--note）。」. The services word it for both doors (tasks/refusals.py); the options
+    are named after the services' parameters (note → --note, copy → --copy)."""
+    if not about:
+        return sentence
+    body = sentence.removesuffix("。")
+    return f"{body}（--{about.replace('_', '-')}）" + sentence[len(body) :]
+
+
 def refuse(text: object) -> int:
     """A usage error or a refusal of the service: one sentence on stderr, exit status 2."""
-    print(f"guangying：{for_terminal(text)}", file=sys.stderr)
+    about = text.about if isinstance(text, Refusal) else None
+    print(f"guangying：{for_terminal(naming_option(str(text), about))}", file=sys.stderr)
     return 2
 
 

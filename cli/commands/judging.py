@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.commands.common import naming_option, refuse
 from tasks.findings import STATUS_LABELS
 from tasks.printable import json_line
+from tasks.refusals import ABOUT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -130,7 +132,8 @@ def _error(message: str, code: int = 2) -> int:
 
 def _print_findings(findings: list[Any]) -> None:
     for finding in findings:
-        print(f"  [{STATUS_LABELS.get(finding.status, finding.status)}] {finding.message}")
+        message = naming_option(finding.message, finding.evidence.get(ABOUT))
+        print(f"  [{STATUS_LABELS.get(finding.status, finding.status)}] {message}")
 
 
 def _json(data: Any) -> None:
@@ -272,7 +275,7 @@ def run_category(args: argparse.Namespace) -> int:
     try:
         change = correct_category(settings, args.number, args.category)
     except DecisionError as exc:
-        return _error(str(exc))
+        return refuse(exc)
     print(f"✓ 编号{args.number}的类别已改为“{change.category}”（{settings.operator_name}）")
     if change.experts:
         print(
@@ -302,7 +305,7 @@ def run_originality(args: argparse.Namespace) -> int:
         try:
             found = decide_pair(settings, target, status, args.note, copy, args.force)
         except DecisionError as exc:
-            return _error(str(exc))
+            return refuse(exc)
         if not found:
             return _error(f"找不到编号为{target}的疑点")
         done = f"确认，编号{copy}为抄袭方，不列入建议名单" if args.confirm else "排除"
@@ -339,7 +342,7 @@ def run_packets(args: argparse.Namespace) -> int:
             include_scored=args.all,
         )
     except ValueError as exc:
-        return _error(str(exc))
+        return refuse(exc)
     for expert, number in report.skipped:
         print(f"  [未重发] 编号{number}：专家{for_terminal(expert)}已评分（如需重发请加 --all）")
     for message in report.problems:

@@ -222,8 +222,8 @@ def ambiguous_finding(session: Session, match: WorkMatch) -> Finding:
         Check.MATCHING,
         Status.WARN,
         f"按{RULE_LABELS[match.rule]}，该作品包可能是对{len(match.candidates)}件已受理作品之一的补交或重发："
-        f"{listed}。系统未自动归并，请工作人员核对后处理：属于其中一件时，用 guangying withdraw 本件的受理编号 "
-        "--note 理由 撤下本件，再用 guangying ingest --for 受理编号 补交到该作品。",
+        f"{listed}。系统未自动归并，请工作人员核对后处理：属于其中一件时，先撤销本件，"
+        "再把本件的文件补交到那件作品（补交时写明其受理编号）。",
         {"rule": str(match.rule), "candidates": list(match.candidates)},
         stage="intake",
     )

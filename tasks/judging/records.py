@@ -33,6 +33,7 @@ from tasks.judging.numbers import NUMBER_WIDTH
 from tasks.judging.originality import Pair, Signature
 from tasks.judging.scores import Score, ScoreSheet, ScoringContext
 from tasks.outside import identity
+from tasks.refusals import Refusal
 from tasks.roles import FileRole
 
 
@@ -446,7 +447,7 @@ def confirmed_copy_numbers(session: Session) -> set[str]:
     }
 
 
-class DecisionError(ValueError):
+class DecisionError(Refusal):
     """A judging decision (originality, category) that cannot be recorded as asked; the message is Chinese."""
 
 
@@ -474,14 +475,15 @@ def resolve_pair(
     works = [str(w) for w in evidence.get("works") or []]
     if status == "confirmed":
         if not note.strip():
-            raise DecisionError(f"确认疑点{pair_id}须用 --note 写明核实情况")
+            raise DecisionError(f"确认疑点{pair_id}须在处理说明中写明核实情况", about="note")
         if copy not in works:
-            raise DecisionError(f"确认疑点{pair_id}须用 --copy 指明抄袭的一方（{'或'.join(works)}）")
+            raise DecisionError(f"确认疑点{pair_id}须在{'和'.join(works)}中指明抄袭方", about="copy")
     if row.status not in ("open", status) and not force:
         when = numeric_date_time(row.resolved_at) if row.resolved_at else ""
         raise DecisionError(
-            f"疑点{pair_id}已由{row.resolved_by or '操作员'}于{when}{STATUS_LABELS.get(row.status, row.status)}；"
-            "改判请加 --force（原结论会留在记录中）"
+            f"疑点{pair_id}已由{row.resolved_by or '操作员'}于{when}{STATUS_LABELS.get(row.status, row.status)}，"
+            "改判后原结论仍留在记录中；如要改判，须选择改变已作出的结论",
+            about="force",
         )
     history = list(evidence.get("history") or [])
     history.append(

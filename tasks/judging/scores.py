@@ -22,6 +22,7 @@ from tasks.judging.numbers import normal_number
 from tasks.judging.rubric import CRITERIA, MAXIMA
 from tasks.judging.tables import Row, cell_text, read_table
 from tasks.outside import identity
+from tasks.refusals import ABOUT
 
 EXPERT_LABEL = "评审专家"
 # The whole rest of the cell: an expert's name may hold spaces (「Li Ming」, 「张　明」).
@@ -114,9 +115,11 @@ def read_score_sheet(path: Path, context: ScoringContext) -> ScoreSheet:
     table = read_table(path, ("编号", *CRITERIA), ("总分", "评语", EXPERT_LABEL))
     sheet = ScoreSheet(path, digest)
 
-    def fail(message: str, row: Row | None = None, status: Status = Status.FAIL) -> None:
+    def fail(message: str, row: Row | None = None, status: Status = Status.FAIL, about: str = "") -> None:
         where = f"{path.name} 第{row.line}行" if row else path.name
-        evidence = {"file": path.name, "row": row.line if row else None}
+        evidence: dict[str, Any] = {"file": path.name, "row": row.line if row else None}
+        if about:  # the input that would resolve it, for a door to name (tasks/refusals.py)
+            evidence[ABOUT] = about
         sheet.findings.append(Finding(Check.SCORES, status, f"{where}：{message}", evidence, stage="judging"))
 
     if digest in context.imported_files:
@@ -190,8 +193,9 @@ def read_score_sheet(path: Path, context: ScoringContext) -> ScoreSheet:
                 continue
             fail(
                 f"编号{work}已有专家{expert}的评分（来自 {context.imported[key]}），重复导入；"
-                "如需更正请加 --replace",
+                "如需更正，须选择用新表更正已导入的评分",
                 row,
+                about="replace",
             )
             continue
         sheet.scores.append(score)

@@ -48,6 +48,7 @@ from tasks.judging.winners_doc import ListedWork, write_documents
 from tasks.publish.records import credited_authors
 from tasks.publish.selection import list_change
 from tasks.publish.subtitles import video_subtitles
+from tasks.refusals import Refusal
 from tasks.rules import DEFAULT_RULES
 from tasks.scratch import scratch_folder
 from tasks.store import ObjectStore, open_store
@@ -334,7 +335,7 @@ def write_packets(
     expert already scored are left out unless `include_scored`."""
     store = open_store(settings)
     if links and not store.shareable:
-        raise ValueError("--links 需要 MinIO/S3 对象存储：本机存储没有专家可以访问的链接")
+        raise Refusal("本机存储没有专家可以访问的链接：改用限时链接需要 MinIO/S3 对象存储", about="links")
     bucket = settings.bucket_evidence
     profile = viewing_profile()
     report = PacketReport()

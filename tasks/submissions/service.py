@@ -34,6 +34,7 @@ from tasks.decisions import Decision, DecisionAction, refusal
 from tasks.findings import Check, Finding, Status
 from tasks.intake.received import StatedTimeError, parse_stated_time
 from tasks.intake.sources import safe_filename
+from tasks.refusals import Refusal
 from tasks.report.receipt import write_receipt
 from tasks.rules import DEFAULT_RULES
 from tasks.states import FINAL_STATES
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
     from tasks.config import Settings
 
 
-class Refused(ValueError):
-    """An operation that cannot apply, said in one Chinese sentence; nothing was changed."""
+class Refused(Refusal):
+    """An operation on works that cannot apply, said in one Chinese sentence; nothing was changed."""
 
 
 # One 受理编号 prefix → one work ----------------------------------------------------------------
@@ -139,7 +140,7 @@ def decide(
     (default: the configured operator) for `note`, re-judge what it changes and rewrite the
     receipt. `Refused` or `SubmissionIdError` when it cannot apply: nothing is changed then."""
     if not note.strip():
-        raise Refused("--note 不能为空：请写明理由。")
+        raise Refused("须写明理由。", about="note")
     submission_id = resolve_id(settings, prefix)
     recorded = dict(stated or {})
     if action == DecisionAction.SET_RECEIVED:
