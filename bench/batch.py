@@ -28,8 +28,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GUANGYING_CACHE_DIR", str(ROOT / ".cache" / "test"))  # the assembled Whisper model
 os.environ.setdefault("GUANGYING_CLOCK", "2026-12-04T12:00:00+08:00")
 
-from tests.intake_packages import clip, folder_package, good_form, package_files  # noqa: E402
-from tests.operations_cluster import Cluster, prefect_cluster  # noqa: E402
+from samples.cluster import Cluster, prefect_cluster  # noqa: E402
+from samples.packages import clip, folder_package, good_form, package_files  # noqa: E402
 
 SETTLED = 1_790_000_000
 

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from samples.clips import camera_like  # noqa: E402
+from samples.packages import good_form, package_files, zip_package  # noqa: E402
 from tasks.catalogue.db import open_catalogue, session_scope  # noqa: E402
 from tasks.catalogue.models import Submission  # noqa: E402
 from tasks.catalogue.submissions import record_analysis, submission_view  # noqa: E402
@@ -38,7 +39,6 @@ from tasks.report.receipt import render_receipt  # noqa: E402
 from tasks.rules import DEFAULT_RULES, SHANGHAI  # noqa: E402
 from tasks.screening import technical  # noqa: E402
 from tasks.store import LocalStore  # noqa: E402
-from tests.intake_packages import good_form, package_files, zip_package  # noqa: E402
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=SHANGHAI)

@@ -20,10 +20,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # data directory; the in-process test server must keep one).
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="guangying-prefect-home-"))
 
+from samples.servers import S3Server
 from tasks.store import LocalStore, MinioStore, ObjectStore
 from tests.engines import StandIns
 from tests.fixtures import SUITE_NOW
-from tests.servers import S3Server, postgres_database, seaweedfs
+from tests.servers import postgres_database, seaweedfs
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import free_port, stop_process, wait_for_port
+from samples.servers import free_port, stop_process, wait_for_port
 
 USER, PASSWORD = "cqdsspzb", "红岩-test-密码".encode().hex()
 

@@ -29,9 +29,9 @@ from openpyxl import load_workbook
 
 from cli.main import main
 from samples.clips import ClipSpec, render_clip
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.judging.packets import HEADER_ROW
 from tasks.judging.rubric import CRITERIA
-from tests.intake_packages import clip, good_form, package_files, zip_package
 from tests.judging_catalogue import ROSTER, WORKS, SampleWork, add_works, write_roster
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

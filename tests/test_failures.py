@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.failures import cause
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 GUANGYING = str(Path(sys.executable).with_name("guangying"))
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.processes import OWNER
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 pytestmark = pytest.mark.slow  # the killed `guangying ingest` screens with the real models
 GUANGYING = str(Path(sys.executable).with_name("guangying"))

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from samples.hostile import SUMMARY_HEADER as HEADER
 from samples.hostile import many_paragraphs_docx, merged_xlsx
+from samples.packages import good_form, summary_row
 from tasks.findings import Status
 from tasks.intake.classify import OVERSIZED, classify
 from tasks.intake.documents import docx_text
@@ -21,7 +22,6 @@ from tasks.intake.templates import write_registration_form, write_summary_xlsx
 from tasks.office import DocumentTooLarge
 from tasks.rules import DEFAULT_RULES
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import good_form, summary_row
 
 
 def long_xlsx(path: Path, rows: int) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from samples.hostile import forge_duration
+from samples.packages import clip
 from tasks.aigc.spoken import SpokenReport
 from tasks.aigc.stage import sampling_rules, screen_aigc
 from tasks.aigc.visual import sample_times
@@ -18,7 +19,6 @@ from tasks.media.decode import MAX_DECODE_TIMEOUT, GrayTap, decode_timeout, full
 from tasks.media.probe import probe
 from tasks.rules import DEFAULT_RULES
 from tests.engines import BlindOcr
-from tests.intake_packages import clip
 
 
 @pytest.fixture(scope="module")

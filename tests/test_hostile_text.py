@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from samples.hostile import append_xmp
+from samples.packages import clip as render
 from tasks.aigc.declared import DeclaredReport
 from tasks.aigc.metadata import read_metadata
 from tasks.aigc.spoken import SpokenReport
@@ -17,7 +18,6 @@ from tasks.findings import Check, Finding, Status
 from tasks.media.probe import probe
 from tasks.printable import clip, printable
 from tasks.rules import DEFAULT_RULES
-from tests.intake_packages import clip as render
 
 
 def test_printable_escapes_terminal_controls_and_bidi_overrides() -> None:

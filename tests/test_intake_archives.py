@@ -10,19 +10,12 @@ from pathlib import Path
 
 import py7zr
 
-from samples.packing import write_zip
+from samples.packages import clip, folder_package, good_form, package_files, zip_package
+from samples.packing import write_rar4_stored, write_zip
 from tasks.intake.archives import Budget, extract
 from tasks.intake.package import Package, analyse
 from tasks.rules import DEFAULT_RULES
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import (
-    clip,
-    folder_package,
-    good_form,
-    package_files,
-    write_rar4_stored,
-    zip_package,
-)
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from samples.packages import INTRO, clip, good_form, package_files, zip_package
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord, IntakePackage, Submission
 from tasks.catalogue.submissions import record_analysis, submission_view
@@ -15,7 +16,6 @@ from tasks.intake.package import Package, analyse
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tasks.store import LocalStore
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import INTRO, clip, good_form, package_files, zip_package
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 DEADLINE = DEFAULT_RULES.deadline
@@ -156,8 +156,8 @@ def test_missing_pledge_misnamed_series_and_summary_mismatch(tmp_path: Path, med
     )
     files[1] = (files[1][0], clip(media_dir, "third.mp4", seconds=3))  # another episode, other bytes
     # The 汇总表 lists a different title.
+    from samples.packages import summary_row
     from tasks.intake.templates import write_summary_table
-    from tests.intake_packages import summary_row
 
     write_summary_table(files[3][1], [summary_row(good_form(), title="红岩家书（修改版）")])
     archive = zip_package(tmp_path / "红岩家书.zip", files)

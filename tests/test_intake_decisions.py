@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.rules import SHANGHAI
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 PREFIX = "张明（江北区融媒体中心）+红岩家书"

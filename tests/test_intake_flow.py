@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from cli.main import main
+from samples.packages import clip, folder_package, good_form, package_files, zip_package
 from tasks.config import get_settings
 from tasks.store import MinioStore
 from tests.engines import StandIns
-from tests.intake_packages import clip, folder_package, good_form, package_files, zip_package
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 PREFIX = "张明（江北区融媒体中心）+红岩家书"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.intake.sources import ImapAccount, decode_header_value, imap_packages
 from tests.intake_dovecot import ImapServer, dovecot
 from tests.intake_mail import PREFIX, SENT, foxmail_message, late_message, netdisk_message
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 
 @pytest.fixture

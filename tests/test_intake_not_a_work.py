@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.config import get_settings
 from tasks.intake.not_a_work import ContentFact, is_a_package, refusal
 from tasks.intake.package import Package, analyse
 from tasks.roles import FileRole
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 IN_TIME = ["--received-at", "2026-11-28 10:00", "--by", "王老师"]

@@ -11,6 +11,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from openpyxl import Workbook
 
+from samples.packages import INTRO, good_form, summary_row
 from tasks.intake.checks import phone_ok
 from tasks.intake.classify import classify, is_junk, sniff
 from tasks.intake.forms import parse_registration_form, parse_summary_table, read_ticks
@@ -24,7 +25,6 @@ from tasks.intake.templates import (
 )
 from tasks.intake.text import char_count, parse_duration
 from tasks.rules import SHANGHAI
-from tests.intake_packages import INTRO, good_form, summary_row
 
 
 @pytest.mark.parametrize(

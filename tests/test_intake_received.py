@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from cli.main import main
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import FindingRecord, IntakePackage, Submission
 from tasks.config import get_settings
@@ -24,7 +25,6 @@ from tasks.decisions import Decision, DecisionAction, decided_verdict
 from tasks.findings import Finding, Status, Verdict
 from tasks.intake.received import ReceivedBasis, StatedTimeError, mail_received, parse_stated_time
 from tasks.rules import DEFAULT_RULES, SHANGHAI
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 # Long after the deadline: what passes here passes on any later day too.
 LATE_CLOCK = datetime(2027, 6, 1, 9, 0, tzinfo=SHANGHAI)

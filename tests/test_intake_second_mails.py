@@ -16,9 +16,9 @@ import pytest
 
 from cli.main import main
 from samples.clips import ClipSpec, render_clip
+from samples.packages import clip, folder_package, good_form, package_files, zip_package
 from tasks.config import get_settings
 from tasks.rules import SHANGHAI
-from tests.intake_packages import clip, folder_package, good_form, package_files, zip_package
 
 pytestmark = pytest.mark.usefixtures("prefect_server", "stand_in_engines")
 PREFIX = "张明（江北区融媒体中心）+红岩家书"

@@ -16,12 +16,12 @@ import pytest
 import sqlalchemy as sa
 
 from cli.main import main
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import IntakePackage, Submission
 from tasks.config import get_settings
 from tasks.intake.received import StatedTimeError, parse_stated_time
 from tasks.rules import SHANGHAI
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "张明（江北区融媒体中心）+红岩家书"

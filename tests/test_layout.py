@@ -59,6 +59,13 @@ def test_flows_never_import_the_doors_and_only_the_demo_uses_samples() -> None:
     assert {f for f, n in imports.items() if "samples" in n} == {"flows/demo.py", "cli/commands/demo.py"}
 
 
+def test_benches_and_samples_never_import_the_tests() -> None:
+    """What a bench needs (packages, clips, a local cluster) is in samples/, which the tests use too:
+    a bench runs without the test suite, and a test helper can change without breaking a bench."""
+    wrong = {f: n & {"tests"} for folder in ("bench", "samples") for f, n in _imports(folder).items()}
+    assert {f: n for f, n in wrong.items() if n} == {}
+
+
 def test_no_private_name_crosses_a_module() -> None:
     ours = ("tasks", "flows", "cli", "deployments", "tests", "samples")
     crossing = {

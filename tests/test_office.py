@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from samples.hostile import ROSTER_HEADER, far_cell_xlsx, rewrite_part
+from samples.packages import good_form, summary_row
 from tasks.findings import Status
 from tasks.intake.classify import OVERSIZED, classify
 from tasks.intake.documents import docx_text
@@ -27,7 +28,6 @@ from tasks.judging.service import read_works_table
 from tasks.judging.tables import TableError
 from tasks.office import DocumentTooLarge, OfficeUnreadable, open_document, open_workbook, sheet_extent
 from tasks.rules import DEFAULT_RULES
-from tests.intake_packages import good_form, summary_row
 
 PAD = DEFAULT_RULES.document_max_xml_bytes + 1024**2  # spaces: a few KB once compressed
 TOO_MUCH_XML = "解压后的文字内容（XML）超过16MB的上限"

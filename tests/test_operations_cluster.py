@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.intake_packages import clip, folder_package, good_form, package_files
-from tests.operations_cluster import Cluster, prefect_cluster
+from samples.cluster import Cluster, prefect_cluster
+from samples.packages import clip, folder_package, good_form, package_files
 
 SETTLED = 1_790_000_000  # 2026-09-21: long before the deadline, long settled in the drop folder
 TITLES = ("红岩家书", "嘉陵江畔", "山城记忆")

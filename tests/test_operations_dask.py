@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.intake_packages import clip
+from samples.packages import clip
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.intake_packages import clip, folder_package, good_form, package_files
+from samples.packages import clip, folder_package, good_form, package_files
 
 # The drills are about retries and faults, not recognition: the batches screen with the stand-ins.
 pytestmark = [pytest.mark.usefixtures("prefect_server", "stand_in_engines")]

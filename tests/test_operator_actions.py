@@ -12,9 +12,9 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from cli.main import main
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.config import get_settings
 from tests.engines import StandIns
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 # What the operator's commands do, not what the models recognise: the engines are stand-ins.
 pytestmark = pytest.mark.usefixtures("prefect_server", "stand_in_engines")

@@ -15,13 +15,13 @@ import pytest
 import flows.intake
 from cli.main import main
 from samples.hostile import many_members_zip
+from samples.packages import clip, good_form, package_files, zip_package
 from tasks.config import get_settings
 from tasks.findings import Status
 from tasks.intake.archives import extract
 from tasks.rules import DEFAULT_RULES
 from tasks.zipdir import MAX_ENTRIES
 from tests.engines import StandIns
-from tests.intake_packages import clip, good_form, package_files, zip_package
 
 PREFIX = "张明（江北区融媒体中心）+红岩家书"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from samples.packages import clip, good_form, package_files
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, FindingRecord, Submission
 from tasks.catalogue.submissions import (
@@ -23,7 +24,6 @@ from tasks.intake.details import IntakeDetails
 from tasks.intake.package import Package, analyse
 from tasks.rules import DEFAULT_RULES, SHANGHAI
 from tasks.store import LocalStore
-from tests.intake_packages import clip, good_form, package_files
 
 CONTRACT_KEYS = [
     "id",

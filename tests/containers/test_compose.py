@@ -26,10 +26,10 @@ import pytest
 import yaml
 
 from deployments.definitions import CONCURRENCY_LIMITS
+from samples.packages import clip, good_form, package_files, zip_package
+from samples.servers import free_port
 from tasks.findings import Verdict
 from tests.containers.engine import ROOT, Engine
-from tests.intake_packages import clip, good_form, package_files, zip_package
-from tests.servers import free_port
 
 TITLES = ("红岩家书", "嘉陵江畔")
 RECEIVED = "2026-11-29T21:05:00+08:00"  # before the deadline (S3 metadata, as `mc cp --attr` writes it)

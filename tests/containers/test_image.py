@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from samples.clips import ClipSpec, render_clip
+from samples.packages import clip, package_files, zip_package
 from tests.containers.engine import ROOT, Engine
 from tests.fixtures import SUITE_NOW
-from tests.intake_packages import clip, package_files, zip_package
 
 RECEIVED = "2026-11-28T10:00+08:00"  # before the deadline: the deadline finding names 北京时间
 

@@ -1,4 +1,5 @@
-"""Builders of realistic submission packages for the intake tests.
+"""Builders of realistic submission packages, for the tests and the benches (bench/batch.py,
+bench/supplement.py).
 
 Forms come from the same template code that `guangying templates` writes, filled in as people do;
 videos are real ffmpeg clips (tiny: 2 s, 640×360); zips carry GBK names without the UTF-8 flag.
@@ -6,9 +7,6 @@ videos are real ffmpeg clips (tiny: 2 s, 640×360); zips carry GBK names without
 
 from __future__ import annotations
 
-import struct
-import time
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +14,6 @@ from samples.clips import ClipSpec, render_clip
 from samples.packing import pledge_scan, write_zip
 from tasks.intake.forms import RegistrationForm, SummaryRow
 from tasks.intake.templates import write_registration_form, write_summary_table
-from tests.fixtures import SUITE_NOW
 
 TEAM = "导演：张明（江北区融媒体中心）；编剧：李华；摄像：王强；后期：赵敏。"
 INTRO = "微纪录片。以红岩英烈的家书为线索，讲述1949年渣滓洞、白公馆中共产党人坚守信仰的故事，展现红岩精神的时代价值。"
@@ -46,7 +43,7 @@ def good_form(**overrides: object) -> RegistrationForm:
     return replace(form, **overrides)  # type: ignore[arg-type]
 
 
-def summary_row(form: RegistrationForm, **overrides: str) -> SummaryRow:
+def summary_row(form: RegistrationForm, **overrides: object) -> SummaryRow:
     row = SummaryRow(
         index="1",
         title=form.title,
@@ -55,7 +52,7 @@ def summary_row(form: RegistrationForm, **overrides: str) -> SummaryRow:
         unit=form.person_unit or form.unit_name,
         broadcast=form.platform if form.broadcast == "已播出" else "未播出",
     )
-    return replace(row, **overrides)
+    return replace(row, **overrides)  # type: ignore[arg-type]
 
 
 def package_files(
@@ -102,50 +99,4 @@ def folder_package(path: Path, files: list[tuple[str, Path]]) -> Path:
     for name, source in files:
         (path / name).write_bytes(source.read_bytes())
     (path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
-    return path
-
-
-def _dos_time(stamp: float) -> int:
-    t = time.localtime(stamp)
-    return (
-        ((t.tm_year - 1980) << 25)
-        | (t.tm_mon << 21)
-        | (t.tm_mday << 16)
-        | (t.tm_hour << 11)
-        | (t.tm_min << 5)
-        | (t.tm_sec // 2)
-    )
-
-
-def _rar_block(head_type: int, flags: int, body: bytes, add: bytes = b"") -> bytes:
-    header = struct.pack("<BHH", head_type, flags, 7 + len(body)) + body
-    return struct.pack("<H", zlib.crc32(header) & 0xFFFF) + header + add
-
-
-def write_rar4_stored(path: Path, files: list[tuple[str, bytes]]) -> Path:
-    """A RAR 4.x archive with stored (uncompressed) members and UTF-8 names.
-
-    No RAR packer is installable from Debian main (rar is non-free), so the tests write the format
-    themselves; rarfile reads it as it reads WinRAR's output with -m0.
-    """
-    out = bytearray(b"Rar!\x1a\x07\x00")
-    out += _rar_block(0x73, 0x0000, b"\x00\x00" + b"\x00\x00\x00\x00")
-    for name, data in files:
-        encoded = name.encode("utf-8")
-        body = struct.pack(
-            "<IIBIIBBHI",
-            len(data),  # PACK_SIZE
-            len(data),  # UNP_SIZE
-            2,  # HOST_OS: Windows
-            zlib.crc32(data) & 0xFFFFFFFF,
-            _dos_time(SUITE_NOW.timestamp()),  # a fixed member time: the same bytes every run
-            20,  # UNP_VER 2.0
-            0x30,  # METHOD: store
-            len(encoded),
-            0x20,  # ATTR: archive
-        )
-        # 0x8000: data follows; 0x0200: the name is Unicode (UTF-8 when it holds no NUL).
-        out += _rar_block(0x74, 0x8000 | 0x0200, body + encoded, data)
-    out += _rar_block(0x7B, 0x4000, b"")
-    path.write_bytes(bytes(out))
     return path

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import S3Server, free_port, stop_process
+from samples.servers import S3Server, free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
