@@ -1,6 +1,6 @@
 """Whisper's search settings against accuracy on the speech fixtures (../shared/fixtures/speech).
 
-Usage: python bench/whisper.py [--only NAME ...]
+Usage: python bench/whisper.py [--only NAME ...] [--cases NAME ...] [--threads N]
 For each setting (beam size, temperature fallback chain) prints, per fixture and in total: CPU
 seconds of the transcription (this process, all threads), the character error rate against the
 exact text (after t2s and normalisation), and whether a spoken AI disclosure was found, as
@@ -40,6 +40,7 @@ SETTINGS = {
     "chosen (DEFAULT_DECODE)": DEFAULT_DECODE,
     "beam 5, no fallback": replace(DEFAULT_DECODE, temperatures=(0.0,)),
     "beam 3, one retry": replace(DEFAULT_DECODE, beam_size=3),
+    "beam 2, one retry": replace(DEFAULT_DECODE, beam_size=2),
     "beam 1 (greedy), one retry": replace(DEFAULT_DECODE, beam_size=1),
     "beam 5, one retry, no word timestamps": replace(DEFAULT_DECODE, word_timestamps=False),
 }
@@ -78,9 +79,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", help="setting names (substrings) to run")
     parser.add_argument("--cases", nargs="*", help="fixtures (and short_2s, disclosure_cut) to run")
+    parser.add_argument("--threads", type=int, default=None, help="CTranslate2 threads (default: the engine's)")
     args = parser.parse_args()
     model = whisper_model_dir(get_settings().resolved_cache_dir)
-    engine = WhisperEngine(model)
+    engine = WhisperEngine(model) if args.threads is None else WhisperEngine(model, cpu_threads=args.threads)
     data = {name: case for name, case in cases().items() if not args.cases or name in args.cases}
     engine.transcribe(np.zeros(SAMPLE_RATE, np.float32), hotwords=HOTWORDS)  # warm-up
     baseline = None

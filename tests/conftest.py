@@ -27,6 +27,32 @@ from tests.fixtures import SUITE_NOW
 from tests.servers import postgres_database, seaweedfs
 
 
+# The longest files, in seconds of one run (`pytest --durations=80`, summed per file): started first,
+# so that no long file is left for the end while the other workers have nothing to do (xdist's
+# `--dist loadfile` keeps a file on one worker; `--no-loadscope-reorder` keeps this order instead of
+# putting the files with the most tests first, which left these few-test files for last).
+LONGEST_FILES = {
+    "test_operations_cluster.py": 211,
+    "test_deployment_parity.py": 106,
+    "test_faults.py": 85,
+    "test_publish_flow.py": 80,
+    "test_operations_drills.py": 55,
+    "test_aigc_visual.py": 44,
+    "test_subtitles_media.py": 33,
+    "test_intake_second_mails.py": 28,
+    "test_operations_dask.py": 26,
+    "test_screen_flow.py": 24,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest files first (stable: each file keeps its own order), as LONGEST_FILES measured."""
+    missing = [name for name in LONGEST_FILES if not (Path(__file__).parent / name).is_file()]
+    if missing:  # a renamed file would silently fall back to the end
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FILES names files that are gone: {missing}")
+    items.sort(key=lambda item: -LONGEST_FILES.get(item.path.name, 0))
+
+
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Each test gets its own embedded default (SQLite catalogue + local store) under tmp_path."""
