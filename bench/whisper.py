@@ -79,7 +79,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", help="setting names (substrings) to run")
     parser.add_argument("--cases", nargs="*", help="fixtures (and short_2s, disclosure_cut) to run")
-    parser.add_argument("--threads", type=int, default=None, help="CTranslate2 threads (default: the engine's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CTranslate2 threads (default: the engine's)"
+    )
     args = parser.parse_args()
     model = whisper_model_dir(get_settings().resolved_cache_dir)
     engine = WhisperEngine(model) if args.threads is None else WhisperEngine(model, cpu_threads=args.threads)

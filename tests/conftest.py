@@ -26,7 +26,6 @@ from tests.engines import StandIns
 from tests.fixtures import SUITE_NOW
 from tests.servers import postgres_database, seaweedfs
 
-
 # The longest files, in seconds of one run (`pytest --durations=80`, summed per file): started first,
 # so that no long file is left for the end while the other workers have nothing to do (xdist's
 # `--dist loadfile` keeps a file on one worker; `--no-loadscope-reorder` keeps this order instead of
