@@ -41,6 +41,8 @@ SETTINGS = {
     "beam 5, no fallback": replace(DEFAULT_DECODE, temperatures=(0.0,)),
     "beam 3, one retry": replace(DEFAULT_DECODE, beam_size=3),
     "beam 2, one retry": replace(DEFAULT_DECODE, beam_size=2),
+    "one window after another (batch_size 0)": replace(DEFAULT_DECODE, batch_size=0),
+    "batched 8": replace(DEFAULT_DECODE, batch_size=8),
     "beam 1 (greedy), one retry": replace(DEFAULT_DECODE, beam_size=1),
     "beam 5, one retry, no word timestamps": replace(DEFAULT_DECODE, word_timestamps=False),
 }

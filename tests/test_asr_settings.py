@@ -33,7 +33,8 @@ class _Recorder:
 def _engine(settings: DecodeSettings) -> tuple[WhisperEngine, _Recorder]:
     engine = object.__new__(WhisperEngine)
     recorder = _Recorder()
-    engine.settings, engine._model, engine._lock = settings, recorder, threading.Lock()  # type: ignore[assignment]
+    engine.settings, engine._lock = settings, threading.Lock()
+    engine._model = engine._pipeline = recorder  # type: ignore[assignment]
     return engine, recorder
 
 
@@ -50,6 +51,15 @@ def test_the_fallback_chain_is_bounded_and_word_timestamps_stay() -> None:
     assert kwargs["best_of"] <= 2 and kwargs["beam_size"] == DEFAULT_DECODE.beam_size
     assert kwargs["word_timestamps"] is True and kwargs["vad_filter"] is True
     assert kwargs["condition_on_previous_text"] is False and kwargs["hotwords"] == "人工智能生成"
+    # Batched by default, with Whisper's own segment ends (timestamp tokens) kept.
+    assert kwargs["batch_size"] == DEFAULT_DECODE.batch_size > 0 and kwargs["without_timestamps"] is False
+
+
+def test_one_window_after_another_keeps_the_bounded_retry() -> None:
+    engine, recorder = _engine(replace(DEFAULT_DECODE, batch_size=0))
+    engine.transcribe(np.zeros(SAMPLE_RATE, np.float32))
+    (kwargs,) = recorder.calls
+    assert "batch_size" not in kwargs and kwargs["temperature"] == list(DEFAULT_DECODE.temperatures)
 
 
 def test_settings_reach_the_model() -> None:
