@@ -39,6 +39,7 @@ SETTINGS = {
     "faster-whisper defaults (beam 5, 6 temperatures)": FASTER_WHISPER_DEFAULTS,
     "chosen (DEFAULT_DECODE)": DEFAULT_DECODE,
     "beam 5, no fallback": replace(DEFAULT_DECODE, temperatures=(0.0,)),
+    "beam 4, one retry": replace(DEFAULT_DECODE, beam_size=4),
     "beam 3, one retry": replace(DEFAULT_DECODE, beam_size=3),
     "beam 2, one retry": replace(DEFAULT_DECODE, beam_size=2),
     "one window after another (batch_size 0)": replace(DEFAULT_DECODE, batch_size=0),

@@ -28,6 +28,7 @@ from tasks.publish.steps import (
     upload_episode,
     write_site,
 )
+from tasks.publish.viewing import fetch_viewing_copy
 from tasks.publish.work import WorkSource
 from tasks.scratch import scratch_folder
 from tasks.store import open_store
@@ -52,11 +53,25 @@ def fetch_task(work: WorkSource, index: int, scratch: Path) -> Path:
     return fetch_original(open_store(settings), work.episodes[index], scratch)
 
 
+@task(name="fetch-viewing-copy", tags=["store"], **IO_RETRIES)
+def fetch_viewing_task(work: WorkSource, index: int, profile: RenditionProfile, scratch: Path) -> list[Path]:
+    """The experts' 720p viewing copy of this episode, when packets made it with these settings."""
+    settings = get_settings()
+    episode = work.episodes[index]
+    return fetch_viewing_copy(
+        open_store(settings), settings.bucket_evidence, episode.sha256, profile, scratch
+    )
+
+
 @task(name="transcode", tags=["ffmpeg", "transcode"], retries=1, retry_delay_seconds=10)
 def transcode_task(
-    original: Path, scratch: Path, profile: RenditionProfile, avoid: list[tuple[float, float]]
+    original: Path,
+    scratch: Path,
+    profile: RenditionProfile,
+    avoid: list[tuple[float, float]],
+    encoded: list[Path],
 ) -> RenderedEpisode:
-    return render_episode(original, scratch, profile, avoid)
+    return render_episode(original, scratch, profile, avoid, encoded)
 
 
 @task(name="upload-episode", tags=["store"], **IO_RETRIES)
@@ -89,7 +104,11 @@ def remove_task(keys: list[str]) -> list[str]:
 
 
 STEPS = service.PublishSteps(
-    fetch=fetch_task, transcode=transcode_task, upload=upload_task, remove=remove_task
+    fetch=fetch_task,
+    fetch_viewing=fetch_viewing_task,
+    transcode=transcode_task,
+    upload=upload_task,
+    remove=remove_task,
 )
 
 

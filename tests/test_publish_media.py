@@ -17,6 +17,8 @@ from tasks.aigc.metadata import read_metadata
 from tasks.media.probe import probe
 from tasks.publish.poster import PosterError, extract_frame, make_poster
 from tasks.publish.renditions import RenditionProfile, make_renditions
+from tasks.publish.viewing import fetch_viewing_copy, viewing_key, viewing_profile
+from tasks.store import LocalStore
 
 AIGC = json.dumps(
     {"AIGC": {"Label": "1", "ContentProducer": "001191110102MAD55U9H0F10002", "ProduceID": "clip-42"}},
@@ -147,3 +149,64 @@ def test_a_frame_that_cannot_be_cut_is_a_chinese_error(tmp_path: Path) -> None:
     text.write_text("plain text", encoding="utf-8")
     with pytest.raises(PosterError, match=r"^not-video\.mp4：无法截取第1\.0秒的画面（.*Invalid data"):
         extract_frame(text, 1.0, tmp_path / "poster.jpg")
+
+
+def _stream_hashes(path: Path) -> str:
+    """A hash per stream of the coded packets (what a remux copies and an encode would not repeat)."""
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy", "-f", "streamhash", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_publication_remuxes_the_viewing_copy_instead_of_encoding_its_720p_again(
+    renditions, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    original, _ = renditions
+    profile = RenditionProfile(preset="veryfast")
+    viewing = make_renditions(original, tmp_path / "viewing", viewing_profile(profile), carry_labels=False)
+    [copy] = viewing.files
+    assert copy.name == "720p" and probe(copy.path).tags.get("AIGC") is None  # blind
+    published = make_renditions(original, tmp_path / "published", profile, encoded=[copy.path])
+    assert published.extra["reused"] == ["720p"]
+    files = {f.name: f for f in published.files}
+    assert _stream_hashes(files["720p"].path) == _stream_hashes(copy.path)
+    # The published file carries the label the viewing copy leaves out, with the index first.
+    assert probe(files["720p"].path).tags.get("AIGC") == AIGC
+    with files["720p"].path.open("rb") as handle:
+        boxes, _ = top_level_boxes(handle)
+    assert [b.type for b in boxes].index("moov") < [b.type for b in boxes].index("mdat")
+    # The 1080p was encoded, from the original.
+    assert (files["1080p"].width, files["1080p"].height) == (1080, 1920)
+    assert _stream_hashes(files["1080p"].path) != _stream_hashes(copy.path)
+
+
+def test_an_encoded_file_of_another_size_is_not_reused(renditions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    original, result = renditions
+    larger = next(f for f in result.files if f.name == "1080p")
+    made = make_renditions(
+        original,
+        tmp_path / "viewing",
+        viewing_profile(RenditionProfile(preset="veryfast")),
+        encoded=[larger.path],
+    )
+    assert made.extra["reused"] == []
+    assert [(f.name, f.width, f.height) for f in made.files] == [("720p", 720, 1280)]
+
+
+def test_the_viewing_copy_is_found_only_for_the_same_encoder_settings(renditions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, result = renditions
+    store = LocalStore(tmp_path / "store")
+    profile = RenditionProfile(preset="veryfast")
+    copy = next(f for f in result.files if f.name == "720p")
+    store.put_file("evidence", viewing_key("ab" * 32, viewing_profile(profile)), copy.path)
+    [fetched] = fetch_viewing_copy(store, "evidence", "ab" * 32, profile, tmp_path / "scratch")
+    assert fetched.read_bytes() == copy.path.read_bytes()
+    assert (
+        fetch_viewing_copy(store, "evidence", "ab" * 32, RenditionProfile(preset="medium"), tmp_path / "x")
+        == []
+    )
+    assert fetch_viewing_copy(store, "evidence", "cd" * 32, profile, tmp_path / "y") == []

@@ -43,11 +43,12 @@ from tasks.judging.roster import Roster, parse_roster
 from tasks.judging.rubric import TIER_EXCELLENT, TIER_SPECIAL, TIERS
 from tasks.judging.scores import ScoreSheet, read_score_sheet
 from tasks.judging.tables import TableError, cell_text, read_table
-from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy, viewing_profile
+from tasks.judging.viewing import ViewingError, ensure_viewing_copy, place_copy
 from tasks.judging.winners_doc import ListedWork, write_documents
 from tasks.publish.records import credited_authors
 from tasks.publish.selection import list_change
 from tasks.publish.subtitles import video_subtitles
+from tasks.publish.viewing import viewing_profile
 from tasks.refusals import Refusal
 from tasks.rules import DEFAULT_RULES
 from tasks.scratch import scratch_folder

@@ -1,33 +1,18 @@
 """The experts' viewing copies: one 720p H.264/AAC MP4 (+faststart) per original, made by the
 publication renditions code (tasks/publish/renditions.py) with every metadata item and chapter
 left out, kept in the evidence bucket under `viewing/<sha256>/<profile>.mp4` and reused by every
-later packet (and by `--links`, which presigns that key, never the original's)."""
+later packet (and by `--links`, which presigns that key, never the original's) and by publication
+(tasks/publish/viewing.py: it remuxes the copy instead of encoding its 720p again)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from tasks.media.probe import ProbeError
 from tasks.publish.renditions import RenditionProfile, TranscodeError, make_renditions
+from tasks.publish.viewing import viewing_key
 from tasks.store import ObjectStore
-
-VIEWING_SHORT_SIDE = 720
-
-
-def viewing_profile() -> RenditionProfile:
-    """The publication profile's 720p target alone (its encoder settings, whatever they are tuned to)."""
-    base = RenditionProfile()
-    targets = tuple(t for t in base.targets if t.short_side == VIEWING_SHORT_SIDE) or base.targets[-1:]
-    return replace(base, targets=targets)
-
-
-def viewing_key(sha256: str, profile: RenditionProfile) -> str:
-    data = json.dumps({**profile.to_json(), "labels": False}, sort_keys=True).encode()
-    return f"viewing/{sha256}/{hashlib.sha256(data).hexdigest()[:16]}.mp4"
 
 
 class ViewingError(Exception):

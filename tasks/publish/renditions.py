@@ -7,7 +7,9 @@ rendition as an `AIGC` metadata item (`-movflags use_metadata_tags`); nothing el
 original's metadata is (phones record GPS positions and owners' names). Removing a label is
 forbidden (第十条), so it is written even where ffmpeg would have dropped it (XMP, stream tags).
 
-All targets come out of one ffmpeg process: the original is decoded once and split.
+All targets come out of one ffmpeg process: the original is decoded once and split. A target that
+was already encoded with the same settings (the experts' 720p viewing copy, tasks/publish/viewing.py)
+is remuxed instead, with the labels added.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ import ffmpeg
 
 from tasks.aigc.metadata import read_metadata
 from tasks.media import runner
-from tasks.media.probe import MediaProbe, probe
+from tasks.media.probe import MediaProbe, ProbeError, probe
 from tasks.store import sha256_of
 
 
@@ -274,27 +277,81 @@ def transcode_timeout(duration: float | None) -> float:
     return 300.0 + 12.0 * (duration or 300.0)
 
 
-def make_renditions(
-    source: Path, scratch: Path, profile: RenditionProfile, *, carry_labels: bool = True
-) -> Renditions:
-    """Measure the loudness, transcode every target in one pass, describe and checksum the files.
+def remux_command(encoded: Path, target: Path, tags: dict[str, str]) -> list[str]:
+    """An already encoded rendition copied stream by stream into `target`: nothing of its own
+    metadata or chapters, the labels as metadata items, the index first."""
+    out = ffmpeg.input(str(encoded)).output(
+        str(target),
+        map="0",
+        c="copy",
+        map_metadata="-1",
+        map_chapters="-1",
+        movflags="+faststart+use_metadata_tags",
+    )
+    compiled = out.global_args(*runner.GLOBAL_ARGS, "-loglevel", "error").overwrite_output().compile()
+    index = compiled.index(str(target))
+    compiled[index:index] = [item for key, value in tags.items() for item in ("-metadata", f"{key}={value}")]
+    return compiled
 
-    `carry_labels=False` writes no metadata item at all: the experts' blind viewing copies, which
-    are not published (the published renditions always carry the label)."""
-    started = time.monotonic()
-    media = probe(source)
-    plans = plan_renditions(media, profile)
-    tags = label_tags(media) if carry_labels else {}
-    measured = measure_loudness(source, profile) if media.audio_codecs else None
-    filters = loudness_filters(measured, profile) if media.audio_codecs else None
-    scratch.mkdir(parents=True, exist_ok=True)
-    outputs = {plan.target.name: scratch / f"{plan.target.name}.mp4" for plan in plans}
-    cmd = transcode_command(media, outputs, plans, profile, tags=tags, audio_filters=filters)
-    done = runner.run(cmd, timeout=transcode_timeout(media.duration), max_stdout=1 << 20)
+
+def matching_plans(plans: list[Planned], encoded: Sequence[Path]) -> dict[str, Path]:
+    """Which planned targets an already encoded rendition of the same original with the same encoder
+    settings provides (the experts' viewing copy): matched by the displayed size; an unreadable file
+    provides nothing."""
+    sizes: dict[tuple[int, int], Path] = {}
+    for path in encoded:
+        try:
+            video = probe(path).video
+        except ProbeError:
+            continue
+        if video is not None:
+            sizes.setdefault((video.display_width, video.display_height), path)
+    return {
+        plan.target.name: sizes[(plan.width, plan.height)]
+        for plan in plans
+        if (plan.width, plan.height) in sizes
+    }
+
+
+def _run(cmd: list[str], source: Path, timeout: float) -> None:
+    done = runner.run(cmd, timeout=timeout, max_stdout=1 << 20)
     if done.timed_out:
         raise TranscodeError(f"{source.name}：转码超时")
     if not done.ok:
         raise TranscodeError(f"{source.name}：转码失败（{done.log_tail(3) or 'ffmpeg 未给出原因'}）")
+
+
+def make_renditions(
+    source: Path,
+    scratch: Path,
+    profile: RenditionProfile,
+    *,
+    carry_labels: bool = True,
+    encoded: Sequence[Path] = (),
+) -> Renditions:
+    """Measure the loudness, transcode every target in one pass, describe and checksum the files.
+
+    `carry_labels=False` writes no metadata item at all: the experts' blind viewing copies, which
+    are not published (the published renditions always carry the label). `encoded`: renditions of
+    `source` already made with `profile`'s encoder settings (the viewing copy): a target of the same
+    size is remuxed from it with this call's labels instead of being encoded again."""
+    started = time.monotonic()
+    media = probe(source)
+    plans = plan_renditions(media, profile)
+    tags = label_tags(media) if carry_labels else {}
+    scratch.mkdir(parents=True, exist_ok=True)
+    outputs = {plan.target.name: scratch / f"{plan.target.name}.mp4" for plan in plans}
+    reused = matching_plans(plans, encoded)
+    for name, path in reused.items():
+        _run(remux_command(path, outputs[name], tags), source, transcode_timeout(media.duration))
+    to_encode = [plan for plan in plans if plan.target.name not in reused]
+    measured = None
+    if to_encode:
+        measured = measure_loudness(source, profile) if media.audio_codecs else None
+        filters = loudness_filters(measured, profile) if media.audio_codecs else None
+        fresh = {plan.target.name: outputs[plan.target.name] for plan in to_encode}
+        cmd = transcode_command(media, fresh, to_encode, profile, tags=tags, audio_filters=filters)
+        _run(cmd, source, transcode_timeout(media.duration))
     files = []
     for plan in plans:
         path = outputs[plan.target.name]
@@ -313,4 +370,4 @@ def make_renditions(
                 size=path.stat().st_size,
             )
         )
-    return Renditions(files, measured, tags, time.monotonic() - started)
+    return Renditions(files, measured, tags, time.monotonic() - started, {"reused": sorted(reused)})

@@ -137,7 +137,11 @@ class PublishSteps:
     """The I/O of one work, as the flow wraps it (Prefect tasks with retries)."""
 
     fetch: Callable[[WorkSource, int, Path], Path]
-    transcode: Callable[[Path, Path, RenditionProfile, list[tuple[float, float]]], RenderedEpisode]
+    # The episode's viewing copy made for the experts with this profile's settings ([] if none).
+    fetch_viewing: Callable[[WorkSource, int, RenditionProfile, Path], list[Path]]
+    transcode: Callable[
+        [Path, Path, RenditionProfile, list[tuple[float, float]], list[Path]], RenderedEpisode
+    ]
     upload: Callable[
         [str, RenderedEpisode, int, str | None, ChosenCues | None], tuple[dict[str, Any], list[str]]
     ]
@@ -184,7 +188,8 @@ def _render_work(
         if episode is None:
             folder = scratch / f"{work.slug}-{number}"
             original = steps.fetch(work, index, folder)
-            rendered = steps.transcode(original, folder, profile, source.avoid)
+            encoded = steps.fetch_viewing(work, index, profile, folder)
+            rendered = steps.transcode(original, folder, profile, source.avoid, encoded)
             episode, keys = steps.upload(prefix, rendered, number, vtt, chosen)
             outcome.written += keys
             shutil.rmtree(folder, ignore_errors=True)

@@ -105,9 +105,11 @@ def render_episode(
     scratch: Path,
     profile: RenditionProfile,
     avoid: Sequence[tuple[float, float]] = (),
+    encoded: Sequence[Path] = (),
 ) -> RenderedEpisode:
-    """Renditions of one original, then its poster cut from the largest one."""
-    renditions = make_renditions(original, scratch, profile)
+    """Renditions of one original (a target in `encoded`, the viewing copy, remuxed rather than
+    encoded again), then its poster cut from the largest one."""
+    renditions = make_renditions(original, scratch, profile, encoded=encoded)
     files = sorted(renditions.files, key=lambda f: min(f.width, f.height))
     smallest, largest = files[0], files[-1]
     poster = make_poster(smallest.path, largest.path, smallest.duration, scratch / "poster.jpg", avoid)
