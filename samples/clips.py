@@ -136,6 +136,26 @@ def remux(source: Path, target: Path, *args: str) -> Path:
     return target
 
 
+def stream_hashes(path: Path) -> str:
+    """A hash per stream of the coded packets: equal for a remux of a file, different for a new encode."""
+    cmd = [
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-f",
+        "streamhash",
+        "-",
+    ]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
 def add_subtitle_tracks(
     source: Path, target: Path, tracks: tuple[tuple[Path, str], ...], codec: str = "mov_text"
 ) -> Path:

@@ -14,7 +14,7 @@ import pytest
 
 from cli.main import main
 from flows.publish import publish
-from samples.clips import ClipSpec, remux, render_clip
+from samples.clips import ClipSpec, remux, render_clip, stream_hashes
 from tasks.aigc.metadata import read_metadata
 from tasks.catalogue.db import open_catalogue, session_scope
 from tasks.catalogue.models import File, JudgingApproval, JudgingWork, Publication, Submission
@@ -23,8 +23,10 @@ from tasks.config import get_settings
 from tasks.findings import Finding, Status
 from tasks.media.probe import probe
 from tasks.publish.manifest import PLATFORMS, personal_data, schema_errors
+from tasks.publish.renditions import RenditionProfile, make_renditions
+from tasks.publish.viewing import viewing_key, viewing_profile
 from tasks.roles import FileRole
-from tasks.store import open_store, store_original
+from tasks.store import open_store, sha256_of, store_original
 from tasks.subtitles.model import Cue, SourceKind, SubtitleTrack
 from tasks.subtitles.run import store_exports
 
@@ -400,3 +402,26 @@ def test_the_public_set_is_the_latest_approved_list(
         "showcase-390x844.png",
         "showcase-1400x900.png",
     }
+
+
+def test_publication_remuxes_the_viewing_copy_the_packets_made(tmp_path: Path, clock: datetime) -> None:
+    """Judged works had packets before they are published: their 720p is the experts' viewing copy
+    with the AI label added, not a second encode. x264 is deterministic, so an encode would give the
+    same stream: the copy stored here is encoded at another preset to tell the two apart."""
+    id_a, _ = _seed(tmp_path, clock)
+    settings = get_settings()
+    store = open_store(settings)
+    original = tmp_path / "红岩魂.mp4"
+    marked = viewing_profile(RenditionProfile(preset="faster"))
+    [copy] = make_renditions(original, tmp_path / "packets", marked, carry_labels=False).files
+    key = viewing_key(sha256_of(original), viewing_profile(RenditionProfile(preset="veryfast")))
+    store.put_file(settings.bucket_evidence, key, copy.path)
+
+    report = publish(submission_ids=[id_a], preset="veryfast")
+    assert report["problems"] == []
+    [line] = report["works"]
+    files = {r["name"]: Path(r["path_or_key"]) for r in line["renditions"]}
+    assert set(files) == {"1080p", "720p"}
+    assert stream_hashes(files["720p"]) == stream_hashes(copy.path)
+    assert probe(copy.path).tags.get("AIGC") is None  # the experts' copy is blind
+    assert probe(files["720p"]).tags.get("AIGC") == AIGC  # the published one carries the label

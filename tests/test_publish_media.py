@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from samples.clips import ClipSpec, remux, render_clip
+from samples.clips import ClipSpec, remux, render_clip, stream_hashes
 from tasks.aigc.boxes import top_level_boxes
 from tasks.aigc.metadata import read_metadata
 from tasks.media.probe import probe
@@ -151,17 +151,6 @@ def test_a_frame_that_cannot_be_cut_is_a_chinese_error(tmp_path: Path) -> None:
         extract_frame(text, 1.0, tmp_path / "poster.jpg")
 
 
-def _stream_hashes(path: Path) -> str:
-    """A hash per stream of the coded packets (what a remux copies and an encode would not repeat)."""
-    done = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0", "-c", "copy", "-f", "streamhash", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
 def test_publication_remuxes_the_viewing_copy_instead_of_encoding_its_720p_again(
     renditions, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +162,7 @@ def test_publication_remuxes_the_viewing_copy_instead_of_encoding_its_720p_again
     published = make_renditions(original, tmp_path / "published", profile, encoded=[copy.path])
     assert published.extra["reused"] == ["720p"]
     files = {f.name: f for f in published.files}
-    assert _stream_hashes(files["720p"].path) == _stream_hashes(copy.path)
+    assert stream_hashes(files["720p"].path) == stream_hashes(copy.path)
     # The published file carries the label the viewing copy leaves out, with the index first.
     assert probe(files["720p"].path).tags.get("AIGC") == AIGC
     with files["720p"].path.open("rb") as handle:
@@ -181,7 +170,7 @@ def test_publication_remuxes_the_viewing_copy_instead_of_encoding_its_720p_again
     assert [b.type for b in boxes].index("moov") < [b.type for b in boxes].index("mdat")
     # The 1080p was encoded, from the original.
     assert (files["1080p"].width, files["1080p"].height) == (1080, 1920)
-    assert _stream_hashes(files["1080p"].path) != _stream_hashes(copy.path)
+    assert stream_hashes(files["1080p"].path) != stream_hashes(copy.path)
 
 
 def test_an_encoded_file_of_another_size_is_not_reused(renditions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
