@@ -187,7 +187,7 @@ def decode_command(
 ) -> list[str]:
     # Every frame is decoded (integrity), but H.264/HEVC's deblocking filter is skipped: it only
     # smooths block edges, which none of the branches needs (5 fps 320-px detectors, grey samples
-    # for OCR, 32×32 thumbnails); −8.5 % CPU on bench/pipeline.py's work (3 runs each: 41.0 → 37.5
+    # for OCR, 32×32 thumbnails); −8.5 % CPU on bench/pipeline.py's work (3 runs each: 41.2 → 37.7
     # CPU-s). Decoding errors and truncation are reported as before.
     video = ffmpeg.input(str(path), skip_loop_filter="all").video
     ways = 1 + (tap is not None) + len(branches)
