@@ -227,10 +227,14 @@ def transcode_command(
             args |= {"acodec": "aac", "audio_bitrate": f"{plan.target.audio_kbps}k", "ac": 2}
         streams.append(ffmpeg.output(*parts, str(outputs[plan.target.name]), **args))
     cmd = ffmpeg.merge_outputs(*streams).global_args(*runner.GLOBAL_ARGS, "-loglevel", "error")
-    compiled = cmd.overwrite_output().compile()
-    # One `-metadata key=value` per label before each output file (ffmpeg-python takes a keyword once).
+    return with_labels(cmd.overwrite_output().compile(), list(outputs.values()), tags)
+
+
+def with_labels(compiled: list[str], targets: list[Path], tags: dict[str, str]) -> list[str]:
+    """One `-metadata key=value` per label before each output file (ffmpeg-python takes a keyword
+    once)."""
     extra = [item for key, value in tags.items() for item in ("-metadata", f"{key}={value}")]
-    for target in outputs.values():
+    for target in targets:
         index = compiled.index(str(target))
         compiled[index:index] = extra
     return compiled
@@ -289,9 +293,7 @@ def remux_command(encoded: Path, target: Path, tags: dict[str, str]) -> list[str
         movflags="+faststart+use_metadata_tags",
     )
     compiled = out.global_args(*runner.GLOBAL_ARGS, "-loglevel", "error").overwrite_output().compile()
-    index = compiled.index(str(target))
-    compiled[index:index] = [item for key, value in tags.items() for item in ("-metadata", f"{key}={value}")]
-    return compiled
+    return with_labels(compiled, [target], tags)
 
 
 def matching_plans(plans: list[Planned], encoded: Sequence[Path]) -> dict[str, Path]:
