@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from pipeline import cpu  # noqa: E402
 from screen import OUT, bench_clip, build_speech  # noqa: E402
 
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -36,11 +36,6 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "Rec.rec_batch_num": 6,
     },
 }
-
-
-def cpu() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
